@@ -1,0 +1,31 @@
+#include "formats/q1_0.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "formats/fp16.h"
+
+namespace trit::formats {
+
+void quantize_row_q1_0(const float* src, void* dst, int64_t n) {
+  auto* blocks = static_cast<BlockQ1_0*>(dst);
+  for (int64_t b = 0; b < n / 128; ++b) {
+    const float* x = src + b * 128;
+    double sum = 0.0;
+    for (int j = 0; j < 128; ++j) sum += std::fabs(x[j]);
+    blocks[b].d = f32_to_fp16(static_cast<float>(sum / 128.0));
+    std::memset(blocks[b].bits, 0, sizeof(blocks[b].bits));
+    for (int j = 0; j < 128; ++j)
+      if (x[j] >= 0.0f) blocks[b].bits[j / 8] |= static_cast<uint8_t>(1u << (j % 8));
+  }
+}
+
+void dequantize_row_q1_0(const void* src, float* dst, int64_t n) {
+  const auto* blocks = static_cast<const BlockQ1_0*>(src);
+  for (int64_t b = 0; b < n / 128; ++b) {
+    float d = fp16_to_f32(blocks[b].d);
+    for (int j = 0; j < 128; ++j) dst[b * 128 + j] = q1_0_bit(blocks[b].bits, j) ? d : -d;
+  }
+}
+
+}  // namespace trit::formats

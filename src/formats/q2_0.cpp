@@ -1,0 +1,48 @@
+#include "formats/q2_0.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "formats/fp16.h"
+
+namespace trit::formats {
+namespace {
+
+template <int Group>
+void quantize(const float* src, void* dst, int64_t n) {
+  auto* blocks = static_cast<BlockQ2_0<Group>*>(dst);
+  for (int64_t b = 0; b < n / Group; ++b) {
+    const float* x = src + b * Group;
+    float amax = 0.0f;
+    for (int j = 0; j < Group; ++j) amax = std::fmax(amax, std::fabs(x[j]));
+    BlockQ2_0<Group>& block = blocks[b];
+    block.d = f32_to_fp16(amax);
+    float d = fp16_to_f32(block.d);
+    float inv = d != 0.0f ? 1.0f / d : 0.0f;
+    std::memset(block.qs, 0, sizeof(block.qs));
+    for (int j = 0; j < Group; ++j) {
+      int code = static_cast<int>(std::nearbyint(x[j] * inv)) + 1;
+      code = code < 0 ? 0 : (code > 2 ? 2 : code);
+      block.qs[j / 4] |= static_cast<uint8_t>(code << (2 * (j % 4)));
+    }
+  }
+}
+
+template <int Group>
+void dequantize(const void* src, float* dst, int64_t n) {
+  const auto* blocks = static_cast<const BlockQ2_0<Group>*>(src);
+  for (int64_t b = 0; b < n / Group; ++b) {
+    float d = fp16_to_f32(blocks[b].d);
+    for (int j = 0; j < Group; ++j)
+      dst[b * Group + j] = static_cast<float>(q2_0_code(blocks[b].qs, j) - 1) * d;
+  }
+}
+
+}  // namespace
+
+void quantize_row_q2_0_g128(const float* src, void* dst, int64_t n) { quantize<128>(src, dst, n); }
+void quantize_row_q2_0_g64(const float* src, void* dst, int64_t n) { quantize<64>(src, dst, n); }
+void dequantize_row_q2_0_g128(const void* src, float* dst, int64_t n) { dequantize<128>(src, dst, n); }
+void dequantize_row_q2_0_g64(const void* src, float* dst, int64_t n) { dequantize<64>(src, dst, n); }
+
+}  // namespace trit::formats

@@ -1,0 +1,48 @@
+// A persistent pool of worker threads. parallel_for splits [0, n) into one contiguous range per
+// thread and runs them at once; the calling thread takes range 0. Workers spin briefly between
+// jobs (a decode step issues hundreds of short jobs) and then sleep on a condition variable.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace trit {
+
+class ThreadPool {
+ public:
+  // fn(begin, end, thread_index) handles items [begin, end).
+  using RangeFn = std::function<void(size_t, size_t, int)>;
+
+  explicit ThreadPool(int n_threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return n_threads_; }
+
+  // Splits n items into size() ranges whose boundaries are multiples of `grain` (except the end).
+  void parallel_for(size_t n, size_t grain, const RangeFn& fn);
+  // Runs fn(thread_index, size()) once on every thread.
+  void run_on_all(const std::function<void(int, int)>& fn);
+
+  // Physical cores of this machine (logical CPUs when that cannot be read).
+  static int default_threads();
+
+ private:
+  void worker_loop(int index);
+
+  int n_threads_;
+  std::vector<std::thread> workers_;
+  std::function<void(int, int)> job_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+};
+
+}  // namespace trit
