@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything trit's build and tests need on a Debian machine. Idempotent; quiet when all
+# is present. Run as root (or with sudo available).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libpcre2-dev libutf8proc-dev
+  libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev
+  nodejs npm chromium
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages used by the tests as oracles and drivers (pinned by each folder's package-lock.json).
+for dir in tests/tokenizer/oracle tests/server/js; do
+  if [ -f "$dir/package.json" ]; then
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+      echo "setup: npm packages in $dir"
+      npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+      touch "$dir/node_modules"
+    fi
+  fi
+done

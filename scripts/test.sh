@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The test command: set-up, release build + every test, sanitizer build + unit tests, fuzzing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+jobs=$(nproc)
+
+echo "== release build and all tests"
+bash scripts/build.sh
+ctest --test-dir build --output-on-failure -j "$jobs" --timeout 900
+
+echo "== ASan+UBSan build and unit tests"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTRIT_SANITIZE=ON -DTRIT_BENCH=OFF \
+  -DCMAKE_CXX_FLAGS="-O1" >/dev/null
+cmake --build build-asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900 \
+  -L "util|formats|gguf|kernels|model|engine|tokenizer|tools" -E "Slow"
+
+echo "== fuzzing (bounded time)"
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTRIT_FUZZ=ON -DTRIT_TESTS=OFF -DTRIT_BENCH=OFF \
+  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_FLAGS="-O1" >/dev/null
+cmake --build build-fuzz
+for fuzzer in build-fuzz/tests/fuzz/fuzz_*; do
+  [ -x "$fuzzer" ] || continue
+  name=$(basename "$fuzzer")
+  corpus="tests/fuzz/corpus/${name#fuzz_}"
+  work=$(mktemp -d)
+  [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
+  echo "-- $name for ${TRIT_FUZZ_SECONDS:-60} s"
+  "$fuzzer" -max_total_time="${TRIT_FUZZ_SECONDS:-60}" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 "$work" \
+    2>&1 | tail -n 4
+  rm -rf "$work"
+done
+echo "== all tests passed"
