@@ -1,0 +1,279 @@
+#include "hub/download.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "hub/cache.h"
+#include "hub/http.h"
+#include "hub/sha256.h"
+#include "util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace trit::hub {
+
+namespace {
+
+std::string normalize_etag(std::string etag) {
+  if (etag.rfind("W/", 0) == 0) etag = etag.substr(2);
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  return etag;
+}
+
+std::optional<uint64_t> parse_size(const std::string& text) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return std::stoull(text);
+}
+
+// Start offset of "Content-Range: bytes START-END/TOTAL"; nullopt when absent or malformed.
+std::optional<uint64_t> content_range_start(const std::string& value) {
+  if (value.rfind("bytes ", 0) != 0) return std::nullopt;
+  size_t dash = value.find('-', 6);
+  if (dash == std::string::npos) return std::nullopt;
+  return parse_size(value.substr(6, dash - 6));
+}
+
+// The .part file, opened for appending under an exclusive advisory lock.
+class PartFile {
+ public:
+  explicit PartFile(const fs::path& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) fail("cannot open ", path.string(), " for writing: ", std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      fail("another trit process is downloading ", path.string(), "; wait for it to finish");
+    }
+  }
+  ~PartFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  PartFile(const PartFile&) = delete;
+  PartFile& operator=(const PartFile&) = delete;
+
+  uint64_t size() const {
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) fail("cannot stat ", path_.string(), ": ", std::strerror(errno));
+    return static_cast<uint64_t>(st.st_size);
+  }
+  void truncate(uint64_t length) {
+    if (::ftruncate(fd_, static_cast<off_t>(length)) != 0)
+      fail("cannot truncate ", path_.string(), ": ", std::strerror(errno));
+  }
+  void append(const char* data, size_t n) {
+    while (n > 0) {
+      ssize_t written = ::pwrite(fd_, data, n, static_cast<off_t>(size()));
+      if (written < 0 && errno == EINTR) continue;
+      if (written <= 0) fail("cannot write ", path_.string(), ": ", std::strerror(errno));
+      data += written;
+      n -= static_cast<size_t>(written);
+    }
+  }
+  void sync() {
+    if (::fsync(fd_) != 0) fail("cannot flush ", path_.string(), ": ", std::strerror(errno));
+  }
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+};
+
+// What a .part belongs to, so a resume never splices two versions of a file together.
+nlohmann::json part_meta(const std::string& url, const RemoteFileInfo& info) {
+  nlohmann::json meta = {{"url", url}, {"etag", info.etag}, {"sha256", info.sha256}};
+  meta["size"] = info.size ? nlohmann::json(*info.size) : nlohmann::json(nullptr);
+  return meta;
+}
+
+bool part_matches(const fs::path& meta_path, const nlohmann::json& expected) {
+  std::ifstream in(meta_path);
+  if (!in) return false;
+  nlohmann::json found = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return !found.is_discarded() && found == expected;
+}
+
+void write_meta(const fs::path& meta_path, const nlohmann::json& meta) {
+  std::ofstream out(meta_path, std::ios::trunc);
+  out << meta.dump() << "\n";
+  if (!out) fail("cannot write ", meta_path.string());
+}
+
+void remove_quietly(const fs::path& p) {
+  std::error_code ec;
+  fs::remove(p, ec);
+}
+
+void sync_directory(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
+RemoteFileInfo probe_remote_file(const std::string& url, const DownloadOptions& options) {
+  HttpRequest request;
+  request.url = url;
+  request.head = true;
+  request.token = options.token;
+  request.connect_timeout_s = options.connect_timeout_s;
+  request.stall_timeout_s = options.stall_timeout_s;
+  HttpResponse response = http_request(request);
+  if (response.result != TransportResult::ok || response.status < 200 || response.status >= 300)
+    fail_hub_response(response, url, !options.token.empty());
+
+  RemoteFileInfo info;
+  // The hub answers a file request for an LFS file with a redirect carrying X-Linked-Size and
+  // X-Linked-Etag (the SHA-256); the CDN's own ETag is not a content hash we can use, so the
+  // first ETag in the chain (the hub's) is preferred over the final one.
+  std::string linked_size = response.first_headers.count("x-linked-size") ? response.first_headers.at("x-linked-size") : "";
+  info.size = parse_size(linked_size);
+  if (!info.size) info.size = parse_size(response.headers.count("content-length") ? response.headers.at("content-length") : "");
+  std::string etag = response.first_headers.count("x-linked-etag") ? response.first_headers.at("x-linked-etag")
+                     : response.first_headers.count("etag")      ? response.first_headers.at("etag")
+                                                                  : "";
+  info.etag = normalize_etag(etag);
+  if (is_sha256_hex(info.etag)) {
+    info.sha256 = info.etag;
+    for (auto& c : info.sha256) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return info;
+}
+
+fs::path download_file(const std::string& url, const fs::path& dest, const DownloadOptions& options) {
+  if (fs::exists(dest)) return dest;
+  std::error_code ec;
+  fs::create_directories(dest.parent_path(), ec);
+  if (ec) fail("cannot create the cache folder ", dest.parent_path().string(), ": ", ec.message());
+
+  RemoteFileInfo info = probe_remote_file(url, options);
+  fs::path part_path = dest.string() + kPartSuffix;
+  fs::path meta_path = dest.string() + kPartMetaSuffix;
+  PartFile part(part_path);
+  if (fs::exists(dest)) {  // another process finished it while we waited for the HEAD
+    if (part.size() == 0) remove_quietly(part_path);
+    return dest;
+  }
+
+  nlohmann::json meta = part_meta(url, info);
+  uint64_t have = part.size();
+  if (have > 0 && (!part_matches(meta_path, meta) || (info.size && have > *info.size))) {
+    part.truncate(0);
+    have = 0;
+  }
+  write_meta(meta_path, meta);
+
+  std::string label = options.label.empty() ? dest.filename().string() : options.label;
+  Progress progress(label, info.size.value_or(0), options.progress, Progress::Unit::bytes,
+                    options.progress_out);
+  progress.set_start(have);
+  progress.update(have);
+
+  double delay = options.retry_delay_s;
+  bool complete = info.size && have == *info.size;
+  HttpResponse last;
+  for (int attempt = 1; !complete && attempt <= options.max_attempts; ++attempt) {
+    HttpRequest request;
+    request.url = url;
+    request.range_start = have;
+    request.token = options.token;
+    request.connect_timeout_s = options.connect_timeout_s;
+    request.stall_timeout_s = options.stall_timeout_s;
+    bool checked_start = false;
+    request.on_body = [&](const HttpResponse& head, const char* data, size_t n) {
+      if (head.status != 200 && head.status != 206) return true;  // error page: not our bytes
+      if (!checked_start) {
+        checked_start = true;
+        // 200 means the server sent the whole file from byte 0; a 206 must start where we are.
+        std::optional<uint64_t> start =
+            head.status == 206 ? content_range_start(head.header("content-range")) : uint64_t{0};
+        if (!start) return false;
+        if (*start != have) {
+          if (*start != 0) return false;
+          part.truncate(0);
+          have = 0;
+          progress.set_start(0);
+        }
+      }
+      part.append(data, n);
+      have += n;
+      progress.update(have);
+      return true;
+    };
+    last = http_request(request);
+
+    if (last.result == TransportResult::ok) {
+      if (last.status == 416) {  // our .part is not a prefix the server can continue: restart
+        part.truncate(0);
+        have = 0;
+        continue;
+      }
+      if (last.status != 200 && last.status != 206) {
+        progress.finish("failed");
+        fail_hub_response(last, url, !options.token.empty());
+      }
+      // Without a reported size the server's clean end of body is the end of the file.
+      complete = !info.size || have == *info.size;
+      if (complete) break;
+    } else if (last.result == TransportResult::aborted) {
+      progress.finish("failed");
+      fail("the server sent an unexpected byte range for ", url, " (Content-Range: ",
+           last.header("content-range"), ")");
+    } else if (last.result == TransportResult::failed) {
+      progress.finish("failed");
+      fail_hub_response(last, url, !options.token.empty());
+    }
+    if (attempt < options.max_attempts) {
+      progress.note(cat("connection lost at ", Progress::format_bytes(have), " (",
+                        last.transport_error.empty() ? "body ended early" : last.transport_error,
+                        "); resuming, attempt ", attempt + 1, " of ", options.max_attempts));
+      std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+      delay *= 2;
+    }
+  }
+  if (!complete) {
+    progress.finish("interrupted");
+    std::string reason = last.transport_error.empty() ? "body ended early" : last.transport_error;
+    std::string message = cat("the download of ", url, " stopped at ", have, " of ",
+                              info.size.value_or(0), " bytes after ", options.max_attempts,
+                              " attempts (", reason, "); run the command again to resume from ",
+                              part_path.string());
+    if (last.result == TransportResult::unreachable) throw NetworkError(message);
+    fail(message);
+  }
+  progress.finish();
+  part.sync();
+
+  uint64_t on_disk = part.size();
+  if (info.size && on_disk != *info.size) {
+    remove_quietly(part_path);
+    remove_quietly(meta_path);
+    fail("size mismatch for ", url, ": the hub reports ", *info.size, " bytes but ", on_disk,
+         " arrived; the partial file was removed, run the command again");
+  }
+  if (!info.sha256.empty()) {
+    std::string actual = sha256_file_hex(part_path);
+    if (actual != info.sha256) {
+      remove_quietly(part_path);
+      remove_quietly(meta_path);
+      fail("checksum mismatch for ", url, ": the hub reports SHA-256 ", info.sha256,
+           " but the download has ", actual, "; the file was removed, run the command again");
+    }
+  }
+  fs::rename(part_path, dest, ec);
+  if (ec) fail("cannot move ", part_path.string(), " to ", dest.string(), ": ", ec.message());
+  remove_quietly(meta_path);
+  sync_directory(dest.parent_path());
+  return dest;
+}
+
+}  // namespace trit::hub
