@@ -1,0 +1,49 @@
+#include "kernels/attention.h"
+
+#include <cmath>
+#include <vector>
+
+#include "formats/fp16.h"
+
+namespace trit::kernels {
+namespace {
+
+inline float load(KvType type, const void* base, int64_t index) {
+  return type == KvType::f32 ? static_cast<const float*>(base)[index]
+                             : formats::fp16_to_f32(static_cast<const uint16_t*>(base)[index]);
+}
+
+}  // namespace
+
+void attend(const float* q, const KvLayerView& kv, const AttentionShape& shape, int64_t pos, float* out,
+            int64_t head_begin, int64_t head_end) {
+  const int64_t d = shape.head_dim;
+  const int64_t group = shape.n_head / shape.n_head_kv;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  std::vector<float> acc(d);
+  for (int64_t h = head_begin; h < head_end; ++h) {
+    const float* qh = q + h * d;
+    const int64_t kv_offset = (h / group) * d;
+    float running_max = -INFINITY, running_sum = 0.0f;
+    std::fill(acc.begin(), acc.end(), 0.0f);
+    for (int64_t p = 0; p <= pos; ++p) {
+      const int64_t row = p * kv.row_stride + kv_offset;
+      float score = 0.0f;
+      for (int64_t i = 0; i < d; ++i) score += qh[i] * load(kv.type, kv.k, row + i);
+      score *= scale;
+      if (score > running_max) {
+        // Rescale what was accumulated under the old maximum.
+        float correction = std::exp(running_max - score);
+        running_sum *= correction;
+        for (int64_t i = 0; i < d; ++i) acc[i] *= correction;
+        running_max = score;
+      }
+      float weight = std::exp(score - running_max);
+      running_sum += weight;
+      for (int64_t i = 0; i < d; ++i) acc[i] += weight * load(kv.type, kv.v, row + i);
+    }
+    for (int64_t i = 0; i < d; ++i) out[h * d + i] = acc[i] / running_sum;
+  }
+}
+
+}  // namespace trit::kernels

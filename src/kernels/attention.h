@@ -1,0 +1,31 @@
+// Causal attention of query rows over a sequence's KV cache, with GQA: query head h reads kv head
+// h / (n_head / n_head_kv). Scores are scaled by 1/sqrt(head_dim) and normalised with an f32
+// softmax computed online (running max and sum), so no score row is materialised.
+#pragma once
+#include <cstdint>
+
+namespace trit::kernels {
+
+enum class KvType { f16, f32 };
+
+// One layer's cache of one sequence: row p holds position p, n_head_kv * head_dim values.
+struct KvLayerView {
+  KvType type = KvType::f16;
+  const void* k = nullptr;
+  const void* v = nullptr;
+  int64_t row_stride = 0;  // elements between positions
+};
+
+struct AttentionShape {
+  int64_t n_head = 0;
+  int64_t n_head_kv = 0;
+  int64_t head_dim = 0;
+};
+
+// For one query row q ([n_head][head_dim]) at position `pos`, attends over cache rows 0..pos and
+// writes out ([n_head][head_dim]). Heads [head_begin, head_end) only, so callers can split heads
+// over threads.
+void attend(const float* q, const KvLayerView& kv, const AttentionShape& shape, int64_t pos, float* out,
+            int64_t head_begin, int64_t head_end);
+
+}  // namespace trit::kernels

@@ -1,0 +1,137 @@
+#include "model/forward.h"
+
+#include "kernels/attention.h"
+#include "kernels/ops.h"
+#include "util/error.h"
+
+namespace trit::model {
+
+ForwardPass::ForwardPass(const Model& model, ThreadPool& pool) : model_(model), pool_(pool) {}
+
+void ForwardPass::ensure_capacity(int64_t n_tokens, int64_t n_logit_rows) {
+  const ModelConfig& c = model_.config();
+  auto fit = [](std::vector<float>& v, int64_t n) {
+    if (static_cast<int64_t>(v.size()) < n) v.resize(n);
+  };
+  fit(x_, n_tokens * c.n_embd);
+  fit(xn_, n_tokens * c.n_embd);
+  fit(q_, n_tokens * c.q_dim());
+  fit(k_, n_tokens * c.kv_dim());
+  fit(v_, n_tokens * c.kv_dim());
+  fit(attn_, n_tokens * c.q_dim());
+  fit(proj_, n_tokens * c.n_embd);
+  fit(gate_, n_tokens * c.n_ff);
+  fit(up_, n_tokens * c.n_ff);
+  fit(logit_in_, n_logit_rows * c.n_embd);
+  logits_.resize(n_logit_rows * c.n_vocab);
+}
+
+const std::vector<float>& ForwardPass::run(std::span<const SequenceStep> steps) {
+  const ModelConfig& c = model_.config();
+  int64_t n_tokens = 0, n_logit_rows = 0;
+  for (const SequenceStep& s : steps) {
+    if (s.tokens.empty()) fail("forward: a sequence in the batch has no tokens");
+    if (s.kv->length() + static_cast<int64_t>(s.tokens.size()) > s.kv->capacity())
+      fail("context is full: ", s.kv->length(), " + ", s.tokens.size(), " tokens exceed the context of ",
+           s.kv->capacity());
+    n_tokens += s.tokens.size();
+    n_logit_rows += s.all_logits ? s.tokens.size() : 1;
+  }
+  n_tokens_ = n_tokens;
+  ensure_capacity(n_tokens, n_logit_rows);
+  positions_.clear();
+  sequence_of_.clear();
+  for (size_t i = 0; i < steps.size(); ++i)
+    for (size_t j = 0; j < steps[i].tokens.size(); ++j) {
+      positions_.push_back(steps[i].kv->length() + static_cast<int64_t>(j));
+      sequence_of_.push_back(static_cast<int64_t>(i));
+    }
+
+  // x: [T x n_embd] token embeddings.
+  int64_t t = 0;
+  for (const SequenceStep& s : steps)
+    for (int32_t token : s.tokens) model_.embed(token, &x_[t++ * c.n_embd]);
+
+  for (int64_t l = 0; l < c.n_layers; ++l) {
+    const LayerWeights& layer = model_.layers()[l];
+    attention_block(layer, l, steps);  // x += Wo . Attn(...)
+    mlp_block(layer);                  // x += Wdown . (silu(Wgate . n) * (Wup . n))
+  }
+  for (const SequenceStep& s : steps) s.kv->set_length(s.kv->length() + static_cast<int64_t>(s.tokens.size()));
+
+  // Final norm of the rows that need logits, then the LM head: [R x n_embd] -> [R x n_vocab].
+  int64_t row = 0;
+  t = 0;
+  for (const SequenceStep& s : steps) {
+    const int64_t n = static_cast<int64_t>(s.tokens.size());
+    for (int64_t j = s.all_logits ? 0 : n - 1; j < n; ++j)
+      kernels::rms_norm(&x_[(t + j) * c.n_embd], model_.output_norm().data(), c.n_embd, c.rms_eps,
+                        &logit_in_[row++ * c.n_embd]);
+    t += n;
+  }
+  model_.lm_head().multiply(logit_in_.data(), n_logit_rows, logits_.data(), pool_);
+  return logits_;
+}
+
+void ForwardPass::attention_block(const LayerWeights& layer, int64_t layer_index, std::span<const SequenceStep> steps) {
+  const ModelConfig& c = model_.config();
+  const int64_t T = n_tokens_;
+  // xn = RMSNorm(x) * attn_norm                                  [T x n_embd]
+  pool_.parallel_for(T, 1, [&](size_t b, size_t e, int) {
+    for (size_t i = b; i < e; ++i)
+      kernels::rms_norm(&x_[i * c.n_embd], layer.attn_norm.data(), c.n_embd, c.rms_eps, &xn_[i * c.n_embd]);
+  });
+  // q = Wq xn [T x q_dim], k = Wk xn [T x kv_dim], v = Wv xn [T x kv_dim]
+  layer.wq->multiply(xn_.data(), T, q_.data(), pool_);
+  layer.wk->multiply(xn_.data(), T, k_.data(), pool_);
+  layer.wv->multiply(xn_.data(), T, v_.data(), pool_);
+  // Per-head RMSNorm of q and k, RoPE at each token's position, then k and v into the cache.
+  pool_.parallel_for(T, 1, [&](size_t b, size_t e, int) {
+    for (size_t i = b; i < e; ++i) {
+      float* qi = &q_[i * c.q_dim()];
+      float* ki = &k_[i * c.kv_dim()];
+      kernels::rms_norm_heads(qi, layer.q_norm.data(), c.n_head, c.head_dim, c.rms_eps);
+      kernels::rms_norm_heads(ki, layer.k_norm.data(), c.n_head_kv, c.head_dim, c.rms_eps);
+      kernels::rope_neox(qi, c.n_head, c.head_dim, positions_[i], c.rope_base);
+      kernels::rope_neox(ki, c.n_head_kv, c.head_dim, positions_[i], c.rope_base);
+      steps[sequence_of_[i]].kv->store(layer_index, positions_[i], ki, &v_[i * c.kv_dim()]);
+    }
+  });
+  // attn = softmax(q k^T / sqrt(d), causal) v per head             [T x q_dim]
+  const kernels::AttentionShape shape{c.n_head, c.n_head_kv, c.head_dim};
+  pool_.parallel_for(T * c.n_head, 1, [&](size_t b, size_t e, int) {
+    for (size_t item = b; item < e;) {
+      const int64_t i = static_cast<int64_t>(item) / c.n_head;
+      const int64_t head_begin = static_cast<int64_t>(item) % c.n_head;
+      const int64_t head_end = std::min<int64_t>(c.n_head, head_begin + static_cast<int64_t>(e - item));
+      kernels::attend(&q_[i * c.q_dim()], steps[sequence_of_[i]].kv->layer_view(layer_index), shape, positions_[i],
+                      &attn_[i * c.q_dim()], head_begin, head_end);
+      item += head_end - head_begin;
+    }
+  });
+  // x += Wo attn                                                  [T x n_embd]
+  layer.wo->multiply(attn_.data(), T, proj_.data(), pool_);
+  kernels::add_in_place(x_.data(), proj_.data(), T * c.n_embd);
+}
+
+void ForwardPass::mlp_block(const LayerWeights& layer) {
+  const ModelConfig& c = model_.config();
+  const int64_t T = n_tokens_;
+  // xn = RMSNorm(x) * ffn_norm                                    [T x n_embd]
+  pool_.parallel_for(T, 1, [&](size_t b, size_t e, int) {
+    for (size_t i = b; i < e; ++i)
+      kernels::rms_norm(&x_[i * c.n_embd], layer.ffn_norm.data(), c.n_embd, c.rms_eps, &xn_[i * c.n_embd]);
+  });
+  // gate = Wgate xn, up = Wup xn                                  [T x n_ff]
+  layer.ffn_gate->multiply(xn_.data(), T, gate_.data(), pool_);
+  layer.ffn_up->multiply(xn_.data(), T, up_.data(), pool_);
+  // gate = silu(gate) * up                                        [T x n_ff]
+  pool_.parallel_for(T, 1, [&](size_t b, size_t e, int) {
+    for (size_t i = b; i < e; ++i) kernels::silu_mul(&gate_[i * c.n_ff], &up_[i * c.n_ff], c.n_ff, &gate_[i * c.n_ff]);
+  });
+  // x += Wdown gate                                               [T x n_embd]
+  layer.ffn_down->multiply(gate_.data(), T, proj_.data(), pool_);
+  kernels::add_in_place(x_.data(), proj_.data(), T * c.n_embd);
+}
+
+}  // namespace trit::model

@@ -1,0 +1,57 @@
+// The Qwen3 forward pass over a batch of sequences. One run() advances every sequence in the
+// batch by its tokens (a prompt chunk, or one token when decoding); all tokens of all sequences
+// go through each weight matrix together, so the weights are read once per step.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "model/kv_cache.h"
+#include "model/weights.h"
+#include "util/thread_pool.h"
+
+namespace trit::model {
+
+// One sequence's share of a batched step. Its tokens take positions kv->length() onward.
+struct SequenceStep {
+  KvSequence* kv = nullptr;
+  std::span<const int32_t> tokens;
+  bool all_logits = false;  // logits for every token (perplexity), else only for the last
+};
+
+class ForwardPass {
+ public:
+  ForwardPass(const Model& model, ThreadPool& pool);
+
+  // Runs the step and appends the new positions to each sequence's cache. Returns the logits:
+  // for each step in order, tokens.size() rows if all_logits else one row, n_vocab floats each.
+  // The reference stays valid until the next run().
+  const std::vector<float>& run(std::span<const SequenceStep> steps);
+
+  const Model& model() const { return model_; }
+
+ private:
+  void ensure_capacity(int64_t n_tokens, int64_t n_logit_rows);
+  void attention_block(const LayerWeights& layer, int64_t layer_index, std::span<const SequenceStep> steps);
+  void mlp_block(const LayerWeights& layer);
+
+  const Model& model_;
+  ThreadPool& pool_;
+  int64_t n_tokens_ = 0;
+  std::vector<int64_t> positions_;    // [T] position of each token in its sequence
+  std::vector<int64_t> sequence_of_;  // [T] index into steps of each token
+  // Activations, one row per token of the step.
+  std::vector<float> x_;        // [T x n_embd] residual stream
+  std::vector<float> xn_;       // [T x n_embd] normalised input of a sub-block
+  std::vector<float> q_;        // [T x q_dim]
+  std::vector<float> k_;        // [T x kv_dim]
+  std::vector<float> v_;        // [T x kv_dim]
+  std::vector<float> attn_;     // [T x q_dim] attention output before Wo
+  std::vector<float> proj_;     // [T x n_embd] output of Wo or Wdown
+  std::vector<float> gate_;     // [T x n_ff]
+  std::vector<float> up_;       // [T x n_ff]
+  std::vector<float> logit_in_; // [R x n_embd] final-normed rows that need logits
+  std::vector<float> logits_;   // [R x n_vocab]
+};
+
+}  // namespace trit::model

@@ -1,0 +1,90 @@
+#include "model/weights.h"
+
+#include "util/error.h"
+
+namespace trit::model {
+namespace {
+
+// Finds a tensor and checks its shape; the message names the tensor, what was expected and found.
+const gguf::TensorInfo& bind(const gguf::File& file, const std::string& name, std::vector<uint64_t> dims) {
+  const gguf::TensorInfo* t = file.find_tensor(name);
+  if (!t) fail(file.path(), ": tensor '", name, "' is missing");
+  if (t->dims != dims) {
+    gguf::TensorInfo expected;
+    expected.dims = dims;
+    fail(file.path(), ": tensor '", name, "' has shape ", t->shape_string(), ", expected ", expected.shape_string());
+  }
+  return *t;
+}
+
+std::vector<float> bind_vector(const gguf::File& file, const std::string& name, int64_t n) {
+  const gguf::TensorInfo& t = bind(file, name, {static_cast<uint64_t>(n)});
+  if (!t.type->dequantize_row)
+    fail(file.path(), ": tensor '", name, "' has type ", t.type->name, ", which trit cannot read");
+  std::vector<float> out(n);
+  t.type->dequantize_row(t.data, out.data(), n);
+  return out;
+}
+
+std::unique_ptr<kernels::PreparedMatrix> bind_matrix(const gguf::File& file, const std::string& name, int64_t rows,
+                                                     int64_t cols) {
+  const gguf::TensorInfo& t = bind(file, name, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)});
+  if (t.type->format == formats::Format::other)
+    fail(file.path(), ": tensor '", name, "' has type ", t.type->name,
+         ", which trit cannot compute with (supported: q2_0, q2_0_g64, q1_0, q8_0, f16, bf16, f32)");
+  kernels::MatrixView view{t.type, rows, cols, t.data, t.row_bytes()};
+  return kernels::prepare_matrix(view);
+}
+
+}  // namespace
+
+std::unique_ptr<Model> Model::load(const std::string& path) { return load(gguf::File::open(path)); }
+
+std::unique_ptr<Model> Model::load(gguf::File file) { return std::unique_ptr<Model>(new Model(std::move(file))); }
+
+Model::Model(gguf::File file) : file_(std::move(file)), config_(ModelConfig::from_gguf(file_)) {
+  const ModelConfig& c = config_;
+  token_embd_ = &bind(file_, "token_embd.weight", {uint64_t(c.n_embd), uint64_t(c.n_vocab)});
+  if (!token_embd_->type->dequantize_row)
+    fail(file_.path(), ": tensor 'token_embd.weight' has type ", token_embd_->type->name, ", which trit cannot read");
+  for (int64_t i = 0; i < c.n_layers; ++i) {
+    const std::string p = "blk." + std::to_string(i) + ".";
+    LayerWeights l;
+    l.attn_norm = bind_vector(file_, p + "attn_norm.weight", c.n_embd);
+    l.wq = bind_matrix(file_, p + "attn_q.weight", c.q_dim(), c.n_embd);
+    l.wk = bind_matrix(file_, p + "attn_k.weight", c.kv_dim(), c.n_embd);
+    l.wv = bind_matrix(file_, p + "attn_v.weight", c.kv_dim(), c.n_embd);
+    l.q_norm = bind_vector(file_, p + "attn_q_norm.weight", c.head_dim);
+    l.k_norm = bind_vector(file_, p + "attn_k_norm.weight", c.head_dim);
+    l.wo = bind_matrix(file_, p + "attn_output.weight", c.n_embd, c.q_dim());
+    l.ffn_norm = bind_vector(file_, p + "ffn_norm.weight", c.n_embd);
+    l.ffn_gate = bind_matrix(file_, p + "ffn_gate.weight", c.n_ff, c.n_embd);
+    l.ffn_up = bind_matrix(file_, p + "ffn_up.weight", c.n_ff, c.n_embd);
+    l.ffn_down = bind_matrix(file_, p + "ffn_down.weight", c.n_embd, c.n_ff);
+    layers_.push_back(std::move(l));
+  }
+  output_norm_ = bind_vector(file_, "output_norm.weight", c.n_embd);
+  lm_head_ = bind_matrix(file_, c.tied_embeddings ? "token_embd.weight" : "output.weight", c.n_vocab, c.n_embd);
+}
+
+void Model::embed(int32_t token, float* out) const {
+  if (token < 0 || token >= config_.n_vocab) fail("token id ", token, " is outside the vocabulary (", config_.n_vocab, ")");
+  const size_t row_bytes = token_embd_->row_bytes();
+  token_embd_->type->dequantize_row(token_embd_->data + static_cast<size_t>(token) * row_bytes, out, config_.n_embd);
+}
+
+size_t Model::weight_bytes() const {
+  size_t total = lm_head_->weight_bytes();
+  for (const LayerWeights& l : layers_)
+    for (const auto* m : {l.wq.get(), l.wk.get(), l.wv.get(), l.wo.get(), l.ffn_gate.get(), l.ffn_up.get(), l.ffn_down.get()})
+      total += m->weight_bytes();
+  return total;
+}
+
+uint64_t Model::parameter_count() const {
+  uint64_t n = 0;
+  for (const gguf::TensorInfo& t : file_.tensors()) n += t.element_count();
+  return n;
+}
+
+}  // namespace trit::model

@@ -1,0 +1,61 @@
+// A loaded model: the mapped GGUF file, its config, and every weight bound by name with its type
+// and shape checked. Matrices are prepared for the active kernels (which may repack them).
+// Shapes are written [rows x cols]: y = W x maps cols inputs to rows outputs (GGUF dims are
+// [cols, rows]).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gguf/reader.h"
+#include "kernels/matmul.h"
+#include "model/config.h"
+
+namespace trit::model {
+
+struct LayerWeights {
+  std::vector<float> attn_norm;                       // [n_embd]
+  std::unique_ptr<kernels::PreparedMatrix> wq;        // [q_dim x n_embd]
+  std::unique_ptr<kernels::PreparedMatrix> wk;        // [kv_dim x n_embd]
+  std::unique_ptr<kernels::PreparedMatrix> wv;        // [kv_dim x n_embd]
+  std::vector<float> q_norm;                          // [head_dim]
+  std::vector<float> k_norm;                          // [head_dim]
+  std::unique_ptr<kernels::PreparedMatrix> wo;        // [n_embd x q_dim]
+  std::vector<float> ffn_norm;                        // [n_embd]
+  std::unique_ptr<kernels::PreparedMatrix> ffn_gate;  // [n_ff x n_embd]
+  std::unique_ptr<kernels::PreparedMatrix> ffn_up;    // [n_ff x n_embd]
+  std::unique_ptr<kernels::PreparedMatrix> ffn_down;  // [n_embd x n_ff]
+};
+
+class Model {
+ public:
+  // Maps the file, reads the config, binds and checks every tensor.
+  static std::unique_ptr<Model> load(const std::string& path);
+  static std::unique_ptr<Model> load(gguf::File file);
+
+  const ModelConfig& config() const { return config_; }
+  const gguf::File& file() const { return file_; }
+
+  // Row `token` of the embedding table as f32 ([n_embd]).
+  void embed(int32_t token, float* out) const;
+
+  const std::vector<LayerWeights>& layers() const { return layers_; }
+  const std::vector<float>& output_norm() const { return output_norm_; }  // [n_embd]
+  const kernels::PreparedMatrix& lm_head() const { return *lm_head_; }    // [n_vocab x n_embd]
+
+  // Bytes of weights a decode step reads (every matrix once).
+  size_t weight_bytes() const;
+  uint64_t parameter_count() const;
+
+ private:
+  Model(gguf::File file);
+
+  gguf::File file_;
+  ModelConfig config_;
+  const gguf::TensorInfo* token_embd_ = nullptr;
+  std::vector<LayerWeights> layers_;
+  std::vector<float> output_norm_;
+  std::unique_ptr<kernels::PreparedMatrix> lm_head_;
+};
+
+}  // namespace trit::model
