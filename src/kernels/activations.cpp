@@ -1,0 +1,38 @@
+#include "kernels/activations.h"
+
+#include <cmath>
+
+namespace trit::kernels {
+
+void quantize_activations(const float* x, int64_t n_tokens, int64_t cols, int64_t group,
+                          QuantizedActivations& out) {
+  out.n_tokens = n_tokens;
+  out.cols = cols;
+  out.group = group;
+  out.blocks = cols / group;
+  out.q.resize(static_cast<size_t>(n_tokens * cols + 64));
+  out.scale.resize(static_cast<size_t>(n_tokens * out.blocks));
+  out.sum.resize(static_cast<size_t>(n_tokens * out.blocks));
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    for (int64_t b = 0; b < out.blocks; ++b) {
+      const float* src = x + t * cols + b * group;
+      int8_t* q = out.q.data() + t * cols + b * group;
+      float amax = 0.0f;
+      for (int64_t k = 0; k < group; ++k) amax = std::fmax(amax, std::fabs(src[k]));
+      const float scale = amax / 127.0f;
+      const float inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+      int32_t sum = 0;
+      for (int64_t k = 0; k < group; ++k) {
+        // |src * inv| <= 127 up to rounding; the clamp guards the last ulp.
+        float v = std::nearbyint(src[k] * inv);
+        v = v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v);
+        q[k] = static_cast<int8_t>(v);
+        sum += q[k];
+      }
+      out.scale[t * out.blocks + b] = scale;
+      out.sum[t * out.blocks + b] = sum;
+    }
+  }
+}
+
+}  // namespace trit::kernels

@@ -1,0 +1,40 @@
+// Int8 activations for the ternary kernels.
+//
+// Each token's row of `cols` floats is cut into blocks of `group` elements (the weight format's
+// group: 128 for Q2_0 g128 and Q1_0, 64 for Q2_0 g64) and every block gets its own scale:
+//   s = max|x| / 127,  q = round(x / s) in [-127, 127],  sum = sum of the block's q.
+// Why per block and not per row: one scale per weight group keeps the int8 error of every block
+// relative to that block's own range (a single outlier, common in LLM activations, only coarsens
+// its own 128 elements), the error stays at the level of llama.cpp's Q8_0 activations, which are
+// known to reproduce reference perplexity; and the kernels need a per-(row-block) float step for
+// the weight scale anyway, so the activation scale folds into the same multiply at no extra
+// instructions per element.
+//
+// A weight block with scale d and codes c (value (c - 1) * d) then contributes
+//   d * s * (sum_k c_k q_k - sum_k q_k)
+// so the code-1 offset costs one precomputed integer per (token, block), nothing per element.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace trit::kernels {
+
+struct QuantizedActivations {
+  int64_t n_tokens = 0;
+  int64_t cols = 0;
+  int64_t group = 0;
+  int64_t blocks = 0;         // cols / group
+  std::vector<int8_t> q;      // [n_tokens][cols] (+64 bytes slack)
+  std::vector<float> scale;   // [n_tokens][blocks]
+  std::vector<int32_t> sum;   // [n_tokens][blocks]
+
+  const int8_t* token_q(int64_t t) const { return q.data() + t * cols; }
+  const float* token_scale(int64_t t) const { return scale.data() + t * blocks; }
+  const int32_t* token_sum(int64_t t) const { return sum.data() + t * blocks; }
+};
+
+// Fills `out` (reusing its storage) from x[n_tokens][cols]; cols must be a multiple of group.
+void quantize_activations(const float* x, int64_t n_tokens, int64_t cols, int64_t group,
+                          QuantizedActivations& out);
+
+}  // namespace trit::kernels

@@ -1,0 +1,153 @@
+// prepare_matrix(): validates a weight matrix and binds it to the kernel set of one ISA.
+//
+//   f32 / f16 / bf16 / q8_0  -> FloatMatrix: rows widened to f32, dotted with f32 activations.
+//   q2_0 g128/g64, q1_0      -> generic ISA: TernaryFileMatrix, the file's layout, int8 activations.
+//                            -> avx2/avx512: PackedTernaryMatrix, repacked once into row panels
+//                               (packed_layout.h); the source pages are then released.
+#include "kernels/matmul.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <vector>
+
+#include "kernels/kernel_tables.h"
+#include "util/error.h"
+
+namespace trit::kernels {
+namespace {
+
+// Rows handed to one parallel_for unit: enough work to amortise the split, small enough that
+// both threads get equal shares of a 1024-row matrix.
+constexpr size_t kFloatRowGrain = 4;
+constexpr size_t kFileRowGrain = 4;
+
+QuantizedActivations& thread_activations() {
+  static thread_local QuantizedActivations scratch;
+  return scratch;
+}
+
+class FloatMatrix final : public PreparedMatrix {
+ public:
+  FloatMatrix(const MatrixView& w, FloatRowsFn fn) : w_(w), fn_(fn) {}
+  const MatrixView& view() const override { return w_; }
+  size_t weight_bytes() const override { return w_.row_bytes * static_cast<size_t>(w_.rows); }
+  void multiply(const float* x, int64_t n_tokens, float* y, ThreadPool& pool) const override {
+    if (n_tokens <= 0) return;
+    pool.parallel_for(static_cast<size_t>(w_.rows), kFloatRowGrain, [&](size_t r0, size_t r1, int) {
+      static thread_local std::vector<float> scratch;
+      if (scratch.size() < static_cast<size_t>(w_.cols)) scratch.resize(static_cast<size_t>(w_.cols));
+      fn_(w_, x, n_tokens, static_cast<int64_t>(r0), static_cast<int64_t>(r1), scratch.data(), y);
+    });
+  }
+
+ private:
+  MatrixView w_;
+  FloatRowsFn fn_;
+};
+
+class TernaryFileMatrix final : public PreparedMatrix {
+ public:
+  explicit TernaryFileMatrix(const MatrixView& w) : w_(w) {}
+  const MatrixView& view() const override { return w_; }
+  size_t weight_bytes() const override { return w_.row_bytes * static_cast<size_t>(w_.rows); }
+  void multiply(const float* x, int64_t n_tokens, float* y, ThreadPool& pool) const override {
+    if (n_tokens <= 0) return;
+    QuantizedActivations& a = thread_activations();
+    quantize_activations(x, n_tokens, w_.cols, w_.type->block_size, a);
+    pool.parallel_for(static_cast<size_t>(w_.rows), kFileRowGrain, [&](size_t r0, size_t r1, int) {
+      generic_ternary_rows(w_, a, static_cast<int64_t>(r0), static_cast<int64_t>(r1), y);
+    });
+  }
+
+ private:
+  MatrixView w_;
+};
+
+// Tells the kernel that the source pages of a repacked matrix are no longer needed, so the
+// packed copy replaces them in memory use. MADV_PAGEOUT (Linux 5.4) reclaims clean file pages of
+// a mapped model and keeps the contents valid (they fault back in if read, e.g. token-embedding
+// rows of a tied LM head); on anonymous memory it is harmless. Older kernels: no-op.
+void release_source_pages(const uint8_t* data, size_t bytes) {
+#ifdef MADV_PAGEOUT
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;
+  uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) / page * page;
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_PAGEOUT);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
+
+class PackedTernaryMatrix final : public PreparedMatrix {
+ public:
+  PackedTernaryMatrix(const MatrixView& w, const PackedTernaryKernels& kernels)
+      : w_(w), kernels_(kernels), layout_(packed_layout_for(w, kernels.rows_per_panel)) {
+    const size_t bytes = (layout_.total_bytes() + 63) / 64 * 64;
+    packed_ = static_cast<uint8_t*>(std::aligned_alloc(64, bytes));
+    if (!packed_) fail("out of memory repacking a ", w.rows, "x", w.cols, " matrix");
+    pack_ternary(w, layout_, packed_);
+    release_source_pages(w.data, w.row_bytes * static_cast<size_t>(w.rows));
+  }
+  ~PackedTernaryMatrix() override { std::free(packed_); }
+  const MatrixView& view() const override { return w_; }
+  size_t weight_bytes() const override { return layout_.total_bytes(); }
+  void multiply(const float* x, int64_t n_tokens, float* y, ThreadPool& pool) const override {
+    if (n_tokens <= 0) return;
+    QuantizedActivations& a = thread_activations();
+    quantize_activations(x, n_tokens, w_.cols, layout_.group, a);
+    pool.parallel_for(static_cast<size_t>(layout_.panels), 1, [&](size_t p0, size_t p1, int) {
+      kernels_.multiply(layout_, packed_, static_cast<int64_t>(p0), static_cast<int64_t>(p1), a, y);
+    });
+  }
+
+ private:
+  MatrixView w_;
+  PackedTernaryKernels kernels_;
+  PackedLayout layout_;
+  uint8_t* packed_ = nullptr;
+};
+
+bool is_ternary(formats::Format f) {
+  return f == formats::Format::q2_0_g128 || f == formats::Format::q2_0_g64 || f == formats::Format::q1_0;
+}
+
+void validate(const MatrixView& w) {
+  if (w.type == nullptr) fail("matrix has no weight type");
+  if (w.rows <= 0 || w.cols <= 0) fail("matrix of ", w.type->name, " has empty shape ", w.rows, "x", w.cols);
+  if (w.type->format == formats::Format::other || w.type->dequantize_row == nullptr)
+    fail("weight type ", w.type->name, " is not supported by trit's matrix kernels");
+  if (w.cols % w.type->block_size != 0)
+    fail("matrix of ", w.type->name, " has ", w.cols, " columns, not a multiple of its block size ",
+         w.type->block_size);
+  if (w.row_bytes != w.type->bytes_for(static_cast<uint64_t>(w.cols)))
+    fail("matrix of ", w.type->name, " with ", w.cols, " columns has row_bytes ", w.row_bytes,
+         ", expected ", w.type->bytes_for(static_cast<uint64_t>(w.cols)));
+  if (w.data == nullptr) fail("matrix of ", w.type->name, " has no data");
+}
+
+}  // namespace
+
+std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w) { return prepare_matrix(w, active_isa()); }
+
+std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w, Isa isa) {
+  validate(w);
+  if (static_cast<int>(isa) > static_cast<int>(detect_cpu_isa()))
+    fail("kernels for ", isa_name(isa), " requested, but this CPU supports up to ", isa_name(detect_cpu_isa()));
+  const formats::Format format = w.type->format;
+  if (!is_ternary(format)) {
+    FloatRowsFn fn = isa == Isa::avx512 ? avx512_float_rows()
+                     : isa == Isa::avx2 ? avx2_float_rows()
+                                        : generic_float_rows();
+    return std::make_unique<FloatMatrix>(w, fn);
+  }
+  const PackedTernaryKernels* packed = isa == Isa::avx512 ? avx512_ternary_kernels(format)
+                                       : isa == Isa::avx2 ? avx2_ternary_kernels(format)
+                                                          : nullptr;
+  if (packed) return std::make_unique<PackedTernaryMatrix>(w, *packed);
+  return std::make_unique<TernaryFileMatrix>(w);
+}
+
+}  // namespace trit::kernels

@@ -1,0 +1,46 @@
+// The interleaved layout the SIMD ternary kernels read (built once at load by pack_ternary()).
+//
+// Rows are grouped into panels of R rows (16 for AVX-512, 8 for AVX2; the last panel is padded
+// with zero rows). A panel is one contiguous stretch:
+//
+//   [scales: blocks x R f16, block-major, padded to 64 bytes][codes: blocks x R*G*bits/8 bytes]
+//
+// Scales come first so that a sequential read (and its prefetch) meets them before the codes of
+// the same panel. The codes of one (panel, block) are V = G*bits/32 vectors of 4R bytes. Byte
+// 4*i + m of vector j belongs to row i of the panel; its 8/bits code slots p hold element
+//   k = j * span + 4 * p + m,    span = 4 * 8 / bits (16 for 2-bit, 32 for 1-bit)
+// at bits [p*bits, p*bits + bits). So shifting a whole vector right by p*bits and masking gives,
+// in every 32-bit lane i, the codes of row i for 4 consecutive elements k0..k0+3: exactly the
+// operand shape of vpdpbusd / vpmaddubsw against 4 activation bytes broadcast to every lane.
+// Q2_0 codes are stored as in the file (0..3, value code - 1); Q1_0 stores its sign bits (the
+// kernels expand bit b to code 2b, value 2b - 1, so both formats share the offset arithmetic).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/matmul.h"
+
+namespace trit::kernels {
+
+struct PackedLayout {
+  int rows_per_panel = 16;  // R
+  int group = 128;          // G elements per block
+  int bits = 2;             // bits per code: 2 (Q2_0) or 1 (Q1_0)
+  int64_t rows = 0;
+  int64_t cols = 0;
+  int64_t blocks = 0;       // cols / G
+  int64_t panels = 0;       // ceil(rows / R)
+
+  size_t vector_bytes() const { return static_cast<size_t>(4 * rows_per_panel); }
+  size_t block_code_bytes() const { return static_cast<size_t>(rows_per_panel) * group * bits / 8; }
+  size_t scale_bytes() const { return (static_cast<size_t>(blocks) * rows_per_panel * 2 + 63) / 64 * 64; }
+  size_t panel_bytes() const { return scale_bytes() + static_cast<size_t>(blocks) * block_code_bytes(); }
+  size_t total_bytes() const { return panel_bytes() * static_cast<size_t>(panels); }
+};
+
+PackedLayout packed_layout_for(const MatrixView& w, int rows_per_panel);
+
+// Writes the packed form of w (a Q2_0 g128/g64 or Q1_0 matrix) to dst (layout.total_bytes()).
+void pack_ternary(const MatrixView& w, const PackedLayout& layout, uint8_t* dst);
+
+}  // namespace trit::kernels

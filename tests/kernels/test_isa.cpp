@@ -1,0 +1,56 @@
+// CPU feature detection and the TRIT_ISA override rule.
+#include <gtest/gtest.h>
+
+#include "kernels/isa.h"
+#include "kernels/isa_select.h"
+#include "util/error.h"
+
+namespace trit::kernels {
+namespace {
+
+TEST(Isa, SupportedListRunsFromGenericToTheCpu) {
+  auto list = supported_isas();
+  ASSERT_FALSE(list.empty());
+  EXPECT_EQ(list.front(), Isa::generic);
+  EXPECT_EQ(list.back(), detect_cpu_isa());
+  EXPECT_LE(static_cast<int>(active_isa()), static_cast<int>(detect_cpu_isa()));
+}
+
+TEST(Isa, Names) {
+  EXPECT_STREQ(isa_name(Isa::generic), "generic");
+  EXPECT_STREQ(isa_name(Isa::avx2), "avx2");
+  EXPECT_STREQ(isa_name(Isa::avx512), "avx512");
+}
+
+TEST(Isa, OverrideKeepsCpuWhenUnset) {
+  EXPECT_EQ(isa_from_override(nullptr, Isa::avx512), Isa::avx512);
+  EXPECT_EQ(isa_from_override("", Isa::avx2), Isa::avx2);
+}
+
+TEST(Isa, OverrideLowersTheIsa) {
+  EXPECT_EQ(isa_from_override("generic", Isa::avx512), Isa::generic);
+  EXPECT_EQ(isa_from_override("avx2", Isa::avx512), Isa::avx2);
+  EXPECT_EQ(isa_from_override("avx512", Isa::avx512), Isa::avx512);
+  EXPECT_EQ(isa_from_override("generic", Isa::generic), Isa::generic);
+}
+
+TEST(Isa, OverrideRefusesAHigherOrUnknownIsa) {
+  EXPECT_THROW(isa_from_override("avx512", Isa::avx2), Error);
+  EXPECT_THROW(isa_from_override("avx2", Isa::generic), Error);
+  EXPECT_THROW(isa_from_override("sse9", Isa::avx512), Error);
+  try {
+    isa_from_override("avx512", Isa::generic);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("TRIT_ISA"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Isa, ActiveIsaFollowsEnvironment) {
+  // active_isa() is computed once per process, so compare it with the rule applied to the
+  // environment this test process started with.
+  EXPECT_EQ(active_isa(), isa_from_override(std::getenv("TRIT_ISA"), detect_cpu_isa()));
+}
+
+}  // namespace
+}  // namespace trit::kernels

@@ -1,0 +1,171 @@
+// Every matrix kernel on every ISA this CPU runs, against the scalar f64 reference on fresh
+// random inputs at odd sizes (rows and token counts that are not multiples of any tile).
+//
+// Tolerances:
+// - float formats (f32, f16, bf16, q8_0): the kernels see the same f32 weights as the reference,
+//   so the only error is f32 accumulation: 1e-5 * sum|w x| (+1e-6 absolute).
+// - ternary formats: activations are rounded to int8 with one scale s_b = max|x_b| / 127 per
+//   block, so each element moves by at most s_b / 2 and the output by at most
+//   sum_b s_b / 2 * sum_{c in b} |w_c| (Reference::quant_bound, computed exactly per output); we
+//   allow that bound * 1.01 plus f32 accumulation. The test also checks that this bound is far
+//   below sum|w x| (under 10% of it) so it cannot pass vacuously, and that every SIMD ISA agrees with the generic
+//   kernel (same int8 activations, exact integer dots) to 1e-5 * sum|w x|.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <tuple>
+
+#include "kernels/isa.h"
+#include "kernels/matmul.h"
+#include "matrix_fixtures.h"
+#include "util/error.h"
+#include "util/thread_pool.h"
+
+namespace trit::kernels {
+namespace {
+
+using formats::Format;
+using testing::make_random_activations;
+using testing::make_random_matrix;
+using testing::reference_multiply;
+
+bool is_ternary(Format f) { return f == Format::q2_0_g128 || f == Format::q2_0_g64 || f == Format::q1_0; }
+
+const Format kFormats[] = {Format::q2_0_g128, Format::q2_0_g64, Format::q1_0, Format::q8_0,
+                           Format::f16,       Format::bf16,     Format::f32};
+
+struct Shape {
+  int64_t rows, blocks, n_tokens;  // cols = blocks * the format's block size (at least 128)
+};
+
+int64_t cols_for(Format f, int64_t blocks) {
+  const int64_t bs = formats::type_by_format(f)->block_size;
+  const int64_t unit = bs < 128 ? 128 : bs;  // float formats use 128-column units too
+  return blocks * unit;
+}
+
+void check_matrix(Format format, Isa isa, const Shape& shape, int threads, uint32_t seed) {
+  std::mt19937 rng(seed);
+  const int64_t cols = cols_for(format, shape.blocks);
+  auto m = make_random_matrix(format, shape.rows, cols, rng);
+  auto x = make_random_activations(shape.n_tokens, cols, rng);
+  const int64_t group = is_ternary(format) ? m.type->block_size : 0;
+  auto ref = reference_multiply(m, x.data(), shape.n_tokens, group);
+
+  ThreadPool pool(threads);
+  auto prepared = prepare_matrix(m.view(), isa);
+  auto generic = prepare_matrix(m.view(), Isa::generic);
+  std::vector<float> y(static_cast<size_t>(shape.n_tokens * shape.rows), NAN);
+  std::vector<float> y_generic(y.size(), NAN);
+  prepared->multiply(x.data(), shape.n_tokens, y.data(), pool);
+  generic->multiply(x.data(), shape.n_tokens, y_generic.data(), pool);
+
+  const std::string where = std::string(m.type->name) + " on " + isa_name(isa) + " rows=" +
+                            std::to_string(shape.rows) + " cols=" + std::to_string(cols) +
+                            " n=" + std::to_string(shape.n_tokens) + " threads=" + std::to_string(threads);
+  double total_abs = 0, total_bound = 0;
+  int failures = 0;
+  for (size_t i = 0; i < y.size() && failures < 5; ++i) {
+    const double accum = 1e-5 * ref.abs_sum[i] + 1e-6;
+    const double tol = ref.quant_bound[i] * 1.01 + accum;
+    total_abs += ref.abs_sum[i];
+    total_bound += ref.quant_bound[i];
+    if (!(std::fabs(y[i] - ref.y[i]) <= tol)) {
+      ADD_FAILURE() << where << ": y[" << i << "] = " << y[i] << ", reference " << ref.y[i] << ", tolerance " << tol;
+      ++failures;
+    }
+    if (!(std::fabs(y[i] - y_generic[i]) <= accum)) {
+      ADD_FAILURE() << where << ": y[" << i << "] = " << y[i] << " but generic kernel gives " << y_generic[i];
+      ++failures;
+    }
+  }
+  if (is_ternary(format)) {
+    EXPECT_LT(total_bound, 0.1 * total_abs) << where << ": tolerance would be vacuous";
+  }
+  // A second call reuses the kernels' scratch buffers and must give the same answer.
+  std::vector<float> again(y.size(), NAN);
+  prepared->multiply(x.data(), shape.n_tokens, again.data(), pool);
+  for (size_t i = 0; i < y.size(); ++i)
+    if (again[i] != y[i]) {
+      ADD_FAILURE() << where << ": second multiply differs at " << i;
+      break;
+    }
+}
+
+class MatmulTest : public ::testing::TestWithParam<std::tuple<Format, Isa>> {};
+
+TEST_P(MatmulTest, MatchesScalarReferenceAtOddSizes) {
+  const auto [format, isa] = GetParam();
+  const Shape shapes[] = {{1, 1, 1}, {37, 3, 1}, {53, 2, 2}, {17, 5, 7}, {70, 4, 33}, {45, 2, 9}, {129, 3, 16}};
+  uint32_t seed = 1234;
+  for (const Shape& s : shapes)
+    for (int threads : {1, 2, 3}) check_matrix(format, isa, s, threads, seed++);
+}
+
+TEST_P(MatmulTest, PromptSizedBatch) {
+  const auto [format, isa] = GetParam();
+  check_matrix(format, isa, {83, 4, 515}, 2, 99);
+}
+
+TEST_P(MatmulTest, LongRows) {
+  const auto [format, isa] = GetParam();
+  check_matrix(format, isa, {19, 77, 3}, 2, 7);  // 9856 columns: FFN-down-like rows
+}
+
+std::vector<std::tuple<Format, Isa>> all_cases() {
+  std::vector<std::tuple<Format, Isa>> cases;
+  for (Format f : kFormats)
+    for (Isa isa : supported_isas()) cases.emplace_back(f, isa);
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllKernels, MatmulTest, ::testing::ValuesIn(all_cases()),
+                         [](const auto& info) {
+                           return std::string(formats::type_by_format(std::get<0>(info.param))->name) +
+                                  "_" + isa_name(std::get<1>(info.param));
+                         });
+
+TEST(Matmul, ActiveIsaHasKernelsForEveryFormat) {
+  std::mt19937 rng(5);
+  ThreadPool pool(2);
+  for (Format f : kFormats) {
+    auto m = make_random_matrix(f, 3, cols_for(f, 1), rng);
+    EXPECT_NO_THROW(prepare_matrix(m.view())) << m.type->name;
+  }
+}
+
+TEST(Matmul, RejectsBadMatrices) {
+  std::mt19937 rng(6);
+  auto m = make_random_matrix(Format::q2_0_g128, 4, 256, rng);
+  MatrixView v = m.view();
+  v.cols = 200;  // not a multiple of 128
+  v.row_bytes = 0;
+  EXPECT_THROW(prepare_matrix(v), Error);
+  v = m.view();
+  v.row_bytes += 2;
+  EXPECT_THROW(prepare_matrix(v), Error);
+  v = m.view();
+  v.type = formats::type_by_name("tq2_0");
+  ASSERT_NE(v.type, nullptr);
+  EXPECT_THROW(prepare_matrix(v), Error);
+  v = m.view();
+  v.type = nullptr;
+  EXPECT_THROW(prepare_matrix(v), Error);
+}
+
+TEST(Matmul, PreparedMatrixReportsBytes) {
+  std::mt19937 rng(8);
+  auto m = make_random_matrix(Format::q2_0_g128, 48, 512, rng);
+  for (Isa isa : supported_isas()) {
+    auto p = prepare_matrix(m.view(), isa);
+    EXPECT_EQ(p->view().rows, 48);
+    // A pass reads the file's bytes, or a repacked copy of the same size plus alignment padding.
+    EXPECT_GE(p->weight_bytes(), m.bytes.size()) << isa_name(isa);
+    EXPECT_LE(p->weight_bytes(), m.bytes.size() + 4096) << isa_name(isa);
+  }
+}
+
+}  // namespace
+}  // namespace trit::kernels
