@@ -1,0 +1,93 @@
+#include "tokenizer/utf8.h"
+
+namespace trit::tokenizer {
+namespace {
+
+// Length of the well-formed sequence starting at s[i] (1..4), or 0 when ill-formed; `consumed`
+// is then the maximal subpart to replace (>= 1), and `truncated` tells whether the sequence was
+// only cut short by the end of s.
+size_t scan(std::string_view s, size_t i, size_t& consumed, bool& truncated) {
+  auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = at(i);
+  truncated = false;
+  consumed = 1;
+  if (c < 0x80) return 1;
+  size_t need;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    need = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    need = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    need = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  for (size_t k = 1; k < need; ++k) {
+    if (i + k >= s.size()) {
+      consumed = k;
+      truncated = true;
+      return 0;
+    }
+    unsigned char b = at(i + k);
+    bool ok = k == 1 ? (b >= lo && b <= hi) : (b >= 0x80 && b <= 0xBF);
+    if (!ok) {
+      consumed = k;
+      return 0;
+    }
+  }
+  return need;
+}
+
+}  // namespace
+
+size_t complete_utf8_prefix(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t consumed;
+    bool truncated;
+    size_t len = scan(s, i, consumed, truncated);
+    if (len == 0 && truncated) return i;  // an unfinished character: hold it back
+    i += len ? len : consumed;
+  }
+  return i;
+}
+
+bool is_valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t consumed;
+    bool truncated;
+    size_t len = scan(s, i, consumed, truncated);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
+std::string repair_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (size_t i = 0; i < s.size();) {
+    size_t consumed;
+    bool truncated;
+    size_t len = scan(s, i, consumed, truncated);
+    if (len) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      i += consumed;
+    }
+  }
+  return out;
+}
+
+}  // namespace trit::tokenizer
