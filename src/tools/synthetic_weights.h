@@ -1,0 +1,67 @@
+// Random weights for synthetic models, generated straight in their storage layout, row by row.
+//
+// Each tensor has its own random stream seeded from (seed, tensor name), so a tensor's values do
+// not depend on which other tensors a preset has or on how rows are chunked for writing.
+//
+// Ternary matrices (q2_0 g128 and the float types derived from it, q2_0 g64): per group one scale
+// d = U(0.5, 1.5) / sqrt(0.6 * cols), then codes -1/0/+1 with probabilities 77/256, 102/256,
+// 77/256 (about 30/40/30 %). Var(w) = 0.6 d^2, so a row dotted with an RMS-normalised input has
+// variance about U^2: activations stay O(1) through the layers. d is rounded to 8 significant
+// bits, so it is exact in f16 and in bf16: the bf16 variant holds the same values as the others.
+// Q1_0 matrices: signs +-d with d = U(0.5, 1.5) / sqrt(cols) (Var(w) = d^2).
+// Norm weights (F32): 1 + U(-0.05, 0.05).
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "formats/type_info.h"
+
+namespace trit::tools {
+
+// xoshiro256** (Blackman and Vigna), seeded through splitmix64: fast, and good enough that
+// code statistics come out as designed.
+class Rng {
+ public:
+  Rng(uint64_t seed, const std::string& stream_name);
+  uint64_t next() {
+    const uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
+  // Uniform in [0, 1) with 24 bits.
+  float uniform() { return static_cast<float>(next() >> 40) * (1.0f / 16777216.0f); }
+
+ private:
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  uint64_t s_[4];
+};
+
+// Produces the rows of one weight matrix of `cols` columns in `type` (f32, f16, bf16, q1_0,
+// q2_0 g128 or g64), in order. The float types come from q2_0 g128 blocks dequantized, so
+// `f16` of a seed equals the dequantized `q2_0` of that seed exactly.
+class MatrixGenerator {
+ public:
+  MatrixGenerator(uint64_t seed, const std::string& name, int64_t cols, const formats::TypeInfo& type);
+  // Writes the next `rows` rows (rows * type.bytes_for(cols) bytes) to `out`.
+  void next_rows(int64_t rows, uint8_t* out);
+
+ private:
+  void ternary_row(int group, uint8_t* out);  // one row of q2_0 blocks
+  void sign_row(uint8_t* out);                // one row of q1_0 blocks
+
+  Rng rng_;
+  int64_t cols_;
+  const formats::TypeInfo& type_;
+  float scale_base_;
+};
+
+// A norm weight vector (F32): 1 + small noise.
+void fill_norm(uint64_t seed, const std::string& name, int64_t n, float* out);
+
+}  // namespace trit::tools
