@@ -1,0 +1,100 @@
+// trit run: one prompt, streamed to stdout; speeds to stderr.
+#include <cstdio>
+#include <filesystem>
+
+#include "cli/command.h"
+#include "cli/engine_options.h"
+#include "cli/model_ref.h"
+#include "engine/conversation.h"
+#include "tokenizer/chat.h"
+#include "util/error.h"
+#include "util/log.h"
+
+namespace trit::cli {
+namespace {
+
+struct RunCommand {
+  ModelRefOptions model;
+  EngineFlags engine_flags;
+  SamplingFlags sampling;
+  std::string prompt, prompt_file, system;
+  int64_t n_predict = -1;
+  bool raw = false, no_think = false, truncate = false, verbose_prompt = false;
+
+  void setup(CLI::App& app) {
+    model.add_to(app);
+    engine_flags.add_to(app);
+    sampling.add_to(app);
+    app.add_option("-p,--prompt", prompt, "The prompt");
+    app.add_option("-f,--file", prompt_file, "Read the prompt from a file");
+    app.add_option("-n,--n-predict", n_predict, "Most tokens to generate (-1: until the context is full)")
+        ->capture_default_str();
+    app.add_option("--sys,--system", system, "System message (chat format only)");
+    app.add_flag("--raw", raw, "Use the prompt as it is, without the chat format");
+    app.add_flag("--no-think", no_think, "Ask the model not to think first (enable_thinking=false)");
+    app.add_flag("--truncate-prompt", truncate, "Keep only the end of a prompt longer than the context");
+  }
+
+  int run() {
+    if (!prompt_file.empty()) {
+      std::FILE* f = std::fopen(prompt_file.c_str(), "rb");
+      if (!f) fail(prompt_file, ": cannot open the prompt file");
+      char buf[65536];
+      size_t n;
+      prompt.clear();
+      while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) prompt.append(buf, n);
+      std::fclose(f);
+    }
+    if (prompt.empty()) fail("no prompt: give -p TEXT or -f FILE");
+    engine::Engine engine(model.resolve(), engine_flags.resolve());
+    log_info(engine.describe());
+
+    std::string text = prompt;
+    if (!raw) {
+      std::string notice;
+      auto format = tokenizer::detect_chat_format(engine.tokenizer().chat_template(), &notice);
+      if (!notice.empty()) log_warn(notice);
+      std::vector<tokenizer::ChatMessage> messages;
+      if (!system.empty()) messages.push_back({"system", system, std::nullopt, {}});
+      messages.push_back({"user", prompt, std::nullopt, {}});
+      tokenizer::ChatOptions options;
+      options.enable_thinking = !no_think;
+      text = tokenizer::render_chat(format, messages, options);
+    }
+    std::vector<int32_t> tokens = engine.tokenizer().encode(text, /*parse_special=*/true);
+    if (engine.tokenizer().add_bos()) tokens.insert(tokens.begin(), engine.tokenizer().bos_id());
+    const int64_t room = engine.context() - 1;
+    if (static_cast<int64_t>(tokens.size()) > room) {
+      if (!truncate)
+        fail("the prompt is ", tokens.size(), " tokens but the context holds ", engine.context(),
+             " (raise -c, shorten the prompt, or pass --truncate-prompt to keep its end)");
+      log_warn(cat("prompt truncated from ", tokens.size(), " to its last ", room / 2, " tokens"));
+      tokens.erase(tokens.begin(), tokens.end() - room / 2);
+    }
+
+    engine::GenerateOptions options;
+    options.max_tokens = n_predict;
+    options.sampling = sampling.resolve();
+    engine::Conversation conversation(engine);
+    auto stats = conversation.generate(tokens, options, [](const std::string& piece) {
+      std::fwrite(piece.data(), 1, piece.size(), stdout);
+      std::fflush(stdout);
+      return true;
+    });
+    std::printf("\n");
+    std::fflush(stdout);
+    std::fprintf(stderr, "prompt: %lld tokens, %.2f tokens/s | decode: %lld tokens, %.2f tokens/s\n",
+                 static_cast<long long>(stats.prompt_computed), stats.prompt_tokens_per_second(),
+                 static_cast<long long>(stats.generated_tokens), stats.decode_tokens_per_second());
+    return 0;
+  }
+};
+
+CommandRegistration registration("run", "Generate text for one prompt", [](CLI::App& app) {
+  auto command = std::make_shared<RunCommand>();
+  command->setup(app);
+  return [command] { return command->run(); };
+});
+
+}  // namespace
+}  // namespace trit::cli

@@ -1,0 +1,52 @@
+#include "cli/engine_options.h"
+
+#include <random>
+
+#include "util/error.h"
+
+namespace trit::cli {
+
+void EngineFlags::add_to(CLI::App& app, int64_t default_context) {
+  options.context = default_context;
+  app.add_option("-t,--threads", options.threads, "Threads (default: physical cores)")->check(CLI::NonNegativeNumber);
+  app.add_option("-c,--ctx-size", options.context, "Context size in tokens per sequence (0: the model's own)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("-b,--batch-size", options.batch, "Most prompt tokens per forward step")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--kv-type", kv_type, "KV cache element type")->capture_default_str()->check(CLI::IsMember({"f16", "f32"}));
+}
+
+engine::EngineOptions EngineFlags::resolve() const {
+  engine::EngineOptions o = options;
+  o.kv_type = kv_type == "f32" ? kernels::KvType::f32 : kernels::KvType::f16;
+  return o;
+}
+
+void SamplingFlags::add_to(CLI::App& app) {
+  app.add_option("--temp,--temperature", params.temperature, "Sampling temperature (0: greedy)")->capture_default_str();
+  app.add_option("--top-k", params.top_k, "Keep the k most likely tokens (0: off)")->capture_default_str();
+  app.add_option("--top-p", params.top_p, "Keep the smallest set with this probability mass (1: off)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--min-p", params.min_p, "Drop tokens below min-p times the top probability (0: off)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--repeat-penalty", params.repeat_penalty, "Penalty for repeated tokens (1: off)")->capture_default_str();
+  app.add_option("--repeat-last-n", params.repeat_last_n, "Tokens the penalties look back over (-1: all)")->capture_default_str();
+  app.add_option("--presence-penalty", params.presence_penalty, "Subtracted once from seen tokens")->capture_default_str();
+  app.add_option("--frequency-penalty", params.frequency_penalty, "Subtracted per occurrence of seen tokens")
+      ->capture_default_str();
+  app.add_option("-s,--seed", seed, "Random seed (-1: random)")->capture_default_str();
+}
+
+engine::SamplingParams SamplingFlags::resolve() const {
+  engine::SamplingParams p = params;
+  if (p.temperature < 0) fail("--temp must not be negative");
+  if (p.top_k < 0) fail("--top-k must not be negative");
+  p.seed = seed < 0 ? std::random_device{}() : static_cast<uint64_t>(seed);
+  return p;
+}
+
+}  // namespace trit::cli

@@ -1,0 +1,31 @@
+// Options shared by the commands that run the model (run, chat, serve, bench, perplexity),
+// declared once so names, defaults and help agree everywhere.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "engine/engine.h"
+#include "engine/sampling.h"
+
+namespace trit::cli {
+
+// -t, -c, -b, --kv-type
+struct EngineFlags {
+  engine::EngineOptions options;
+  std::string kv_type = "f16";
+
+  void add_to(CLI::App& app, int64_t default_context = 4096);
+  engine::EngineOptions resolve() const;
+};
+
+// --temp, --top-k, --top-p, --min-p, --repeat-penalty, --repeat-last-n, --presence-penalty,
+// --frequency-penalty, --seed
+struct SamplingFlags {
+  engine::SamplingParams params;
+  int64_t seed = -1;  // -1: random
+
+  void add_to(CLI::App& app);
+  engine::SamplingParams resolve() const;
+};
+
+}  // namespace trit::cli

@@ -1,0 +1,47 @@
+// The loaded model with everything needed to run it: weights, tokenizer, thread pool and the
+// forward pass. Sequences (KV caches) are made per conversation by the caller.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "kernels/attention.h"
+#include "model/forward.h"
+#include "model/kv_cache.h"
+#include "model/weights.h"
+#include "tokenizer/tokenizer.h"
+#include "util/thread_pool.h"
+
+namespace trit::engine {
+
+struct EngineOptions {
+  int threads = 0;             // 0: physical cores
+  int64_t context = 4096;      // positions per sequence; 0: the model's training context
+  kernels::KvType kv_type = kernels::KvType::f16;
+  int64_t batch = 512;         // most prompt tokens per forward step
+};
+
+class Engine {
+ public:
+  Engine(const std::string& model_path, const EngineOptions& options);
+
+  const model::Model& model() const { return *model_; }
+  const model::ModelConfig& config() const { return model_->config(); }
+  const tokenizer::Tokenizer& tokenizer() const { return *tokenizer_; }
+  ThreadPool& pool() { return *pool_; }
+  model::ForwardPass& forward() { return *forward_; }
+  const EngineOptions& options() const { return options_; }
+  int64_t context() const { return options_.context; }
+
+  std::unique_ptr<model::KvSequence> new_sequence() const;
+  // One line for start-up: threads, ISA, context and KV cache size.
+  std::string describe() const;
+
+ private:
+  EngineOptions options_;
+  std::unique_ptr<model::Model> model_;
+  std::unique_ptr<tokenizer::Tokenizer> tokenizer_;
+  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<model::ForwardPass> forward_;
+};
+
+}  // namespace trit::engine
