@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <system_error>
+#include <tuple>
 
 #include "util/error.h"
 
@@ -79,9 +80,13 @@ std::vector<CachedModel> list_cache(const fs::path& root) {
     model.size = it->file_size(ec);
     models.push_back(std::move(model));
   }
-  std::sort(models.begin(), models.end(), [](const CachedModel& a, const CachedModel& b) {
-    return a.name != b.name ? a.name < b.name : a.complete > b.complete;
-  });
+  // By (repo, file), so "o/r:x" sorts before "o/r2:x" although '2' < ':'.
+  auto key = [](const CachedModel& m) {
+    size_t colon = m.name.find(':');
+    return std::make_tuple(m.name.substr(0, colon), m.name.substr(colon + 1), !m.complete);
+  };
+  std::sort(models.begin(), models.end(),
+            [&](const CachedModel& a, const CachedModel& b) { return key(a) < key(b); });
   return models;
 }
 

@@ -226,8 +226,10 @@ fs::path download_file(const std::string& url, const fs::path& dest, const Downl
       if (complete) break;
     } else if (last.result == TransportResult::aborted) {
       progress.finish("failed");
-      fail("the server sent an unexpected byte range for ", url, " (Content-Range: ",
-           last.header("content-range"), ")");
+      std::string range = last.header("content-range");
+      fail("the server answered a resumed download of ", url, " with the wrong bytes (",
+           range.empty() ? std::string("no Content-Range header") : "Content-Range: " + range,
+           ", expected bytes ", have, "-)");
     } else if (last.result == TransportResult::failed) {
       progress.finish("failed");
       fail_hub_response(last, url, !options.token.empty());

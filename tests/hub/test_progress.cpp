@@ -1,0 +1,89 @@
+// util/progress: a bar with carriage returns only on a terminal, plain lines elsewhere.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+#include "util/progress.h"
+
+namespace trit {
+namespace {
+
+std::string contents(FILE* f) {
+  std::fflush(f);
+  std::rewind(f);
+  std::string out;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) out.append(buffer, n);
+  return out;
+}
+
+TEST(Progress, FormatsBytesAndDurations) {
+  EXPECT_EQ(Progress::format_bytes(0), "0 B");
+  EXPECT_EQ(Progress::format_bytes(1023), "1023 B");
+  EXPECT_EQ(Progress::format_bytes(1536), "1.50 KiB");
+  EXPECT_EQ(Progress::format_bytes(1020ull << 20), "1020 MiB");
+  EXPECT_EQ(Progress::format_bytes(25ull << 30), "25.0 GiB");
+  EXPECT_EQ(Progress::format_duration(65), "1:05");
+  EXPECT_EQ(Progress::format_duration(7384), "2:03:04");
+  EXPECT_EQ(Progress::format_duration(-1), "?");
+}
+
+TEST(Progress, NotATerminalGivesStartAndFinishLinesOnly) {
+  FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  EXPECT_FALSE(Progress::is_terminal(f));
+  {
+    Progress p("model.gguf", 1000, Progress::Mode::automatic, Progress::Unit::bytes, f);
+    EXPECT_FALSE(p.draws_bar());
+    for (uint64_t i = 0; i <= 1000; i += 10) p.update(i);
+    p.finish();
+  }
+  std::string out = contents(f);
+  std::fclose(f);
+  EXPECT_EQ(out.find('\r'), std::string::npos) << out;
+  EXPECT_EQ(out.find('\033'), std::string::npos) << out;
+  EXPECT_EQ(out, "model.gguf: started (1000 B)\nmodel.gguf: done, 1000 B in 0:00\n");
+}
+
+TEST(Progress, BarModeRedrawsInPlaceWithRateAndEta) {
+  FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  {
+    Progress p("w", 4 << 20, Progress::Mode::bar, Progress::Unit::bytes, f);
+    p.set_start(1 << 20);
+    p.update(1 << 20);
+    p.note("connection lost, resuming");
+    p.update(2 << 20);
+    p.finish();
+  }
+  std::string out = contents(f);
+  std::fclose(f);
+  EXPECT_NE(out.find("\rw  25% ["), std::string::npos) << out;
+  EXPECT_NE(out.find("connection lost, resuming\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("/ 4.00 MiB"), std::string::npos) << out;
+  EXPECT_NE(out.find("done\033[K\n"), std::string::npos) << out;
+  EXPECT_EQ(out.back(), '\n');
+}
+
+TEST(Progress, OffWritesNothingAndItemsCountWithoutUnits) {
+  FILE* f = std::tmpfile();
+  {
+    Progress off("x", 10, Progress::Mode::off, Progress::Unit::bytes, f);
+    off.update(5);
+    off.note("hidden");
+    off.finish();
+  }
+  EXPECT_EQ(contents(f), "");
+  {
+    Progress items("tensors", 0, Progress::Mode::lines, Progress::Unit::items, f);
+    items.update(3);
+    items.finish("written");
+  }
+  EXPECT_EQ(contents(f), "tensors: started (unknown size)\ntensors: written, 3 in 0:00\n");
+  std::fclose(f);
+}
+
+}  // namespace
+}  // namespace trit
