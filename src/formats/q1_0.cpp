@@ -11,9 +11,10 @@ void quantize_row_q1_0(const float* src, void* dst, int64_t n) {
   auto* blocks = static_cast<BlockQ1_0*>(dst);
   for (int64_t b = 0; b < n / 128; ++b) {
     const float* x = src + b * 128;
-    double sum = 0.0;
+    // Summed in float, in order, as llama.cpp's reference does, so scales match it bit for bit.
+    float sum = 0.0f;
     for (int j = 0; j < 128; ++j) sum += std::fabs(x[j]);
-    blocks[b].d = f32_to_fp16(static_cast<float>(sum / 128.0));
+    blocks[b].d = f32_to_fp16(sum / 128.0f);
     std::memset(blocks[b].bits, 0, sizeof(blocks[b].bits));
     for (int j = 0; j < 128; ++j)
       if (x[j] >= 0.0f) blocks[b].bits[j / 8] |= static_cast<uint8_t>(1u << (j % 8));

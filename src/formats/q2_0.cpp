@@ -8,6 +8,9 @@
 namespace trit::formats {
 namespace {
 
+// Mirrors the llama.cpp (PrismML fork) reference quantizer so files match it bit for bit: the
+// stored scale is amax rounded to f16, but codes use the unrounded 1/amax and round half away
+// from zero (so |x / amax| <= 1 and code 3 never appears; the clamp only guards it).
 template <int Group>
 void quantize(const float* src, void* dst, int64_t n) {
   auto* blocks = static_cast<BlockQ2_0<Group>*>(dst);
@@ -17,12 +20,11 @@ void quantize(const float* src, void* dst, int64_t n) {
     for (int j = 0; j < Group; ++j) amax = std::fmax(amax, std::fabs(x[j]));
     BlockQ2_0<Group>& block = blocks[b];
     block.d = f32_to_fp16(amax);
-    float d = fp16_to_f32(block.d);
-    float inv = d != 0.0f ? 1.0f / d : 0.0f;
+    float inv = amax > 0.0f ? 1.0f / amax : 0.0f;
     std::memset(block.qs, 0, sizeof(block.qs));
     for (int j = 0; j < Group; ++j) {
-      int code = static_cast<int>(std::nearbyint(x[j] * inv)) + 1;
-      code = code < 0 ? 0 : (code > 2 ? 2 : code);
+      int code = static_cast<int>(std::round(x[j] * inv)) + 1;
+      code = code < 0 ? 0 : (code > 3 ? 3 : code);
       block.qs[j / 4] |= static_cast<uint8_t>(code << (2 * (j % 4)));
     }
   }

@@ -18,10 +18,11 @@ static_assert(sizeof(BlockQ2_0<64>) == 18);
 
 inline int q2_0_code(const uint8_t* qs, int j) { return (qs[j / 4] >> (2 * (j % 4))) & 3; }
 
-// Quantization: d = max |x| over the group rounded to f16, code = round(x / d) + 1 clamped to
-// 0..2. For a group whose values are exactly t * s with ternary t and an f16 scale s (and at least
-// one t != 0) this gives back d = s and the codes t + 1: the lossless round trip. A group of
-// zeros gets d = 0 and code 1.
+// Quantization (as llama.cpp's reference): d = max |x| over the group, stored as f16; code =
+// round(x / d) + 1 (half away from zero, with the unrounded d) clamped to 0..3. For a group
+// whose values are exactly t * s with ternary t and an f16 scale s (and at least one t != 0)
+// this gives back d = s and the codes t + 1: the lossless round trip. A group of zeros gets
+// d = 0 and code 1.
 void quantize_row_q2_0_g128(const float* src, void* dst, int64_t n);
 void quantize_row_q2_0_g64(const float* src, void* dst, int64_t n);
 void dequantize_row_q2_0_g128(const void* src, float* dst, int64_t n);

@@ -15,7 +15,8 @@ void quantize_row_q8_0(const float* src, void* dst, int64_t n) {
     float d = amax / 127.0f;
     float inv = d != 0.0f ? 1.0f / d : 0.0f;
     blocks[b].d = f32_to_fp16(d);
-    for (int j = 0; j < 32; ++j) blocks[b].qs[j] = static_cast<int8_t>(std::nearbyint(x[j] * inv));
+    // Half away from zero, as llama.cpp's reference rounds.
+    for (int j = 0; j < 32; ++j) blocks[b].qs[j] = static_cast<int8_t>(std::round(x[j] * inv));
   }
 }
 
