@@ -1,0 +1,200 @@
+#include "engine/scheduler.h"
+
+#include <algorithm>
+
+#include "util/error.h"
+#include "util/log.h"
+
+namespace trit::engine {
+
+Scheduler::Scheduler(Engine& engine, const SchedulerOptions& options) : engine_(engine), options_(options) {
+  if (options_.slots <= 0) fail("the number of slots must be positive, got ", options_.slots);
+  if (options_.queue_limit < 0) fail("the queue limit must not be negative, got ", options_.queue_limit);
+  if (options_.prefill_chunk <= 0) fail("the prefill chunk must be positive, got ", options_.prefill_chunk);
+  for (int i = 0; i < options_.slots; ++i) slots_.push_back(std::make_unique<Slot>(i, engine_.new_sequence()));
+  metrics_.slots = options_.slots;
+  metrics_.kv_positions_total = static_cast<int64_t>(options_.slots) * engine_.context();
+  thread_ = std::thread([this] { loop(); });
+}
+
+Scheduler::~Scheduler() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+std::shared_ptr<RequestHandle> Scheduler::submit(ScheduledRequest request) {
+  const int64_t context = engine_.context();
+  if (request.prompt.empty()) fail("the prompt is empty");
+  if (static_cast<int64_t>(request.prompt.size()) >= context)
+    fail("the prompt is ", request.prompt.size(), " tokens but the context holds ", context,
+         " (the prompt and the answer must fit in it)");
+  const int64_t n_vocab = engine_.config().n_vocab;
+  for (int32_t t : request.prompt)
+    if (t < 0 || t >= n_vocab) fail("token id ", t, " is outside the vocabulary (", n_vocab, ")");
+
+  auto handle = std::make_shared<RequestHandle>(std::move(request));
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (static_cast<int>(queue_.size()) >= options_.queue_limit) {
+      ++metrics_.requests_rejected;
+      return nullptr;
+    }
+    queue_.push_back({handle, Timer()});
+    ++metrics_.requests_total;
+    metrics_.prompt_tokens_total += static_cast<int64_t>(handle->request().prompt.size());
+    metrics_.queue_length = static_cast<int>(queue_.size());
+  }
+  wake_.notify_all();
+  return handle;
+}
+
+SchedulerMetrics Scheduler::metrics() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return metrics_;
+}
+
+void Scheduler::loop() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      // Slots are touched by this thread only, so reading them here is safe.
+      auto any_busy = [&] {
+        return std::any_of(slots_.begin(), slots_.end(), [](const auto& s) { return s->busy(); });
+      };
+      wake_.wait(lock, [&] { return stop_ || !queue_.empty() || any_busy(); });
+      if (stop_) break;
+    }
+    admit();
+    step();
+  }
+  // Shutting down: end whatever is running or waiting.
+  for (auto& slot : slots_) slot->finish(StopReason::cancelled, "the server is shutting down");
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (Queued& q : queue_) {
+    RequestResult result;
+    result.reason = StopReason::cancelled;
+    result.error = "the server is shutting down";
+    q.handle->finish(result);
+  }
+  queue_.clear();
+}
+
+void Scheduler::admit() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  while (!queue_.empty()) {
+    Queued& front = queue_.front();
+    if (front.handle->cancelled()) {
+      RequestResult result;
+      result.reason = StopReason::cancelled;
+      result.prompt_tokens = static_cast<int64_t>(front.handle->request().prompt.size());
+      front.handle->finish(result);
+      ++metrics_.requests_cancelled;
+      queue_.pop_front();
+      continue;
+    }
+    // The idle slot sharing the longest prefix with the prompt; ties go to the least recently used.
+    Slot* best = nullptr;
+    size_t best_prefix = 0;
+    for (auto& slot : slots_) {
+      if (slot->busy()) continue;
+      const size_t prefix = slot->cached_prefix(front.handle->request().prompt);
+      if (!best || prefix > best_prefix || (prefix == best_prefix && slot->last_used() < best->last_used())) {
+        best = slot.get();
+        best_prefix = prefix;
+      }
+    }
+    if (!best) break;
+    best->start(front.handle, engine_.tokenizer(), front.waiting.seconds(), ++tick_);
+    metrics_.prompt_tokens_cached += best->kv().length();
+    queue_.pop_front();
+  }
+  metrics_.queue_length = static_cast<int>(queue_.size());
+}
+
+void Scheduler::step() {
+  for (auto& slot : slots_)
+    if (slot->busy() && slot->cancel_requested()) {
+      slot->finish(StopReason::cancelled);
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++metrics_.requests_cancelled;
+    }
+
+  // Decoding slots first (one token each), then prompt chunks within the prefill budget, oldest
+  // request first.
+  std::vector<Slot*> order;
+  for (auto& slot : slots_)
+    if (slot->busy() && !slot->prefilling()) order.push_back(slot.get());
+  const bool decoding = !order.empty();
+  std::vector<Slot*> prefilling;
+  for (auto& slot : slots_)
+    if (slot->prefilling()) prefilling.push_back(slot.get());
+  std::sort(prefilling.begin(), prefilling.end(), [](Slot* a, Slot* b) { return a->last_used() < b->last_used(); });
+
+  std::vector<model::SequenceStep> steps;
+  std::vector<Slot*> stepped;
+  std::vector<bool> completes;
+  int64_t prompt_fed = 0;
+  for (Slot* slot : order) {
+    auto input = slot->next_input(1);
+    steps.push_back({&slot->kv(), input, false});
+    stepped.push_back(slot);
+    completes.push_back(slot->completes(static_cast<int64_t>(input.size())));
+  }
+  int64_t budget = decoding ? options_.prefill_chunk : engine_.options().batch;
+  for (Slot* slot : prefilling) {
+    if (budget <= 0) break;
+    auto input = slot->next_input(budget);
+    if (input.empty()) continue;
+    budget -= static_cast<int64_t>(input.size());
+    prompt_fed += static_cast<int64_t>(input.size());
+    steps.push_back({&slot->kv(), input, false});
+    stepped.push_back(slot);
+    completes.push_back(slot->completes(static_cast<int64_t>(input.size())));
+  }
+  if (steps.empty()) return;
+
+  Timer timer;
+  const std::vector<float>* logits = nullptr;
+  try {
+    logits = &engine_.forward().run(steps);
+  } catch (const std::exception& e) {
+    log_warn(cat("forward step failed: ", e.what()));
+    for (Slot* slot : stepped) slot->finish(StopReason::cancelled, e.what());
+    return;
+  }
+  const size_t n_vocab = static_cast<size_t>(engine_.config().n_vocab);
+  int64_t sampled = 0;
+  for (size_t i = 0; i < stepped.size(); ++i)
+    if (completes[i])
+      sampled += stepped[i]->sample(std::span<const float>(logits->data() + i * n_vocab, n_vocab), engine_.tokenizer());
+  update_metrics(timer.seconds(), sampled, prompt_fed);
+}
+
+void Scheduler::update_metrics(double seconds, int64_t sampled, int64_t prompt_fed) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++metrics_.steps_total;
+  metrics_.busy_seconds += seconds;
+  metrics_.generated_tokens_total += sampled;
+  metrics_.prompt_tokens_computed += prompt_fed;
+  // A decayed average over roughly the last 20 decode steps; prompt-only steps do not count.
+  if (sampled > 0) {
+    constexpr double kDecay = 0.95;
+    recent_tokens_ = recent_tokens_ * kDecay + static_cast<double>(sampled);
+    recent_seconds_ = recent_seconds_ * kDecay + seconds;
+    metrics_.decode_tokens_per_second = recent_seconds_ > 0 ? recent_tokens_ / recent_seconds_ : 0.0;
+  }
+  int busy = 0;
+  int64_t used = 0;
+  for (auto& slot : slots_) {
+    busy += slot->busy() ? 1 : 0;
+    used += slot->kv().length();
+  }
+  metrics_.slots_busy = busy;
+  metrics_.kv_positions_used = used;
+}
+
+}  // namespace trit::engine

@@ -1,0 +1,96 @@
+// Continuous batching: N slots share one forward pass per step.
+//
+// Each step is ONE ForwardPass::run carrying (a) the one unfed token of every decoding slot and
+// (b) chunks of prompts still being fed, at most `prefill_chunk` prompt tokens in total while any
+// slot is decoding (so a newcomer's long prompt delays running streams by one bounded chunk per
+// step), or up to the engine's batch size (-b) when nothing decodes. The weights are read once per
+// step for everyone. Requests wait in a bounded FIFO queue and join between steps, each taking the
+// idle slot whose cache shares the longest prefix with its prompt (follow-up turns of a chat
+// reuse their earlier prompt and answer), else the least recently used one.
+//
+// Context and slots: every slot owns a KV cache of the engine's context (-c) positions, so a
+// request's prompt plus its answer must fit in -c, and the KV memory is slots x -c positions
+// (Engine::describe() gives the bytes of one). -c is NOT divided among slots.
+//
+// Each row of a step is computed as if its sequence ran alone (row-independent kernels), so at
+// temperature 0 a request's output does not depend on what else is running.
+#pragma once
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "engine/engine.h"
+#include "engine/scheduler_request.h"
+#include "engine/slot.h"
+
+namespace trit::engine {
+
+struct SchedulerOptions {
+  int slots = 4;                // sequences decoded together
+  int queue_limit = 64;         // requests waiting for a slot; more are refused
+  int64_t prefill_chunk = 128;  // most prompt tokens per step while other slots decode
+};
+
+// Counters for /metrics. Totals since start; the rest is the state after the latest step.
+struct SchedulerMetrics {
+  int64_t requests_total = 0;      // accepted
+  int64_t requests_rejected = 0;   // refused because the queue was full
+  int64_t requests_cancelled = 0;
+  int64_t prompt_tokens_total = 0;
+  int64_t prompt_tokens_cached = 0;  // reused from slot caches
+  int64_t prompt_tokens_computed = 0;  // fed through the model
+  int64_t generated_tokens_total = 0;
+  int64_t steps_total = 0;
+  double busy_seconds = 0.0;       // time spent in forward steps
+  double decode_tokens_per_second = 0.0;  // sampled tokens / step time, over recent steps
+  int queue_length = 0;
+  int slots_busy = 0;
+  int slots = 0;
+  int64_t kv_positions_used = 0;   // cached positions over all slots
+  int64_t kv_positions_total = 0;  // slots x context
+};
+
+class Scheduler {
+ public:
+  Scheduler(Engine& engine, const SchedulerOptions& options);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Queues a request; nullptr when the queue is full. Fails (trit::Error) on a request that can
+  // never run: an empty prompt, one that does not fit the context, token ids out of range.
+  std::shared_ptr<RequestHandle> submit(ScheduledRequest request);
+
+  SchedulerMetrics metrics() const;
+  const SchedulerOptions& options() const { return options_; }
+  int64_t context() const { return engine_.context(); }
+
+ private:
+  struct Queued {
+    std::shared_ptr<RequestHandle> handle;
+    Timer waiting;
+  };
+  void loop();
+  void admit();
+  void step();
+  void update_metrics(double seconds, int64_t sampled, int64_t prompt_fed);
+
+  Engine& engine_;
+  SchedulerOptions options_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  uint64_t tick_ = 0;
+
+  mutable std::mutex mutex_;  // guards queue_, stop_ and metrics_
+  std::condition_variable wake_;
+  std::deque<Queued> queue_;
+  bool stop_ = false;
+  SchedulerMetrics metrics_;
+  double recent_tokens_ = 0.0, recent_seconds_ = 0.0;  // decayed sums for the tokens/s gauge
+
+  std::thread thread_;  // last: starts after everything above exists
+};
+
+}  // namespace trit::engine
