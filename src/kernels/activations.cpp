@@ -4,8 +4,7 @@
 
 namespace trit::kernels {
 
-void quantize_activations(const float* x, int64_t n_tokens, int64_t cols, int64_t group,
-                          QuantizedActivations& out) {
+void resize_activations(QuantizedActivations& out, int64_t n_tokens, int64_t cols, int64_t group) {
   out.n_tokens = n_tokens;
   out.cols = cols;
   out.group = group;
@@ -13,7 +12,11 @@ void quantize_activations(const float* x, int64_t n_tokens, int64_t cols, int64_
   out.q.resize(static_cast<size_t>(n_tokens * cols + 64));
   out.scale.resize(static_cast<size_t>(n_tokens * out.blocks));
   out.sum.resize(static_cast<size_t>(n_tokens * out.blocks));
-  for (int64_t t = 0; t < n_tokens; ++t) {
+}
+
+void quantize_tokens_generic(const float* x, QuantizedActivations& out, int64_t t_begin, int64_t t_end) {
+  const int64_t cols = out.cols, group = out.group;
+  for (int64_t t = t_begin; t < t_end; ++t) {
     for (int64_t b = 0; b < out.blocks; ++b) {
       const float* src = x + t * cols + b * group;
       int8_t* q = out.q.data() + t * cols + b * group;
@@ -33,6 +36,12 @@ void quantize_activations(const float* x, int64_t n_tokens, int64_t cols, int64_
       out.sum[t * out.blocks + b] = sum;
     }
   }
+}
+
+void quantize_activations(const float* x, int64_t n_tokens, int64_t cols, int64_t group,
+                          QuantizedActivations& out) {
+  resize_activations(out, n_tokens, cols, group);
+  quantize_tokens_generic(x, out, 0, n_tokens);
 }
 
 }  // namespace trit::kernels

@@ -33,7 +33,17 @@ struct QuantizedActivations {
   const int32_t* token_sum(int64_t t) const { return sum.data() + t * blocks; }
 };
 
-// Fills `out` (reusing its storage) from x[n_tokens][cols]; cols must be a multiple of group.
+// Sizes `out` (reusing its storage) for x[n_tokens][cols]; cols must be a multiple of group.
+void resize_activations(QuantizedActivations& out, int64_t n_tokens, int64_t cols, int64_t group);
+
+// Quantizes tokens [t_begin, t_end) of x into `out` (already sized). Every ISA's version gives
+// bit-identical results: q = round-to-nearest-even(x * (127 / max|x|)), scale = max|x| / 127.
+using QuantizeTokensFn = void (*)(const float* x, QuantizedActivations& out, int64_t t_begin, int64_t t_end);
+void quantize_tokens_generic(const float* x, QuantizedActivations& out, int64_t t_begin, int64_t t_end);
+void quantize_tokens_avx2(const float* x, QuantizedActivations& out, int64_t t_begin, int64_t t_end);
+void quantize_tokens_avx512(const float* x, QuantizedActivations& out, int64_t t_begin, int64_t t_end);
+
+// resize + quantize every token with the portable code.
 void quantize_activations(const float* x, int64_t n_tokens, int64_t cols, int64_t group,
                           QuantizedActivations& out);
 

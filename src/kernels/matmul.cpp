@@ -23,9 +23,22 @@ namespace {
 constexpr size_t kFloatRowGrain = 4;
 constexpr size_t kFileRowGrain = 4;
 
-QuantizedActivations& thread_activations() {
+// Quantizes x into the calling thread's scratch; prompt batches split the tokens over the pool.
+const QuantizedActivations& quantize_input(const float* x, int64_t n_tokens, int64_t cols, int64_t group,
+                                           QuantizeTokensFn quantize, ThreadPool& pool) {
   static thread_local QuantizedActivations scratch;
-  return scratch;
+  // A lambda naming `scratch` on a worker would reach that worker's own thread_local: capture a
+  // reference to the caller's instead.
+  QuantizedActivations& a = scratch;
+  resize_activations(a, n_tokens, cols, group);
+  if (n_tokens < 4) {
+    quantize(x, a, 0, n_tokens);
+  } else {
+    pool.parallel_for(static_cast<size_t>(n_tokens), 1, [&a, x, quantize](size_t t0, size_t t1, int) {
+      quantize(x, a, static_cast<int64_t>(t0), static_cast<int64_t>(t1));
+    });
+  }
+  return a;
 }
 
 class FloatMatrix final : public PreparedMatrix {
@@ -54,8 +67,8 @@ class TernaryFileMatrix final : public PreparedMatrix {
   size_t weight_bytes() const override { return w_.row_bytes * static_cast<size_t>(w_.rows); }
   void multiply(const float* x, int64_t n_tokens, float* y, ThreadPool& pool) const override {
     if (n_tokens <= 0) return;
-    QuantizedActivations& a = thread_activations();
-    quantize_activations(x, n_tokens, w_.cols, w_.type->block_size, a);
+    const QuantizedActivations& a =
+        quantize_input(x, n_tokens, w_.cols, w_.type->block_size, quantize_tokens_generic, pool);
     pool.parallel_for(static_cast<size_t>(w_.rows), kFileRowGrain, [&](size_t r0, size_t r1, int) {
       generic_ternary_rows(w_, a, static_cast<int64_t>(r0), static_cast<int64_t>(r1), y);
     });
@@ -83,8 +96,8 @@ void release_source_pages(const uint8_t* data, size_t bytes) {
 
 class PackedTernaryMatrix final : public PreparedMatrix {
  public:
-  PackedTernaryMatrix(const MatrixView& w, const PackedTernaryKernels& kernels)
-      : w_(w), kernels_(kernels), layout_(packed_layout_for(w, kernels.rows_per_panel)) {
+  PackedTernaryMatrix(const MatrixView& w, const PackedTernaryKernels& kernels, QuantizeTokensFn quantize)
+      : w_(w), kernels_(kernels), quantize_(quantize), layout_(packed_layout_for(w, kernels.rows_per_panel)) {
     const size_t bytes = (layout_.total_bytes() + 63) / 64 * 64;
     packed_ = static_cast<uint8_t*>(std::aligned_alloc(64, bytes));
     if (!packed_) fail("out of memory repacking a ", w.rows, "x", w.cols, " matrix");
@@ -96,8 +109,7 @@ class PackedTernaryMatrix final : public PreparedMatrix {
   size_t weight_bytes() const override { return layout_.total_bytes(); }
   void multiply(const float* x, int64_t n_tokens, float* y, ThreadPool& pool) const override {
     if (n_tokens <= 0) return;
-    QuantizedActivations& a = thread_activations();
-    quantize_activations(x, n_tokens, w_.cols, layout_.group, a);
+    const QuantizedActivations& a = quantize_input(x, n_tokens, w_.cols, layout_.group, quantize_, pool);
     pool.parallel_for(static_cast<size_t>(layout_.panels), 1, [&](size_t p0, size_t p1, int) {
       kernels_.multiply(layout_, packed_, static_cast<int64_t>(p0), static_cast<int64_t>(p1), a, y);
     });
@@ -106,6 +118,7 @@ class PackedTernaryMatrix final : public PreparedMatrix {
  private:
   MatrixView w_;
   PackedTernaryKernels kernels_;
+  QuantizeTokensFn quantize_;
   PackedLayout layout_;
   uint8_t* packed_ = nullptr;
 };
@@ -146,7 +159,9 @@ std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w, Isa isa) {
   const PackedTernaryKernels* packed = isa == Isa::avx512 ? avx512_ternary_kernels(format)
                                        : isa == Isa::avx2 ? avx2_ternary_kernels(format)
                                                           : nullptr;
-  if (packed) return std::make_unique<PackedTernaryMatrix>(w, *packed);
+  if (packed)
+    return std::make_unique<PackedTernaryMatrix>(
+        w, *packed, isa == Isa::avx512 ? quantize_tokens_avx512 : quantize_tokens_avx2);
   return std::make_unique<TernaryFileMatrix>(w);
 }
 

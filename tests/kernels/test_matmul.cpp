@@ -12,11 +12,13 @@
 //   kernel (same int8 activations, exact integer dots) to 1e-5 * sum|w x|.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
 #include <tuple>
 
+#include "kernels/activations.h"
 #include "kernels/isa.h"
 #include "kernels/matmul.h"
 #include "matrix_fixtures.h"
@@ -164,6 +166,38 @@ TEST(Matmul, PreparedMatrixReportsBytes) {
     // A pass reads the file's bytes, or a repacked copy of the same size plus alignment padding.
     EXPECT_GE(p->weight_bytes(), m.bytes.size()) << isa_name(isa);
     EXPECT_LE(p->weight_bytes(), m.bytes.size() + 4096) << isa_name(isa);
+  }
+}
+
+}  // namespace
+}  // namespace trit::kernels
+
+namespace trit::kernels {
+namespace {
+
+// Every ISA's activation quantizer must give the generic one's bytes exactly (the kernels'
+// cross-ISA agreement above relies on it).
+TEST(Activations, EveryIsaQuantizesBitIdentically) {
+  std::mt19937 rng(11);
+  for (int64_t group : {64, 128}) {
+    const int64_t n = 5, cols = 7 * 128;
+    auto x = testing::make_random_activations(n, cols, rng);
+    x[3] = 1e-30f;  // tiny values and exact ties of the rounding
+    x[200] = 0.5f * 127.0f / 127.0f;
+    QuantizedActivations ref;
+    quantize_activations(x.data(), n, cols, group, ref);
+    for (Isa isa : supported_isas()) {
+      QuantizeTokensFn fn = isa == Isa::avx512 ? quantize_tokens_avx512
+                            : isa == Isa::avx2 ? quantize_tokens_avx2
+                                               : quantize_tokens_generic;
+      QuantizedActivations got;
+      resize_activations(got, n, cols, group);
+      fn(x.data(), got, 0, 2);
+      fn(x.data(), got, 2, n);
+      EXPECT_TRUE(std::equal(ref.q.begin(), ref.q.begin() + n * cols, got.q.begin())) << isa_name(isa);
+      EXPECT_EQ(ref.scale, got.scale) << isa_name(isa);
+      EXPECT_EQ(ref.sum, got.sum) << isa_name(isa);
+    }
   }
 }
 

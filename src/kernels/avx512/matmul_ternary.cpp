@@ -1,0 +1,155 @@
+// AVX-512 VNNI ternary kernels (Q2_0 g128, Q2_0 g64, Q1_0) on the 16-row packed layout
+// (packed_layout.h).
+//
+// One 64-byte code vector, shifted right by p*bits and masked, gives in each 32-bit lane i the
+// codes of panel row i for 4 consecutive k; vpdpbusd multiplies them (unsigned) by the 4 int8
+// activations of those k, broadcast from memory to all lanes, and adds into lane i. No
+// horizontal sums and no shuffles: each lane is one output row. Per (token, block):
+//   acc starts at -sum(q)             (the code-1 offset: sum (c - 1) q = sum c q - sum q)
+//   out += float(acc) * (d_rows * s)  (16 weight scales of the block times the token's scale)
+// Q1_0 bits are expanded to codes 0/2 so the same offset arithmetic applies (2b - 1 = +-1).
+//
+// Tiling: a tile is one panel (16 rows) x NT tokens (up to 8), accumulators in registers over the
+// whole row. Decode (1 token) reads the weights once as a stream with a software prefetch a few
+// KB ahead and 4 independent accumulators to hide vpdpbusd latency. Prompt batches walk chunks
+// of panels that stay in L2 while every 8-token tile passes over them.
+// GCC 12's avx512fintrin.h builds its `undefined` pass-through vectors as `__m512 __Y = __Y;`,
+// which -Wmaybe-uninitialized reports at every inlined cvtph/cvtepi32 call: a header false positive.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "kernels/kernel_tables.h"
+
+namespace trit::kernels {
+namespace {
+
+constexpr int kRows = 16;
+constexpr int kMaxTokens = 8;
+constexpr int kPrefetchBytes = 4096;
+constexpr size_t kChunkBytes = 192 * 1024;  // packed weights of one chunk (L2 is 1 MiB per core)
+
+inline __m512i broadcast_q4(const int8_t* q) {
+  int32_t v;
+  std::memcpy(&v, q, 4);
+  return _mm512_set1_epi32(v);
+}
+
+// Codes of plane p of a raw vector, as bytes: Q2_0 -> 0..3, Q1_0 -> 0 or 2.
+template <int Bits>
+inline __m512i plane(__m512i raw, int p) {
+  if constexpr (Bits == 2) {
+    const __m512i mask = _mm512_set1_epi8(3);
+    return p == 0 ? _mm512_and_si512(raw, mask) : _mm512_and_si512(_mm512_srli_epi16(raw, 2 * p), mask);
+  } else {
+    const __m512i mask = _mm512_set1_epi8(2);
+    return p == 0 ? _mm512_and_si512(_mm512_add_epi8(raw, raw), mask)
+                  : _mm512_and_si512(_mm512_srli_epi16(raw, p - 1), mask);
+  }
+}
+
+template <int Bits, int Group, int NT, bool Prefetch>
+inline void panel_tile(const PackedLayout& layout, const uint8_t* panel, const QuantizedActivations& x,
+                       int64_t t0, int64_t row0, float* y) {
+  constexpr int kPlanes = 8 / Bits;
+  constexpr int kVectors = Group * Bits / 32;  // 64-byte vectors per block
+  constexpr int kAcc = NT == 1 ? 4 : (NT <= 3 ? 2 : 1);
+  const auto* scales = reinterpret_cast<const uint16_t*>(panel);
+  const uint8_t* codes = panel + layout.scale_bytes();
+  const int8_t* q[NT];
+  const float* s[NT];
+  const int32_t* qsum[NT];
+  __m512 out[NT];
+#pragma GCC unroll 16
+  for (int t = 0; t < NT; ++t) {
+    q[t] = x.token_q(t0 + t);
+    s[t] = x.token_scale(t0 + t);
+    qsum[t] = x.token_sum(t0 + t);
+    out[t] = _mm512_setzero_ps();
+  }
+  for (int64_t b = 0; b < layout.blocks; ++b) {
+    __m512i acc[kAcc][NT];
+#pragma GCC unroll 16
+    for (int t = 0; t < NT; ++t) {
+      acc[0][t] = _mm512_set1_epi32(-qsum[t][b]);
+      for (int a = 1; a < kAcc; ++a) acc[a][t] = _mm512_setzero_si512();
+    }
+    const uint8_t* block = codes + b * (kVectors * 64);
+#pragma GCC unroll 8
+    for (int j = 0; j < kVectors; ++j) {
+      if constexpr (Prefetch) _mm_prefetch(reinterpret_cast<const char*>(block + 64 * j + kPrefetchBytes), _MM_HINT_T0);
+      const __m512i raw = _mm512_load_si512(block + 64 * j);
+#pragma GCC unroll 8
+      for (int p = 0; p < kPlanes; ++p) {
+        const __m512i u = plane<Bits>(raw, p);
+        const int64_t k = b * Group + 4 * (j * kPlanes + p);
+#pragma GCC unroll 16
+        for (int t = 0; t < NT; ++t)
+          acc[p % kAcc][t] = _mm512_dpbusd_epi32(acc[p % kAcc][t], u, broadcast_q4(q[t] + k));
+      }
+    }
+    const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(scales + b * kRows)));
+#pragma GCC unroll 16
+    for (int t = 0; t < NT; ++t) {
+      __m512i sum = acc[0][t];
+      for (int a = 1; a < kAcc; ++a) sum = _mm512_add_epi32(sum, acc[a][t]);
+      out[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(d, _mm512_set1_ps(s[t][b])), out[t]);
+    }
+  }
+  const int64_t valid = layout.rows - row0;
+  const __mmask16 keep = valid >= kRows ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << valid) - 1);
+#pragma GCC unroll 16
+  for (int t = 0; t < NT; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * layout.rows + row0, keep, out[t]);
+}
+
+template <int Bits, int Group>
+void tile_of(int nt, const PackedLayout& l, const uint8_t* panel, const QuantizedActivations& x, int64_t t0,
+             int64_t row0, float* y) {
+  switch (nt) {
+    case 1: return panel_tile<Bits, Group, 1, false>(l, panel, x, t0, row0, y);
+    case 2: return panel_tile<Bits, Group, 2, false>(l, panel, x, t0, row0, y);
+    case 3: return panel_tile<Bits, Group, 3, false>(l, panel, x, t0, row0, y);
+    case 4: return panel_tile<Bits, Group, 4, false>(l, panel, x, t0, row0, y);
+    case 5: return panel_tile<Bits, Group, 5, false>(l, panel, x, t0, row0, y);
+    case 6: return panel_tile<Bits, Group, 6, false>(l, panel, x, t0, row0, y);
+    case 7: return panel_tile<Bits, Group, 7, false>(l, panel, x, t0, row0, y);
+    default: return panel_tile<Bits, Group, 8, false>(l, panel, x, t0, row0, y);
+  }
+}
+
+template <int Bits, int Group>
+void multiply_panels(const PackedLayout& l, const uint8_t* packed, int64_t panel_begin, int64_t panel_end,
+                     const QuantizedActivations& x, float* y) {
+  const size_t stride = l.panel_bytes();
+  if (x.n_tokens == 1) {  // decode: one streaming pass
+    for (int64_t p = panel_begin; p < panel_end; ++p)
+      panel_tile<Bits, Group, 1, true>(l, packed + p * stride, x, 0, p * kRows, y);
+    return;
+  }
+  const int64_t chunk = stride >= kChunkBytes ? 1 : static_cast<int64_t>(kChunkBytes / stride);
+  for (int64_t c0 = panel_begin; c0 < panel_end; c0 += chunk) {
+    const int64_t c1 = c0 + chunk < panel_end ? c0 + chunk : panel_end;
+    for (int64_t t0 = 0; t0 < x.n_tokens; t0 += kMaxTokens) {
+      const int nt = static_cast<int>(x.n_tokens - t0 < kMaxTokens ? x.n_tokens - t0 : kMaxTokens);
+      for (int64_t p = c0; p < c1; ++p) tile_of<Bits, Group>(nt, l, packed + p * stride, x, t0, p * kRows, y);
+    }
+  }
+}
+
+const PackedTernaryKernels kQ2g128{kRows, multiply_panels<2, 128>};
+const PackedTernaryKernels kQ2g64{kRows, multiply_panels<2, 64>};
+const PackedTernaryKernels kQ1{kRows, multiply_panels<1, 128>};
+
+}  // namespace
+
+const PackedTernaryKernels* avx512_ternary_kernels(formats::Format format) {
+  switch (format) {
+    case formats::Format::q2_0_g128: return &kQ2g128;
+    case formats::Format::q2_0_g64: return &kQ2g64;
+    case formats::Format::q1_0: return &kQ1;
+    default: return nullptr;
+  }
+}
+
+}  // namespace trit::kernels
