@@ -1,5 +1,6 @@
 #include "kernels/bandwidth.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -32,11 +33,11 @@ double measure_read_bandwidth_gbs(ThreadPool& pool, size_t bytes, int repetition
   if (!buffer) fail("cannot allocate ", bytes, " bytes for the bandwidth measurement");
   // Each thread first touches its own share so the pages are resident before timing.
   pool.parallel_for(words, 64, [&](size_t b, size_t e, int) { std::memset(buffer + b, 1, (e - b) * 8); });
-  static volatile uint64_t sink;
+  std::atomic<uint64_t> sink{0};
   double best = 0;
   for (int r = 0; r < (repetitions < 1 ? 1 : repetitions); ++r) {
     auto start = std::chrono::steady_clock::now();
-    pool.parallel_for(words, 64, [&](size_t b, size_t e, int) { sink = sum_words(buffer + b, e - b); });
+    pool.parallel_for(words, 64, [&](size_t b, size_t e, int) { sink.fetch_add(sum_words(buffer + b, e - b), std::memory_order_relaxed); });
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double gbs = static_cast<double>(words * 8) / seconds / 1e9;
     if (gbs > best) best = gbs;

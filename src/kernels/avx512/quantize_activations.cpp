@@ -1,6 +1,8 @@
 // Int8 activation quantization (activations.h) with AVX-512: 16 floats per step, rounding by
 // vcvtps2dq in the default round-to-nearest-even mode (what std::nearbyint does), saturating
 // narrowing to int8. Bit-identical to quantize_tokens_generic.
+// GCC 12 header false positive on its `undefined` vectors (see matmul_ternary.cpp).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
 #include "kernels/activations.h"
