@@ -1,5 +1,7 @@
 // import_hf_tokenizer: Hugging Face tokenizer.json (+ tokenizer_config.json) -> VocabData, the
 // same conversion llama.cpp's convert_hf_to_gguf.py makes for a Qwen2/Qwen3 tokenizer.
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "tokenizer/pretokenizer_patterns.h"
@@ -11,7 +13,17 @@ namespace {
 
 using nlohmann::json;
 
-json parse_json(const std::string& text, const char* what) {
+// `source` is JSON text (starts with '{' after whitespace) or the path of a JSON file.
+json parse_json(const std::string& source, const char* what) {
+  size_t first = source.find_first_not_of(" \t\r\n");
+  std::string text;
+  if (first != std::string::npos && source[first] == '{') {
+    text = source;
+  } else {
+    std::ifstream in(source, std::ios::binary);
+    if (!in) fail("cannot read ", what, " '", source, "'");
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
   try {
     return json::parse(text);
   } catch (const json::exception& e) {

@@ -1,7 +1,5 @@
 #include "tokenizer/tokenizer.h"
 
-#include <utf8proc.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
@@ -42,16 +40,6 @@ std::string entry_bytes(const std::string& text, int32_t type) {
       return bytes;
     }
   }
-}
-
-void nfc_append(std::string_view span, std::string& out) {
-  utf8proc_uint8_t* result = nullptr;
-  utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(span.data()),
-                                    utf8proc_ssize_t(span.size()), &result,
-                                    utf8proc_option_t(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
-  if (n < 0) fail("NFC normalisation failed: ", utf8proc_errmsg(n));
-  std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(result, &std::free);
-  out.append(reinterpret_cast<const char*>(result), size_t(n));
 }
 
 }  // namespace
@@ -162,7 +150,7 @@ void Tokenizer::encode_span(std::string_view span, std::vector<int32_t>& out) co
   std::string_view text = span;
   if (std::any_of(span.begin(), span.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
     normalized.clear();
-    nfc_append(span, normalized);  // ASCII is NFC already: only other text pays for utf8proc
+    append_nfc(span, normalized);  // ASCII is NFC already: only other text pays for utf8proc
     text = normalized;
   }
   pieces.clear();

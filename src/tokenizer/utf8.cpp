@@ -1,5 +1,12 @@
 #include "tokenizer/utf8.h"
 
+#include <utf8proc.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "util/error.h"
+
 namespace trit::tokenizer {
 namespace {
 
@@ -87,6 +94,21 @@ std::string repair_utf8(std::string_view s) {
       i += consumed;
     }
   }
+  return out;
+}
+
+void append_nfc(std::string_view s, std::string& out) {
+  utf8proc_uint8_t* result = nullptr;
+  utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()), utf8proc_ssize_t(s.size()),
+                                    &result, utf8proc_option_t(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+  if (n < 0) fail("NFC normalisation failed: ", utf8proc_errmsg(n));
+  std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(result, &std::free);
+  out.append(reinterpret_cast<const char*>(result), size_t(n));
+}
+
+std::string to_nfc(std::string_view s) {
+  std::string out;
+  append_nfc(s, out);
   return out;
 }
 

@@ -17,5 +17,9 @@ size_t complete_utf8_prefix(std::string_view s);
 bool is_valid_utf8(std::string_view s);
 // Copy of s with every maximal ill-formed subpart replaced by U+FFFD.
 std::string repair_utf8(std::string_view s);
+// Unicode NFC (utf8proc) of valid UTF-8 s, appended to out. The tokenizer normalises text with
+// it, so decode(encode(s)) == NFC(s): equal to s exactly when s is already NFC.
+void append_nfc(std::string_view s, std::string& out);
+std::string to_nfc(std::string_view s);
 
 }  // namespace trit::tokenizer

@@ -50,6 +50,7 @@ void write_vocab(gguf::Writer& writer, const VocabData& vocab);
 // special ids in range, every merge "a b" naming tokens a, b and a+b. Throws trit::Error.
 void check_vocab(const VocabData& vocab);
 
+// Each argument is either the JSON text itself (starting with '{') or the path of the file.
 // Imports a Hugging Face tokenizer.json (BPE with a ByteLevel pre-tokenizer; merges as "a b"
 // strings or [a, b] pairs) and optionally tokenizer_config.json (chat template, eos/pad
 // tokens, add_bos_token). Added tokens become control (special) or user-defined (not special)

@@ -133,7 +133,7 @@ function randomCodePoints(n) {
 
 const separators = ["", " ", "  ", "\n", "\t", ", ", ". ", "\n\n", "'", " '", "\r\n"];
 const out = fixed.map((s) => Buffer.from(s, "utf8"));
-while (out.length < 1900) {
+while (out.length < 2300) {
   let s = "";
   for (let k = int(1, 5); k > 0; --k) {
     const source = pick(categories);
@@ -146,7 +146,7 @@ while (out.length < 1900) {
   }
   out.push(Buffer.from(s, "utf8"));
 }
-while (out.length < 2300) out.push(Buffer.from(randomCodePoints(int(1, 60)), "utf8"));
+while (out.length < 2700) out.push(Buffer.from(randomCodePoints(int(1, 60)), "utf8"));
 
 const invalid = [
   [0xff], [0xfe, 0x41], [0x61, 0x62, 0x63, 0xc3], [0xe2, 0x82], [0xe2, 0x82, 0x41], [0xed, 0xa0, 0x80],
