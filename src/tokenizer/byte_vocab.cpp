@@ -74,7 +74,7 @@ VocabData make_byte_vocab() {
   }
 
   // Plain BPE training: merge the most frequent adjacent pair (ties: smallest pair) until
-  // kMaxMerges or no pair occurs twice.
+  // kMaxMerges or every word is one symbol.
   auto words = training_words();
   for (int step = 0; step < kMaxMerges; ++step) {
     std::map<std::pair<std::string, std::string>, int> counts;
@@ -83,7 +83,7 @@ VocabData make_byte_vocab() {
     auto best = counts.end();
     for (auto it = counts.begin(); it != counts.end(); ++it)
       if (best == counts.end() || it->second > best->second) best = it;
-    if (best == counts.end() || best->second < 2) break;
+    if (best == counts.end()) break;
     auto [left, right] = best->first;
     vocab.merges.push_back(left + " " + right);
     if (known.insert(left + right).second) vocab.tokens.push_back(left + right);
