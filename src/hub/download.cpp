@@ -121,26 +121,38 @@ void sync_directory(const fs::path& dir) {
 }  // namespace
 
 RemoteFileInfo probe_remote_file(const std::string& url, const DownloadOptions& options) {
-  HttpRequest request;
-  request.url = url;
-  request.head = true;
-  request.token = options.token;
-  request.connect_timeout_s = options.connect_timeout_s;
-  request.stall_timeout_s = options.stall_timeout_s;
-  HttpResponse response = http_request(request);
-  if (response.result != TransportResult::ok || response.status < 200 || response.status >= 300)
+  // Redirects are followed by hand: the hub's own 3xx for an LFS file already carries the facts
+  // (X-Linked-Size, X-Linked-Etag), and a HEAD sent on to a presigned CDN URL may be refused.
+  // The token only goes to the origin it was meant for.
+  std::string current = url;
+  HttpResponse response;
+  for (int hop = 0;; ++hop) {
+    HttpRequest request;
+    request.url = current;
+    request.head = true;
+    request.follow_redirects = false;
+    request.token = url_origin(current) == url_origin(url) ? options.token : "";
+    request.connect_timeout_s = options.connect_timeout_s;
+    request.stall_timeout_s = options.stall_timeout_s;
+    response = http_request(request);
+    bool redirect = response.result == TransportResult::ok && response.status >= 300 && response.status < 400;
+    if (!redirect) break;
+    if (!response.header("x-linked-size").empty() || !response.header("x-linked-etag").empty()) break;
+    std::string location = response.header("location");
+    if (location.empty()) fail("the hub redirected ", current, " (HTTP ", response.status, ") without a Location");
+    if (hop >= 10) fail("too many redirects for ", url);
+    current = resolve_location(current, location);
+  }
+  if (response.result != TransportResult::ok || response.status < 200 || response.status >= 400)
     fail_hub_response(response, url, !options.token.empty());
 
   RemoteFileInfo info;
-  // The hub answers a file request for an LFS file with a redirect carrying X-Linked-Size and
-  // X-Linked-Etag (the SHA-256); the CDN's own ETag is not a content hash we can use, so the
-  // first ETag in the chain (the hub's) is preferred over the final one.
-  std::string linked_size = response.first_headers.count("x-linked-size") ? response.first_headers.at("x-linked-size") : "";
-  info.size = parse_size(linked_size);
-  if (!info.size) info.size = parse_size(response.headers.count("content-length") ? response.headers.at("content-length") : "");
-  std::string etag = response.first_headers.count("x-linked-etag") ? response.first_headers.at("x-linked-etag")
-                     : response.first_headers.count("etag")      ? response.first_headers.at("etag")
-                                                                  : "";
+  info.size = parse_size(response.header("x-linked-size"));
+  if (!info.size && response.status < 300) info.size = parse_size(response.header("content-length"));
+  // X-Linked-Etag is the LFS object's SHA-256; a plain ETag is a git blob id (40 hex digits) for
+  // small files, or whatever a mirror uses.
+  std::string etag = response.header("x-linked-etag");
+  if (etag.empty()) etag = response.header("etag");
   info.etag = normalize_etag(etag);
   if (is_sha256_hex(info.etag)) {
     info.sha256 = info.etag;

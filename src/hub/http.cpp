@@ -141,7 +141,7 @@ HttpResponse http_request(const HttpRequest& request) {
 
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_text);
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
   curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "trit/0.1.0");
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -184,6 +184,22 @@ HttpResponse http_request(const HttpRequest& request) {
     response.result = classify(code, response.status != 0);
   }
   return response;
+}
+
+std::string url_origin(const std::string& url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return "";
+  size_t path = url.find_first_of("/?#", scheme + 3);
+  return url.substr(0, path);
+}
+
+std::string resolve_location(const std::string& base_url, const std::string& location) {
+  if (location.find("://") != std::string::npos) return location;
+  if (location.rfind("//", 0) == 0) return base_url.substr(0, base_url.find("://") + 1) + location;
+  if (!location.empty() && location.front() == '/') return url_origin(base_url) + location;
+  // Relative to the base's folder (the hub never sends this form, but it is legal).
+  std::string base = base_url.substr(0, base_url.find_first_of("?#"));
+  return base.substr(0, base.rfind('/') + 1) + location;
 }
 
 void fail_hub_response(const HttpResponse& response, const std::string& url, bool sent_token) {

@@ -24,6 +24,7 @@ struct HttpResponse;
 struct HttpRequest {
   std::string url;
   bool head = false;
+  bool follow_redirects = true;  // false: a 3xx is the response (its Location in headers)
   uint64_t range_start = 0;   // > 0 sends "Range: bytes=N-"
   std::string token;          // non-empty: "Authorization: Bearer <token>"
   long connect_timeout_s = 20;
@@ -64,6 +65,11 @@ struct HttpResponse {
 // Performs one request. Never throws for HTTP statuses or transport problems (see `result`);
 // throws trit::Error only when curl itself cannot be set up.
 HttpResponse http_request(const HttpRequest& request);
+
+// "scheme://host[:port]" of a URL ("" when it has no scheme).
+std::string url_origin(const std::string& url);
+// A Location header resolved against the URL that sent it (absolute, or "/path" on its origin).
+std::string resolve_location(const std::string& base_url, const std::string& location);
 
 // Throws the user-facing error for a failed hub request: 404 "model file not found on the hub",
 // 401/403 with advice that depends on whether a token was sent, other statuses verbatim, and a

@@ -115,6 +115,7 @@ FakeHub::FakeHub() : state_(std::make_shared<State>()), server_(std::make_unique
       return;
     }
     const FakeFile& f = state->files[index];
+    if (!f.redirect_to.empty()) return res.set_redirect(f.redirect_to, 307);
     if (!authorized(f, req)) return refuse(res);
     res.set_header("X-Repo-Commit", "0123456789abcdef0123456789abcdef01234567");
     if (!f.lfs) {

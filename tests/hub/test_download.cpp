@@ -228,6 +228,39 @@ TEST_F(Download, LfsFactsComeFromTheHubsRedirectNotTheCdn) {
   EXPECT_EQ(info.etag, info.sha256);
 }
 
+TEST_F(Download, ARenamedRepoRedirectIsFollowedWithTheToken) {
+  hub.add([&] {
+    auto f = file("Old-gguf", "Old-Q2_0.gguf");
+    f.redirect_to = "/test-owner/New-gguf/resolve/main/New-Q2_0.gguf";
+    return f;
+  }());
+  hub.add([&] { auto f = file("New-gguf", "New-Q2_0.gguf"); f.required_token = "hf_good"; return f; }());
+  options.download.token = "hf_good";
+  fs::path path = fetch_model(parse_hf_ref("test-owner/Old-gguf:Old-Q2_0.gguf"), options);
+  EXPECT_EQ(path, cache / "hf/test-owner/Old-gguf/Old-Q2_0.gguf");
+  EXPECT_EQ(test::read_file(path.string()), payload);
+  auto heads = hub.requests("HEAD", "/test-owner/New-gguf/");
+  ASSERT_EQ(heads.size(), 1u);
+  EXPECT_EQ(heads[0].authorization, "Bearer hf_good");
+}
+
+TEST_F(Download, TheTokenIsNotSentToAnotherOrigin) {
+  FakeHub mirror;
+  FakeFile there = file("Tiny-gguf", "Tiny-Q2_0.gguf");
+  mirror.add(there);
+  hub.add([&] {
+    auto f = file("Tiny-gguf", "Tiny-Q2_0.gguf");
+    f.redirect_to = mirror.endpoint() + "/test-owner/Tiny-gguf/resolve/main/Tiny-Q2_0.gguf";
+    return f;
+  }());
+  options.download.token = "hf_secret";
+  fs::path path = fetch_model(parse_hf_ref("test-owner/Tiny-gguf:Tiny-Q2_0.gguf"), options);
+  EXPECT_EQ(test::read_file(path.string()), payload);
+  EXPECT_EQ(hub.requests("HEAD", "/test-owner/")[0].authorization, "Bearer hf_secret");
+  ASSERT_FALSE(mirror.requests().empty());
+  for (const auto& r : mirror.requests()) EXPECT_EQ(r.authorization, "") << r.method << " " << r.path;
+}
+
 TEST_F(Download, AServerIgnoringRangeRestartsThePartFromZero) {
   hub.add([&] { auto f = file("NoRange-gguf", "NoRange-Q2_0.gguf"); f.ignore_range = true; return f; }());
   HfRef ref = parse_hf_ref("test-owner/NoRange-gguf:NoRange-Q2_0.gguf");
