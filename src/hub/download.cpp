@@ -201,6 +201,7 @@ fs::path download_file(const std::string& url, const fs::path& dest, const Downl
     request.connect_timeout_s = options.connect_timeout_s;
     request.stall_timeout_s = options.stall_timeout_s;
     bool checked_start = false;
+    bool overflow = false;
     request.on_body = [&](const HttpResponse& head, const char* data, size_t n) {
       if (head.status != 200 && head.status != 206) return true;  // error page: not our bytes
       if (!checked_start) {
@@ -215,6 +216,10 @@ fs::path download_file(const std::string& url, const fs::path& dest, const Downl
           have = 0;
           progress.set_start(0);
         }
+      }
+      if (info.size && have + n > *info.size) {
+        overflow = true;
+        return false;
       }
       part.append(data, n);
       have += n;
@@ -238,6 +243,11 @@ fs::path download_file(const std::string& url, const fs::path& dest, const Downl
       if (complete) break;
     } else if (last.result == TransportResult::aborted) {
       progress.finish("failed");
+      if (overflow) {
+        part.truncate(0);
+        fail("the server sent more than the ", *info.size, " bytes the hub reports for ", url,
+             "; the partial file was discarded");
+      }
       std::string range = last.header("content-range");
       fail("the server answered a resumed download of ", url, " with the wrong bytes (",
            range.empty() ? std::string("no Content-Range header") : "Content-Range: " + range,

@@ -11,6 +11,7 @@ namespace trit {
 
 namespace {
 constexpr double kRedrawInterval = 0.125;  // seconds between bar redraws
+constexpr double kLineInterval = 30.0;   // seconds between progress lines off a terminal
 constexpr int kBarWidth = 24;
 
 std::string printf_string(const char* format, double a, const char* unit) {
@@ -105,8 +106,17 @@ void Progress::update(uint64_t done) {
       std::fflush(out_);
     }
   }
-  if (mode_ != Mode::bar) return;
   double now = clock_.seconds();
+  if (mode_ == Mode::lines) {
+    // A quiet heartbeat for logs: one line every kLineInterval seconds of a long job.
+    if (now - last_draw_ >= kLineInterval && last_draw_ >= 0) {
+      std::fprintf(out_, "%s\n", render().c_str());
+      std::fflush(out_);
+      last_draw_ = now;
+    }
+    if (last_draw_ < 0) last_draw_ = now;
+    return;
+  }
   if (last_draw_ >= 0 && now - last_draw_ < kRedrawInterval) return;
   last_draw_ = now;
   // \r returns to column 0; \033[K clears what a longer previous line left behind.

@@ -1,7 +1,7 @@
 // Progress reporting for long jobs (downloads, quantization). On a terminal it redraws one line
 // in place: label, percent, a bar, done/total, rate and ETA. Anywhere else (a pipe, a log file,
-// a test) it writes at most a start line and a finish line, never carriage returns, so logs stay
-// readable.
+// a test) it writes a start line, one status line per 30 s of a long job and a finish line, never
+// carriage returns, so logs stay readable.
 #pragma once
 #include <cstdint>
 #include <cstdio>

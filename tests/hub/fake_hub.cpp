@@ -123,7 +123,8 @@ FakeHub::FakeHub() : state_(std::make_shared<State>()), server_(std::make_unique
       return serve_body(f, req, res);
     }
     std::string sha = f.claimed_sha256.empty() ? hub::sha256_hex(f.bytes.data(), f.bytes.size()) : f.claimed_sha256;
-    res.set_header("X-Linked-Size", std::to_string(f.bytes.size()));
+    res.set_header("X-Linked-Size", std::to_string(f.claimed_size >= 0 ? static_cast<size_t>(f.claimed_size)
+                                                                       : f.bytes.size()));
     res.set_header("X-Linked-Etag", "\"" + sha + "\"");
     res.set_header("ETag", "W/\"hub-page-etag\"");
     res.set_redirect("/cdn/" + std::to_string(index), 302);

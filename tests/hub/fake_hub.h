@@ -28,6 +28,7 @@ struct FakeFile {
   bool cut_unranged_get = false;  // a GET without Range sends half the body, then drops the line
   std::string required_token;     // non-empty: 401 unless "Authorization: Bearer <token>"
   std::string claimed_sha256;     // non-empty: reported instead of the real SHA-256
+  long long claimed_size = -1;    // >= 0: reported as X-Linked-Size instead of the real size
   std::string redirect_to;         // non-empty: 307 to this Location (a renamed repo, a mirror)
   bool ignore_range = false;      // always 200 with the whole body, Range or not
 };

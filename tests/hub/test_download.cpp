@@ -208,6 +208,19 @@ TEST_F(Download, ChecksumMismatchLeavesNothingThatLooksComplete) {
   for (const auto& m : list_cache(cache)) ADD_FAILURE() << "left in the cache: " << m.name;
 }
 
+TEST_F(Download, MoreBytesThanTheHubReportedAreRefused) {
+  hub.add([&] {
+    auto f = file("Long-gguf", "Long-Q2_0.gguf");
+    f.claimed_size = static_cast<long long>(payload.size()) - 10;
+    return f;
+  }());
+  std::string error = error_of(parse_hf_ref("test-owner/Long-gguf:Long-Q2_0.gguf"));
+  EXPECT_NE(error.find("sent more than the " + std::to_string(payload.size() - 10) + " bytes"),
+            std::string::npos)
+      << error;
+  EXPECT_TRUE(complete_looking_files().empty());
+}
+
 TEST_F(Download, NonLfsFileWithAGitEtagIsCheckedBySizeOnly) {
   hub.add([&] { auto f = file("Plain-gguf", "Plain-Q2_0.gguf"); f.lfs = false; return f; }());
   RemoteFileInfo info = probe_remote_file(
