@@ -47,6 +47,11 @@ ChatFormat detect_chat_format(const std::string& jinja_source, std::string* noti
 std::string render_chat(ChatFormat format, const std::vector<ChatMessage>& messages,
                         const ChatOptions& options = {});
 
+// Messages from OpenAI-style JSON: [{"role", "content" (string, null or [{"type": "text",
+// "text"}...] parts), "reasoning_content"?, "tool_calls"?: [{"type": "function", "function":
+// {"name", "arguments"}}] or [{"name", "arguments"}]}]. Throws trit::Error naming the message.
+std::vector<ChatMessage> messages_from_json(const ordered_json& messages);
+
 // JSON as Jinja's tojson writes it for chat templates (Python json.dumps, ensure_ascii=False):
 // ", " and ": " separators, keys in order, non-ASCII verbatim.
 std::string to_json_python(const ordered_json& value);
