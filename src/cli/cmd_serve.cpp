@@ -1,0 +1,118 @@
+// trit serve: the OpenAI-compatible HTTP server with continuous batching and the chat page.
+//
+// Memory: every one of the --parallel slots owns a KV cache of -c positions (one request's prompt
+// plus answer must fit in -c; -c is not divided among slots), so the KV memory is
+// parallel x -c x (bytes per position), printed at start-up.
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <pthread.h>
+#include <thread>
+
+#include "cli/command.h"
+#include "cli/engine_options.h"
+#include "cli/model_ref.h"
+#include "engine/scheduler.h"
+#include "server/server.h"
+#include "util/error.h"
+#include "util/log.h"
+
+namespace trit::cli {
+namespace {
+
+struct ServeCommand {
+  ModelRefOptions model;
+  EngineFlags engine_flags;
+  SamplingFlags sampling;
+  server::ServerOptions server_options;
+  engine::SchedulerOptions scheduler_options;
+  std::string alias;
+  int64_t max_body = 8 << 20;
+
+  void setup(CLI::App& app) {
+    model.add_to(app);
+    engine_flags.add_to(app);
+    sampling.add_to(app);
+    app.add_option("--host", server_options.host, "Address to listen on (loopback unless you mean otherwise)")
+        ->capture_default_str();
+    app.add_option("--port", server_options.port, "TCP port (0: any free port, printed at start)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 65535));
+    app.add_option("--parallel,--np", scheduler_options.slots,
+                   "Slots: requests generated together, each with its own KV cache of -c positions")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 256));
+    app.add_option("--queue", scheduler_options.queue_limit, "Requests that may wait for a slot (more get 503)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 100000));
+    app.add_option("--prefill-chunk", scheduler_options.prefill_chunk,
+                   "Most prompt tokens per step while other requests are decoding")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    app.add_option("--api-key", server_options.api_key, "Require 'Authorization: Bearer KEY' on the API");
+    app.add_option("--max-body", max_body, "Largest request body in bytes (larger: 413)")
+        ->capture_default_str()
+        ->check(CLI::Range(int64_t(1024), int64_t(1) << 32));
+    app.add_option("--alias", alias, "Model name that /v1/models reports (default: the file name)");
+  }
+
+  int run() {
+    // SIGINT/SIGTERM are taken by a dedicated thread (blocked everywhere else) for a clean stop.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    const std::string path = model.resolve();
+    server_options.model_id = alias.empty() ? std::filesystem::path(path).stem().string() : alias;
+    server_options.max_body_bytes = static_cast<size_t>(max_body);
+    server_options.sampling_defaults = sampling.resolve();
+    server_options.random_seed = sampling.seed < 0;
+
+    server::Server http(server_options);
+    const int port = http.bind(scheduler_options.queue_limit, scheduler_options.slots);
+    http.start();
+    std::thread signal_thread([&] {
+      int sig = 0;
+      sigwait(&signals, &sig);
+      if (sig != 0) log_info("stopping");
+      http.stop();
+    });
+    // Printed on stdout too, so a script that started us on port 0 can read the port.
+    std::printf("listening on http://%s:%d\n", server_options.host.c_str(), port);
+    std::fflush(stdout);
+    log_info(cat("loading ", path, " (/health answers 503 until it is ready)"));
+
+    int code = 0;
+    try {
+      engine::Engine engine(path, engine_flags.resolve());
+      engine::Scheduler scheduler(engine, scheduler_options);
+      const double kv_mib =
+          model::KvSequence::bytes_for(engine.config(), engine.context(), engine.options().kv_type) / (1024.0 * 1024.0);
+      log_info(engine.describe());
+      log_info(cat(scheduler_options.slots, " slots x ", engine.context(), " positions: KV cache ",
+                   kv_mib * scheduler_options.slots, " MiB in all; queue of ", scheduler_options.queue_limit));
+      http.set_ready(engine, scheduler);
+      log_info(cat("ready: http://", server_options.host, ":", port, "/"));
+      http.wait();
+      // The HTTP threads are gone; the scheduler and the engine end here, in that order.
+    } catch (...) {
+      pthread_kill(signal_thread.native_handle(), SIGTERM);
+      signal_thread.join();
+      throw;
+    }
+    pthread_kill(signal_thread.native_handle(), SIGTERM);
+    signal_thread.join();
+    return code;
+  }
+};
+
+CommandRegistration registration("serve", "OpenAI-compatible HTTP server with a chat page", [](CLI::App& app) {
+  auto command = std::make_shared<ServeCommand>();
+  command->setup(app);
+  return [command] { return command->run(); };
+});
+
+}  // namespace
+}  // namespace trit::cli

@@ -1,0 +1,23 @@
+#include "server/api_error.h"
+
+namespace trit::server {
+
+const char* error_type(int status) {
+  switch (status) {
+    case 401: return "authentication_error";
+    case 403: return "permission_error";
+    case 404: return "not_found_error";
+    case 413: return "invalid_request_error";
+    case 429: return "rate_limit_error";
+    case 503: return "server_unavailable_error";
+    default: return status >= 500 ? "server_error" : "invalid_request_error";
+  }
+}
+
+nlohmann::json error_body(int status, const std::string& message, const std::string& param) {
+  nlohmann::json error = {{"message", message}, {"type", error_type(status)}, {"code", status}};
+  error["param"] = param.empty() ? nlohmann::json(nullptr) : nlohmann::json(param);
+  return {{"error", error}};
+}
+
+}  // namespace trit::server

@@ -1,0 +1,43 @@
+// State shared by the route handlers of one server (internal to server/).
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <httplib.h>
+#include <thread>
+
+#include "engine/engine.h"
+#include "engine/scheduler.h"
+#include "server/openai_request.h"
+#include "server/server.h"
+
+namespace trit::server {
+
+struct ServerContext {
+  ServerOptions options;
+  httplib::Server http;
+  std::thread listener;
+
+  // Set once by set_ready(); read by handlers after checking `ready`.
+  std::atomic<bool> ready{false};
+  std::atomic<bool> stopping{false};
+  engine::Engine* engine = nullptr;
+  engine::Scheduler* scheduler = nullptr;
+  RequestContext request_context;
+  int64_t created = 0;  // unix time the server started (the model's "created")
+  std::atomic<int64_t> http_requests{0};
+};
+
+// Route groups, each in its own file.
+void add_generation_routes(ServerContext& ctx);  // /v1/chat/completions, /v1/completions
+void add_info_routes(ServerContext& ctx);        // /health, /v1/models, /metrics, /tokenize, /detokenize
+void add_page_routes(ServerContext& ctx);        // the chat page
+
+// Writes an OpenAI error body with `status`.
+void send_error(httplib::Response& res, int status, const std::string& message, const std::string& param = "");
+// A JSON body (invalid UTF-8 replaced, never thrown on).
+void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200);
+std::string dump_json(const nlohmann::json& body);
+// The API is not usable yet (503) or the request must wait: false after answering.
+bool require_ready(ServerContext& ctx, httplib::Response& res);
+
+}  // namespace trit::server

@@ -1,0 +1,229 @@
+#include "server/openai_request.h"
+
+#include <random>
+
+#include "server/api_error.h"
+#include "server/json_fields.h"
+
+namespace trit::server {
+namespace {
+
+// Message content: a string, null, or an array of {"type": "text", "text": ...} parts.
+std::string content_text(const json& content, const std::string& where) {
+  if (content.is_null()) return "";
+  if (content.is_string()) return content.get<std::string>();
+  if (!content.is_array()) throw ApiError(400, where + ".content must be a string or an array of parts", "messages");
+  std::string text;
+  for (const json& part : content) {
+    if (!part.is_object() || !part.contains("type") || !part["type"].is_string())
+      throw ApiError(400, where + ".content parts must be objects with a 'type'", "messages");
+    if (part["type"] != "text")
+      throw ApiError(400, where + ".content part type '" + part["type"].get<std::string>() +
+                              "' is not supported (this model reads text only)", "messages");
+    if (!part.contains("text") || !part["text"].is_string())
+      throw ApiError(400, where + ".content text parts need a string 'text'", "messages");
+    text += part["text"].get<std::string>();
+  }
+  return text;
+}
+
+std::vector<tokenizer::ToolCall> message_tool_calls(const json& calls, const std::string& where) {
+  if (!calls.is_array()) throw ApiError(400, where + ".tool_calls must be an array", "messages");
+  std::vector<tokenizer::ToolCall> out;
+  for (const json& call : calls) {
+    const json* fn = call.is_object() ? get_object(call, "function") : nullptr;
+    if (!fn || !fn->contains("name") || !(*fn)["name"].is_string())
+      throw ApiError(400, where + ".tool_calls entries need function.name", "messages");
+    tokenizer::ToolCall tc;
+    tc.name = (*fn)["name"].get<std::string>();
+    if (fn->contains("arguments")) {
+      const json& args = (*fn)["arguments"];
+      // The API sends arguments as a JSON string; the template writes them as an object.
+      if (args.is_string()) {
+        try {
+          tc.arguments = tokenizer::ordered_json::parse(args.get<std::string>());
+        } catch (const json::exception&) {
+          tc.arguments = args.get<std::string>();
+        }
+      } else {
+        tc.arguments = tokenizer::ordered_json::parse(args.dump());
+      }
+    }
+    out.push_back(std::move(tc));
+  }
+  return out;
+}
+
+engine::SamplingParams parse_sampling(const json& body, const RequestContext& ctx) {
+  engine::SamplingParams p = ctx.sampling_defaults;
+  if (auto v = get_number(body, "temperature", 0.0, 2.0)) p.temperature = static_cast<float>(*v);
+  if (auto v = get_number(body, "top_p", 0.0, 1.0)) p.top_p = static_cast<float>(*v);
+  if (auto v = get_integer(body, "top_k", 0, 1 << 20)) p.top_k = static_cast<int>(*v);
+  if (auto v = get_number(body, "min_p", 0.0, 1.0)) p.min_p = static_cast<float>(*v);
+  if (auto v = get_number(body, "presence_penalty", -2.0, 2.0)) p.presence_penalty = static_cast<float>(*v);
+  if (auto v = get_number(body, "frequency_penalty", -2.0, 2.0)) p.frequency_penalty = static_cast<float>(*v);
+  if (auto v = get_number(body, "repeat_penalty", 0.0, 10.0)) p.repeat_penalty = static_cast<float>(*v);
+  if (auto v = get_integer(body, "seed", INT64_MIN, INT64_MAX)) p.seed = static_cast<uint64_t>(*v);
+  else if (ctx.random_seed) p.seed = std::random_device{}() ^ (uint64_t(std::random_device{}()) << 32);
+  return p;
+}
+
+// Fields shared by both endpoints: sampling, max tokens, stop, n, stream.
+void parse_common(const json& body, const RequestContext& ctx, GenerationRequest& g) {
+  g.scheduled.options.sampling = parse_sampling(body, ctx);
+  g.scheduled.options.max_tokens = -1;
+  const int64_t cap = 1 << 30;
+  if (auto v = get_integer(body, "max_tokens", INT64_MIN, cap)) {
+    if (*v <= 0) throw ApiError(400, "'max_tokens' must be at least 1", "max_tokens");
+    g.scheduled.options.max_tokens = *v;
+  }
+  if (auto v = get_integer(body, "max_completion_tokens", INT64_MIN, cap)) {
+    if (*v <= 0) throw ApiError(400, "'max_completion_tokens' must be at least 1", "max_completion_tokens");
+    g.scheduled.options.max_tokens = *v;
+  }
+  if (auto it = body.find("stop"); it != body.end() && !it->is_null()) {
+    if (it->is_string()) {
+      g.scheduled.options.stop = {it->get<std::string>()};
+    } else if (it->is_array()) {
+      for (const json& s : *it) {
+        if (!s.is_string()) throw ApiError(400, "'stop' must be a string or an array of strings", "stop");
+        g.scheduled.options.stop.push_back(s.get<std::string>());
+      }
+      if (g.scheduled.options.stop.size() > 16) throw ApiError(400, "'stop' allows at most 16 strings", "stop");
+    } else {
+      throw ApiError(400, "'stop' must be a string or an array of strings", "stop");
+    }
+    for (const std::string& s : g.scheduled.options.stop)
+      if (s.empty()) throw ApiError(400, "'stop' strings must not be empty", "stop");
+  }
+  if (auto n = get_integer(body, "n", INT64_MIN, INT64_MAX); n && *n != 1)
+    throw ApiError(400, "'n' must be 1 (one choice per request)", "n");
+  g.stream = get_bool(body, "stream").value_or(false);
+  if (const json* so = get_object(body, "stream_options")) g.include_usage = get_bool(*so, "include_usage").value_or(false);
+  g.model = get_string(body, "model").value_or("");
+}
+
+void check_prompt_length(const GenerationRequest& g, const RequestContext& ctx) {
+  const auto n = static_cast<int64_t>(g.scheduled.prompt.size());
+  if (n == 0) throw ApiError(400, "the prompt is empty", "prompt");
+  if (n >= ctx.context)
+    throw ApiError(400, "the prompt is " + std::to_string(n) + " tokens but the context holds " +
+                            std::to_string(ctx.context) + " (shorten it, or start the server with a larger -c)",
+                   "messages");
+}
+
+}  // namespace
+
+std::vector<tokenizer::ChatMessage> parse_messages(const json& messages) {
+  if (!messages.is_array() || messages.empty())
+    throw ApiError(400, "'messages' must be a non-empty array", "messages");
+  std::vector<tokenizer::ChatMessage> out;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const json& m = messages[i];
+    const std::string where = "messages[" + std::to_string(i) + "]";
+    if (!m.is_object()) throw ApiError(400, where + " must be an object", "messages");
+    auto role_it = m.find("role");
+    if (role_it == m.end() || !role_it->is_string()) throw ApiError(400, where + ".role must be a string", "messages");
+    std::string role = role_it->get<std::string>();
+    if (role == "developer") role = "system";  // OpenAI's newer name for system instructions
+    if (role != "system" && role != "user" && role != "assistant" && role != "tool")
+      throw ApiError(400, where + ".role '" + role + "' is unknown (system, developer, user, assistant or tool)",
+                     "messages");
+    tokenizer::ChatMessage msg;
+    msg.role = role;
+    auto content = m.find("content");
+    if (content == m.end()) {
+      if (role != "assistant") throw ApiError(400, where + ".content is missing", "messages");
+    } else {
+      msg.content = content_text(*content, where);
+    }
+    if (role == "assistant") {
+      if (auto tc = m.find("tool_calls"); tc != m.end() && !tc->is_null()) msg.tool_calls = message_tool_calls(*tc, where);
+      if (auto rc = m.find("reasoning_content"); rc != m.end() && rc->is_string())
+        msg.reasoning_content = rc->get<std::string>();
+    }
+    out.push_back(std::move(msg));
+  }
+  return out;
+}
+
+GenerationRequest parse_chat_request(const json& body, const RequestContext& ctx) {
+  GenerationRequest g;
+  auto messages_it = body.find("messages");
+  if (messages_it == body.end()) throw ApiError(400, "'messages' is required", "messages");
+  std::vector<tokenizer::ChatMessage> messages = parse_messages(*messages_it);
+  parse_common(body, ctx, g);
+
+  tokenizer::ChatOptions options;
+  if (const json* tools = get_array(body, "tools")) {
+    for (const json& t : *tools) {
+      const json* fn = t.is_object() ? get_object(t, "function") : nullptr;
+      if (!fn || !fn->contains("name") || !(*fn)["name"].is_string())
+        throw ApiError(400, "each of 'tools' must be {\"type\": \"function\", \"function\": {\"name\": ...}}", "tools");
+    }
+    options.tools = tokenizer::ordered_json::parse(tools->dump());
+  }
+  if (auto it = body.find("tool_choice"); it != body.end() && !it->is_null()) {
+    // The model cannot be forced to call a tool; "none" keeps the tools out of the prompt.
+    if (it->is_string()) {
+      const std::string c = it->get<std::string>();
+      if (c != "none" && c != "auto" && c != "required")
+        throw ApiError(400, "'tool_choice' must be none, auto, required or a function object", "tool_choice");
+      if (c == "none") options.tools = tokenizer::ordered_json::array();
+    } else if (!it->is_object()) {
+      throw ApiError(400, "'tool_choice' must be a string or an object", "tool_choice");
+    }
+  }
+  g.tools_given = !options.tools.empty();
+  if (const json* kwargs = get_object(body, "chat_template_kwargs"))
+    if (auto v = get_bool(*kwargs, "enable_thinking")) options.enable_thinking = *v;
+
+  if (auto lp = get_bool(body, "logprobs")) g.logprobs = *lp;
+  if (auto top = get_integer(body, "top_logprobs", 0, 20)) {
+    if (!g.logprobs) throw ApiError(400, "'top_logprobs' needs 'logprobs': true", "top_logprobs");
+    g.top_logprobs = static_cast<int>(*top);
+  }
+  g.scheduled.logprobs = g.logprobs ? g.top_logprobs : -1;
+
+  const std::string text = tokenizer::render_chat(ctx.chat_format, messages, options);
+  g.scheduled.prompt = ctx.tokenizer->encode(text, /*parse_special=*/true);
+  if (ctx.tokenizer->add_bos()) g.scheduled.prompt.insert(g.scheduled.prompt.begin(), ctx.tokenizer->bos_id());
+  check_prompt_length(g, ctx);
+  return g;
+}
+
+GenerationRequest parse_completion_request(const json& body, const RequestContext& ctx) {
+  GenerationRequest g;
+  auto prompt_it = body.find("prompt");
+  if (prompt_it == body.end() || prompt_it->is_null()) throw ApiError(400, "'prompt' is required", "prompt");
+  parse_common(body, ctx, g);
+  const json* prompt = &*prompt_it;
+  // One prompt only: a string, an array of token ids, or a one-element array of either.
+  if (prompt->is_array() && prompt->size() == 1 && ((*prompt)[0].is_string() || (*prompt)[0].is_array()))
+    prompt = &(*prompt)[0];
+  if (prompt->is_string()) {
+    g.scheduled.prompt = ctx.tokenizer->encode(prompt->get<std::string>(), /*parse_special=*/true);
+    if (ctx.tokenizer->add_bos()) g.scheduled.prompt.insert(g.scheduled.prompt.begin(), ctx.tokenizer->bos_id());
+  } else if (prompt->is_array()) {
+    const auto vocab = static_cast<int64_t>(ctx.tokenizer->vocab_size());
+    for (const json& t : *prompt) {
+      if (!t.is_number_integer()) throw ApiError(400, "'prompt' must be a string or an array of token ids", "prompt");
+      const int64_t id = t.get<int64_t>();
+      if (id < 0 || id >= vocab)
+        throw ApiError(400, "token id " + std::to_string(id) + " in 'prompt' is outside the vocabulary", "prompt");
+      g.scheduled.prompt.push_back(static_cast<int32_t>(id));
+    }
+  } else {
+    throw ApiError(400, "'prompt' must be a string or an array of token ids", "prompt");
+  }
+  if (auto n = get_integer(body, "logprobs", 0, 20)) {
+    g.logprobs = true;
+    g.top_logprobs = static_cast<int>(*n);
+  }
+  g.scheduled.logprobs = g.logprobs ? g.top_logprobs : -1;
+  // Completions see raw text: control tokens the model writes are kept out, as in chat.
+  check_prompt_length(g, ctx);
+  return g;
+}
+
+}  // namespace trit::server

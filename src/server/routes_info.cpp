@@ -1,0 +1,118 @@
+// GET /health, GET /v1/models, GET /metrics (Prometheus text), POST /tokenize, POST /detokenize.
+#include <cstdio>
+
+#include "server/api_error.h"
+#include "server/context.h"
+#include "server/json_fields.h"
+
+namespace trit::server {
+namespace {
+
+// One Prometheus metric: HELP, TYPE and the sample.
+void metric(std::string& out, const char* name, const char* type, const char* help, double value) {
+  char line[512];
+  std::snprintf(line, sizeof line, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name, value);
+  out += line;
+}
+
+std::string metrics_text(ServerContext& ctx) {
+  const engine::SchedulerMetrics m = ctx.scheduler->metrics();
+  std::string out;
+  metric(out, "trit_http_requests_total", "counter", "HTTP requests received", double(ctx.http_requests.load()));
+  metric(out, "trit_requests_total", "counter", "Generation requests accepted", double(m.requests_total));
+  metric(out, "trit_requests_rejected_total", "counter", "Generation requests refused because the queue was full",
+         double(m.requests_rejected));
+  metric(out, "trit_requests_cancelled_total", "counter", "Generations cancelled (client gone)",
+         double(m.requests_cancelled));
+  metric(out, "trit_prompt_tokens_total", "counter", "Prompt tokens received (tokens in)", double(m.prompt_tokens_total));
+  metric(out, "trit_prompt_tokens_cached_total", "counter", "Prompt tokens reused from a slot's KV cache",
+         double(m.prompt_tokens_cached));
+  metric(out, "trit_prompt_tokens_computed_total", "counter", "Prompt tokens run through the model",
+         double(m.prompt_tokens_computed));
+  metric(out, "trit_generated_tokens_total", "counter", "Tokens generated (tokens out)", double(m.generated_tokens_total));
+  metric(out, "trit_steps_total", "counter", "Batched forward steps", double(m.steps_total));
+  metric(out, "trit_busy_seconds_total", "counter", "Seconds spent in forward steps", m.busy_seconds);
+  metric(out, "trit_decode_tokens_per_second", "gauge", "Generated tokens per second over recent steps (all slots)",
+         m.decode_tokens_per_second);
+  metric(out, "trit_queue_length", "gauge", "Requests waiting for a slot", double(m.queue_length));
+  metric(out, "trit_slots", "gauge", "Slots (sequences decoded together)", double(m.slots));
+  metric(out, "trit_slots_busy", "gauge", "Slots generating now", double(m.slots_busy));
+  metric(out, "trit_kv_cache_positions_used", "gauge", "KV cache positions holding tokens, all slots",
+         double(m.kv_positions_used));
+  metric(out, "trit_kv_cache_positions_total", "gauge", "KV cache positions, all slots (slots x context)",
+         double(m.kv_positions_total));
+  metric(out, "trit_kv_cache_usage_ratio", "gauge", "KV cache positions used / total",
+         m.kv_positions_total > 0 ? double(m.kv_positions_used) / double(m.kv_positions_total) : 0.0);
+  return out;
+}
+
+}  // namespace
+
+void add_info_routes(ServerContext& ctx) {
+  ServerContext* c = &ctx;
+  ctx.http.Get("/health", [c](const httplib::Request&, httplib::Response& res) {
+    if (!c->ready.load()) {
+      res.set_header("Retry-After", "1");
+      send_json(res, {{"status", "loading model"}}, 503);
+      return;
+    }
+    send_json(res, {{"status", "ok"}});
+  });
+
+  auto models = [c](const httplib::Request&, httplib::Response& res) {
+    if (!require_ready(*c, res)) return;
+    json model = {{"id", c->options.model_id}, {"object", "model"}, {"created", c->created}, {"owned_by", "trit"}};
+    model["meta"] = {{"n_ctx", c->scheduler->context()},
+                     {"n_slots", c->scheduler->options().slots},
+                     {"n_vocab", c->engine->config().n_vocab},
+                     {"n_layers", c->engine->config().n_layers},
+                     {"n_embd", c->engine->config().n_embd}};
+    send_json(res, {{"object", "list"}, {"data", json::array({model})}});
+  };
+  ctx.http.Get("/v1/models", models);
+  ctx.http.Get("/models", models);
+
+  ctx.http.Get("/metrics", [c](const httplib::Request&, httplib::Response& res) {
+    if (!require_ready(*c, res)) return;
+    res.set_content(metrics_text(*c), "text/plain; version=0.0.4");
+  });
+
+  // {"content": "text", "add_special": false, "parse_special": true} -> {"tokens": [...]}
+  ctx.http.Post("/tokenize", [c](const httplib::Request& req, httplib::Response& res) {
+    if (!require_ready(*c, res)) return;
+    const json body = parse_json_object(req.body);
+    auto content = get_string(body, "content");
+    if (!content) throw ApiError(400, "'content' (a string) is required", "content");
+    const bool parse_special = get_bool(body, "parse_special").value_or(true);
+    const auto& tok = c->engine->tokenizer();
+    std::vector<int32_t> ids = tok.encode(*content, parse_special);
+    if (get_bool(body, "add_special").value_or(false) && tok.add_bos()) ids.insert(ids.begin(), tok.bos_id());
+    json pieces = json::array();
+    if (get_bool(body, "with_pieces").value_or(false)) {
+      for (int32_t id : ids) pieces.push_back({{"id", id}, {"piece", tok.token_bytes(id)}});
+      send_json(res, {{"tokens", pieces}});
+      return;
+    }
+    send_json(res, {{"tokens", ids}});
+  });
+
+  // {"tokens": [...]} -> {"content": "text"}
+  ctx.http.Post("/detokenize", [c](const httplib::Request& req, httplib::Response& res) {
+    if (!require_ready(*c, res)) return;
+    const json body = parse_json_object(req.body);
+    const json* tokens = get_array(body, "tokens");
+    if (!tokens) throw ApiError(400, "'tokens' (an array of token ids) is required", "tokens");
+    const auto& tok = c->engine->tokenizer();
+    std::vector<int32_t> ids;
+    for (const json& t : *tokens) {
+      if (!t.is_number_integer()) throw ApiError(400, "'tokens' must hold integer token ids", "tokens");
+      const int64_t id = t.get<int64_t>();
+      if (id < 0 || id >= static_cast<int64_t>(tok.vocab_size()))
+        throw ApiError(400, "token id " + std::to_string(id) + " is outside the vocabulary", "tokens");
+      ids.push_back(static_cast<int32_t>(id));
+    }
+    send_json(res, {{"content", tok.decode(ids)}});
+  });
+}
+
+}  // namespace trit::server

@@ -1,0 +1,167 @@
+#include "server/server.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "server/api_error.h"
+#include "server/context.h"
+#include "util/error.h"
+#include "util/log.h"
+
+namespace trit::server {
+
+std::string dump_json(const nlohmann::json& body) {
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void send_json(httplib::Response& res, const nlohmann::json& body, int status) {
+  res.status = status;
+  res.set_content(dump_json(body), "application/json; charset=utf-8");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message, const std::string& param) {
+  send_json(res, error_body(status, message, param), status);
+}
+
+bool require_ready(ServerContext& ctx, httplib::Response& res) {
+  if (ctx.ready.load() && !ctx.stopping.load()) return true;
+  res.set_header("Retry-After", "1");
+  send_error(res, 503, ctx.stopping.load() ? "the server is shutting down" : "the model is still loading");
+  return false;
+}
+
+namespace {
+
+// Paths anyone may fetch without the API key: the health check and the page itself (the page
+// asks for the key in its settings when the API answers 401).
+bool public_path(const std::string& path) {
+  return path == "/health" || path == "/" || path == "/index.html" || path == "/app.js" || path == "/style.css" ||
+         path == "/favicon.ico";
+}
+
+void set_cors(httplib::Response& res) {
+  res.set_header("Access-Control-Allow-Origin", "*");
+  res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+  res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept");
+  res.set_header("Access-Control-Max-Age", "86400");
+}
+
+}  // namespace
+
+Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerContext>()) {
+  ctx_->options = options;
+  ctx_->created = static_cast<int64_t>(std::time(nullptr));
+  httplib::Server& http = ctx_->http;
+  ServerContext* ctx = ctx_.get();
+
+  http.set_payload_max_length(options.max_body_bytes);
+  http.set_keep_alive_timeout(5);
+  http.set_read_timeout(30);
+  http.set_write_timeout(30);
+
+  http.set_pre_routing_handler([ctx](const httplib::Request& req, httplib::Response& res) {
+    ++ctx->http_requests;
+    set_cors(res);
+    if (req.method == "OPTIONS") {  // CORS preflight
+      res.status = 204;
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    const std::string& key = ctx->options.api_key;
+    if (!key.empty() && !public_path(req.path) && req.get_header_value("Authorization") != "Bearer " + key) {
+      send_error(res, 401,
+                 req.has_header("Authorization") ? "the API key is not correct"
+                                                 : "an API key is required: send 'Authorization: Bearer KEY'");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
+  // Statuses httplib sets by itself (404, 413 for a body over the limit, 400 for a bad request
+  // line) get an OpenAI-shaped body too; handlers' own errors already have one.
+  http.set_error_handler(httplib::Server::HandlerWithResponse([ctx](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (!res.has_header("Access-Control-Allow-Origin")) set_cors(res);
+    std::string message;
+    switch (res.status) {
+      case 404: message = "no route for " + req.method + " " + req.path; break;
+      case 413:
+        message = "the request body is larger than the limit of " + std::to_string(ctx->options.max_body_bytes) +
+                  " bytes";
+        break;
+      case 405: message = "method " + req.method + " is not allowed on " + req.path; break;
+      default: message = "the request could not be handled (HTTP " + std::to_string(res.status) + ")";
+    }
+    send_error(res, res.status, message);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    try {
+      std::rethrow_exception(ep);
+    } catch (const ApiError& e) {
+      send_error(res, e.status(), e.what(), e.param());
+    } catch (const Error& e) {
+      send_error(res, 400, e.what());
+    } catch (const std::exception& e) {
+      send_error(res, 500, std::string("internal error: ") + e.what());
+    } catch (...) {
+      send_error(res, 500, "internal error");
+    }
+  });
+
+  add_info_routes(*ctx);
+  add_generation_routes(*ctx);
+  add_page_routes(*ctx);
+}
+
+Server::~Server() {
+  stop();
+  wait();
+}
+
+int Server::bind(int queue_limit_hint, int slots_hint) {
+  // One HTTP thread per connection being served: every slot's stream, every queued request, plus
+  // room for health checks, metrics and the page.
+  int threads = ctx_->options.http_threads;
+  if (threads <= 0) threads = std::clamp(slots_hint + queue_limit_hint + 8, 16, 512);
+  ctx_->http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  const ServerOptions& o = ctx_->options;
+  int port = o.port;
+  if (port == 0) {
+    port = ctx_->http.bind_to_any_port(o.host);
+    if (port < 0) fail("cannot bind an HTTP port on ", o.host);
+  } else if (!ctx_->http.bind_to_port(o.host, port)) {
+    fail("cannot listen on ", o.host, ":", port, " (in use, or not an address of this machine)");
+  }
+  ctx_->options.port = port;
+  return port;
+}
+
+void Server::start() {
+  ctx_->listener = std::thread([ctx = ctx_.get()] { ctx->http.listen_after_bind(); });
+}
+
+void Server::set_ready(engine::Engine& engine, engine::Scheduler& scheduler) {
+  ServerContext& c = *ctx_;
+  c.engine = &engine;
+  c.scheduler = &scheduler;
+  std::string notice;
+  c.request_context.tokenizer = &engine.tokenizer();
+  c.request_context.chat_format = tokenizer::detect_chat_format(engine.tokenizer().chat_template(), &notice);
+  if (!notice.empty()) log_warn(notice);
+  c.request_context.sampling_defaults = c.options.sampling_defaults;
+  c.request_context.random_seed = c.options.random_seed;
+  c.request_context.context = scheduler.context();
+  c.ready.store(true);
+}
+
+void Server::stop() {
+  ctx_->stopping.store(true);
+  ctx_->http.stop();
+}
+
+void Server::wait() {
+  if (ctx_->listener.joinable()) ctx_->listener.join();
+}
+
+}  // namespace trit::server
