@@ -63,8 +63,9 @@ Value read_value(Cursor& in, ValueType type, int depth, const std::string& key) 
 
 uint64_t align_up(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
 
-[[noreturn]] void type_error(const std::string& key, const char* expected, const Value& found) {
-  fail("metadata key '", key, "' has type ", describe_type(found), ", expected ", expected);
+[[noreturn]] void type_error(const std::string& path, const std::string& key, const char* expected,
+                             const Value& found) {
+  fail(path, ": metadata key '", key, "' has type ", describe_type(found), ", expected ", expected);
 }
 
 }  // namespace
@@ -163,7 +164,7 @@ void File::parse_all(const std::string& label) {
   }
 
   if (const Value* a = find("general.alignment")) {
-    if (a->type() != ValueType::u32) type_error("general.alignment", "u32", *a);
+    if (a->type() != ValueType::u32) type_error(label, "general.alignment", "u32", *a);
     alignment_ = std::get<uint32_t>(a->data);
     if (alignment_ == 0 || (alignment_ & (alignment_ - 1)) != 0)
       fail(label, ": general.alignment ", alignment_, " is not a power of two");
@@ -285,43 +286,43 @@ const Value& File::get(const std::string& key) const {
 
 std::string File::get_string(const std::string& key) const {
   const Value& v = get(key);
-  if (v.type() != ValueType::string) type_error(key, "string", v);
+  if (v.type() != ValueType::string) type_error(path_, key, "string", v);
   return std::get<std::string>(v.data);
 }
 
 uint64_t File::get_uint(const std::string& key) const {
   const Value& v = get(key);
-  if (!v.is_integer()) type_error(key, "an unsigned integer", v);
+  if (!v.is_integer()) type_error(path_, key, "an unsigned integer", v);
   if (v.type() == ValueType::u64) return std::get<uint64_t>(v.data);
   int64_t x = v.as_int64();
-  if (x < 0) fail("metadata key '", key, "' is negative (", x, "), expected an unsigned integer");
+  if (x < 0) fail(path_, ": metadata key '", key, "' is negative (", x, "), expected an unsigned integer");
   return static_cast<uint64_t>(x);
 }
 
 int64_t File::get_int(const std::string& key) const {
   const Value& v = get(key);
-  if (!v.is_integer()) type_error(key, "an integer", v);
+  if (!v.is_integer()) type_error(path_, key, "an integer", v);
   if (v.type() == ValueType::u64 && std::get<uint64_t>(v.data) > uint64_t(INT64_MAX))
-    fail("metadata key '", key, "' is too large for a signed integer");
+    fail(path_, ": metadata key '", key, "' is too large for a signed integer");
   return v.as_int64();
 }
 
 double File::get_float(const std::string& key) const {
   const Value& v = get(key);
-  if (!v.is_number()) type_error(key, "a number", v);
+  if (!v.is_number()) type_error(path_, key, "a number", v);
   return v.as_double();
 }
 
 bool File::get_bool(const std::string& key) const {
   const Value& v = get(key);
-  if (v.type() != ValueType::boolean) type_error(key, "bool", v);
+  if (v.type() != ValueType::boolean) type_error(path_, key, "bool", v);
   return std::get<bool>(v.data);
 }
 
 std::vector<std::string> File::get_string_array(const std::string& key) const {
   const Value& v = get(key);
   if (v.type() != ValueType::array || v.array().element_type != ValueType::string)
-    type_error(key, "array[string]", v);
+    type_error(path_, key, "array[string]", v);
   std::vector<std::string> out;
   out.reserve(v.array().items.size());
   for (const Value& item : v.array().items) out.push_back(std::get<std::string>(item.data));
@@ -330,11 +331,11 @@ std::vector<std::string> File::get_string_array(const std::string& key) const {
 
 std::vector<int64_t> File::get_int_array(const std::string& key) const {
   const Value& v = get(key);
-  if (v.type() != ValueType::array) type_error(key, "an integer array", v);
+  if (v.type() != ValueType::array) type_error(path_, key, "an integer array", v);
   std::vector<int64_t> out;
   out.reserve(v.array().items.size());
   for (const Value& item : v.array().items) {
-    if (!item.is_integer()) type_error(key, "an integer array", v);
+    if (!item.is_integer()) type_error(path_, key, "an integer array", v);
     out.push_back(item.as_int64());
   }
   return out;
@@ -342,11 +343,11 @@ std::vector<int64_t> File::get_int_array(const std::string& key) const {
 
 std::vector<float> File::get_float_array(const std::string& key) const {
   const Value& v = get(key);
-  if (v.type() != ValueType::array) type_error(key, "a number array", v);
+  if (v.type() != ValueType::array) type_error(path_, key, "a number array", v);
   std::vector<float> out;
   out.reserve(v.array().items.size());
   for (const Value& item : v.array().items) {
-    if (!item.is_number()) type_error(key, "a number array", v);
+    if (!item.is_number()) type_error(path_, key, "a number array", v);
     out.push_back(static_cast<float>(item.as_double()));
   }
   return out;
