@@ -91,8 +91,8 @@ void Scheduler::admit() {
       RequestResult result;
       result.reason = StopReason::cancelled;
       result.prompt_tokens = static_cast<int64_t>(front.handle->request().prompt.size());
-      front.handle->finish(result);
       ++metrics_.requests_cancelled;
+      front.handle->finish(result);
       queue_.pop_front();
       continue;
     }
@@ -118,9 +118,11 @@ void Scheduler::admit() {
 void Scheduler::step() {
   for (auto& slot : slots_)
     if (slot->busy() && slot->cancel_requested()) {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++metrics_.requests_cancelled;
+      }
       slot->finish(StopReason::cancelled);
-      std::lock_guard<std::mutex> lock(mutex_);
-      ++metrics_.requests_cancelled;
     }
 
   // Decoding slots first (one token each), then prompt chunks within the prefill budget, oldest

@@ -1,0 +1,197 @@
+// The continuous-batching scheduler on a small synthetic model: batched output equals the same
+// request run alone at temperature 0 (with chunked prefill interleaved with decoding), prefix
+// reuse picks the slot holding the conversation, cancellation, the bounded queue, and limits.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common/test_util.h"
+#include "engine/scheduler.h"
+#include "util/error.h"
+
+namespace trit {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Finished {
+  std::string text;
+  engine::RequestResult result;
+};
+
+Finished drain(engine::RequestHandle& h) {
+  Finished f;
+  auto deadline = std::chrono::steady_clock::now() + 120s;
+  for (;;) {
+    engine::RequestOutput out = h.take(100ms);
+    f.text += out.text;
+    if (out.done) {
+      f.result = out.result;
+      return f;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      ADD_FAILURE() << "request did not finish in time";
+      h.cancel();
+      return f;
+    }
+  }
+}
+
+engine::ScheduledRequest greedy(std::vector<int32_t> prompt, int64_t max_tokens) {
+  engine::ScheduledRequest r;
+  r.prompt = std::move(prompt);
+  r.options.max_tokens = max_tokens;
+  r.options.sampling.temperature = 0.0f;
+  return r;
+}
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    engine::EngineOptions o;
+    o.threads = 1;  // the test machine is shared: a single thread avoids pool contention
+    o.context = 256;
+    engine_ = std::make_unique<engine::Engine>(test::make_model("tiny", "q2_0", 7), o);
+  }
+  std::vector<int32_t> prompt(const std::string& text) { return engine_->tokenizer().encode(text); }
+  std::unique_ptr<engine::Engine> engine_;
+};
+
+TEST_F(SchedulerTest, BatchedOutputEqualsAloneAtTemperatureZero) {
+  const std::vector<std::string> texts = {"The whale", "Call me Ishmael. Some years ago, never mind how long",
+                                          "a", "It was the best of times, it was the worst of times",
+                                          "Hello there", "ship", "The sea was calm and the sky was grey over the harbour",
+                                          "Queequeg"};
+  std::vector<std::string> alone;
+  {
+    engine::Scheduler one(*engine_, {1, 64, 512});
+    for (const auto& t : texts) {
+      auto h = one.submit(greedy(prompt(t), 24));
+      ASSERT_TRUE(h);
+      alone.push_back(drain(*h).text);
+    }
+  }
+  // 4 slots, 8 requests at once, and a prefill chunk of 5 so prompts are fed over several steps
+  // while other slots decode: rows of very different kinds share every step.
+  engine::Scheduler many(*engine_, {4, 64, 5});
+  std::vector<std::shared_ptr<engine::RequestHandle>> handles;
+  for (const auto& t : texts) handles.push_back(many.submit(greedy(prompt(t), 24)));
+  for (size_t i = 0; i < texts.size(); ++i) {
+    ASSERT_TRUE(handles[i]);
+    Finished f = drain(*handles[i]);
+    EXPECT_EQ(f.text, alone[i]) << "request " << i << " (" << texts[i] << ") differs when batched";
+    EXPECT_EQ(f.result.generated_tokens <= 24, true);
+    EXPECT_GT(f.result.generated_tokens, 0);
+  }
+  auto m = many.metrics();
+  EXPECT_EQ(m.requests_total, 8);
+  EXPECT_GT(m.generated_tokens_total, 8);
+  // Steps carried several sequences: far fewer steps than tokens generated plus prompt chunks.
+  EXPECT_LT(m.steps_total, m.generated_tokens_total);
+}
+
+TEST_F(SchedulerTest, FollowUpTurnReusesTheSlotHoldingTheConversation) {
+  engine::Scheduler s(*engine_, {3, 64, 512});
+  // Occupy the slots' caches with different conversations.
+  std::vector<std::vector<int32_t>> prompts = {prompt("first conversation about whales"),
+                                               prompt("second one, about ships"), prompt("third: the sea")};
+  std::vector<int> slot_of;
+  std::vector<std::string> answers;
+  for (auto& p : prompts) {
+    auto h = s.submit(greedy(p, 8));
+    Finished f = drain(*h);
+    slot_of.push_back(f.result.slot);
+    answers.push_back(f.text);
+  }
+  EXPECT_NE(slot_of[0], slot_of[1]);
+  EXPECT_NE(slot_of[1], slot_of[2]);
+  // Follow-up of the second: its prompt + answer + more text.
+  std::vector<int32_t> follow = prompts[1];
+  auto more = prompt(answers[1] + " and then?");
+  follow.insert(follow.end(), more.begin(), more.end());
+  auto h = s.submit(greedy(follow, 4));
+  Finished f = drain(*h);
+  EXPECT_EQ(f.result.slot, slot_of[1]);
+  EXPECT_GE(f.result.cached_tokens, static_cast<int64_t>(prompts[1].size()));
+  EXPECT_EQ(s.metrics().prompt_tokens_cached, f.result.cached_tokens);
+}
+
+TEST_F(SchedulerTest, CancelStopsAGeneration) {
+  // A long context so that the generation cannot end by itself before the cancel lands.
+  engine::EngineOptions o;
+  o.threads = 1;
+  o.context = 16384;
+  engine::Engine big(test::make_model("tiny", "q2_0", 7), o);
+  engine::Scheduler s(big, {1, 64, 512});
+  auto r = greedy(big.tokenizer().encode("go on forever"), -1);
+  // A second request waits in the queue behind the first and is cancelled there.
+  auto h = s.submit(r);
+  auto queued = s.submit(r);
+  ASSERT_TRUE(h && queued);
+  queued->cancel();
+  // Wait for some output, then cancel.
+  std::string text;
+  for (int i = 0; i < 200 && text.size() < 4; ++i) text += h->take(20ms).text;
+  h->cancel();
+  Finished f = drain(*h);
+  EXPECT_EQ(f.result.reason, engine::StopReason::cancelled);
+  EXPECT_LT(f.result.generated_tokens, 16000);  // not run to the end of the context
+  Finished q = drain(*queued);
+  EXPECT_EQ(q.result.reason, engine::StopReason::cancelled);
+  EXPECT_EQ(q.result.generated_tokens, 0);
+  EXPECT_EQ(s.metrics().requests_cancelled, 2);
+}
+
+TEST_F(SchedulerTest, FullQueueRefusesAndContextIsEnforced) {
+  engine::Scheduler s(*engine_, {1, 1, 512});
+  // The first may be taken by the slot at once; keep submitting until one is refused.
+  std::vector<std::shared_ptr<engine::RequestHandle>> accepted;
+  bool refused = false;
+  for (int i = 0; i < 4 && !refused; ++i) {
+    auto h = s.submit(greedy(prompt("long running request"), 200));
+    if (h) accepted.push_back(h); else refused = true;
+  }
+  EXPECT_TRUE(refused);
+  EXPECT_LE(accepted.size(), 3u);
+  EXPECT_GE(s.metrics().requests_rejected, 1);
+  for (auto& h : accepted) h->cancel();
+  for (auto& h : accepted) drain(*h);
+
+  std::vector<int32_t> too_long(256, 65);
+  EXPECT_THROW(s.submit(greedy(too_long, 4)), Error);
+  EXPECT_THROW(s.submit(greedy({}, 4)), Error);
+  // A prompt that just fits stops at the end of the context with reason context_full.
+  std::vector<int32_t> nearly(250, 65);
+  auto h = s.submit(greedy(nearly, -1));
+  ASSERT_TRUE(h);
+  Finished f = drain(*h);
+  if (f.result.reason != engine::StopReason::end_of_generation) {
+    EXPECT_EQ(f.result.reason, engine::StopReason::context_full);
+    EXPECT_EQ(f.result.generated_tokens, 256 - 250);
+  }
+}
+
+TEST_F(SchedulerTest, StopStringsAndMaxTokensPerRequest) {
+  engine::Scheduler s(*engine_, {2, 64, 512});
+  auto base = greedy(prompt("The whale"), 20);
+  Finished plain = drain(*s.submit(base));
+  ASSERT_GE(plain.text.size(), 3u);
+  // Stop at a piece of the greedy text: the output ends right before it.
+  auto with_stop = base;
+  const std::string stop = plain.text.substr(plain.text.size() / 2, 2);
+  with_stop.options.stop = {stop};
+  Finished stopped = drain(*s.submit(with_stop));
+  EXPECT_EQ(stopped.text, plain.text.substr(0, plain.text.find(stop)));
+  if (plain.result.reason == engine::StopReason::max_tokens) {
+    EXPECT_EQ(stopped.result.reason, engine::StopReason::stop_string);
+  }
+  auto short_one = base;
+  short_one.options.max_tokens = 3;
+  Finished three = drain(*s.submit(short_one));
+  EXPECT_LE(three.result.generated_tokens, 3);
+  EXPECT_EQ(plain.text.rfind(three.text, 0), 0u) << "a shorter run is a prefix of the longer one";
+}
+
+}  // namespace
+}  // namespace trit
