@@ -1,7 +1,8 @@
 // Matrix kernel microbenchmarks on 4B-model-shaped matrices, every ternary format and every ISA
 // this CPU runs:
 //   decode  (1 token):  GB/s of weight bytes read per pass (counter "GB/s"), vs "read_GB/s" from
-//                       the streaming-read benchmark BM_ReadBandwidth in the same run;
+//                       the streaming-read benchmark BM_ReadBandwidth in the same run (decode
+//                       cycles through 320 MiB of copies so weights come from DRAM, not L3);
 //   prefill (64..512):  multiply-adds per second (counter "GMAC/s").
 // Threads: ThreadPool::default_threads() (physical cores), or TRIT_BENCH_THREADS.
 //   bench_matmul --benchmark_filter='q2_0/avx512'  --benchmark_min_time=1s
@@ -56,17 +57,33 @@ void run_matmul(benchmark::State& state, formats::Format format, kernels::Isa is
   const formats::TypeInfo* type = formats::type_by_format(format);
   auto bytes = random_weights(type, shape.rows, shape.cols);
   kernels::MatrixView view{type, shape.rows, shape.cols, bytes.data(), type->bytes_for(static_cast<uint64_t>(shape.cols))};
-  auto matrix = kernels::prepare_matrix(view, isa);
-  bytes = {};  // the packed copy (if any) is all the kernel reads
+  // Decode streams every weight from DRAM once per token; one matrix alone would sit in the
+  // 32 MiB L3. So decode cycles through copies totalling kDecodeBytes, as a model's layers do.
+  constexpr size_t kDecodeBytes = size_t{320} << 20;
+  const size_t copies = n_tokens == 1 ? (kDecodeBytes + bytes.size() - 1) / bytes.size() : 1;
+  // The generic kernels read the bytes in place, so each of their copies needs its own buffer.
+  std::vector<std::vector<uint8_t>> sources;
+  std::vector<std::unique_ptr<kernels::PreparedMatrix>> matrices;
+  for (size_t i = 0; i < copies; ++i) {
+    if (isa == kernels::Isa::generic) {
+      sources.push_back(bytes);
+      view.data = sources.back().data();
+    }
+    matrices.push_back(kernels::prepare_matrix(view, isa));
+  }
+  bytes = {};
   std::vector<float> x(static_cast<size_t>(n_tokens * shape.cols));
   std::mt19937 rng(7);
   std::normal_distribution<float> normal;
   for (float& v : x) v = normal(rng);
   std::vector<float> y(static_cast<size_t>(n_tokens * shape.rows));
+  size_t next = 0;
   for (auto _ : state) {
-    matrix->multiply(x.data(), n_tokens, y.data(), pool());
+    matrices[next]->multiply(x.data(), n_tokens, y.data(), pool());
     benchmark::DoNotOptimize(y.data());
+    next = next + 1 == copies ? 0 : next + 1;
   }
+  const auto& matrix = matrices[0];
   const double iters = static_cast<double>(state.iterations());
   state.counters["GB/s"] = benchmark::Counter(static_cast<double>(matrix->weight_bytes()) * iters / 1e9,
                                               benchmark::Counter::kIsRate);

@@ -18,10 +18,15 @@
 namespace trit::kernels {
 namespace {
 
-// Rows handed to one parallel_for unit: enough work to amortise the split, small enough that
-// both threads get equal shares of a 1024-row matrix.
-constexpr size_t kFloatRowGrain = 4;
-constexpr size_t kFileRowGrain = 4;
+// Work is split into about kChunksPerThread chunks per thread, taken dynamically
+// (ThreadPool::parallel_chunks), so both cores stay busy to the end of every matmul even when the
+// OS delays one of them. Chunks of packed panels are still long sequential streams (tens of KB).
+constexpr size_t kChunksPerThread = 8;
+
+size_t chunk_size(size_t units, const ThreadPool& pool, size_t minimum) {
+  const size_t c = units / (static_cast<size_t>(pool.size()) * kChunksPerThread);
+  return c < minimum ? minimum : c;
+}
 
 // Quantizes x into the calling thread's scratch; prompt batches split the tokens over the pool.
 const QuantizedActivations& quantize_input(const float* x, int64_t n_tokens, int64_t cols, int64_t group,
@@ -48,7 +53,8 @@ class FloatMatrix final : public PreparedMatrix {
   size_t weight_bytes() const override { return w_.row_bytes * static_cast<size_t>(w_.rows); }
   void multiply(const float* x, int64_t n_tokens, float* y, ThreadPool& pool) const override {
     if (n_tokens <= 0) return;
-    pool.parallel_for(static_cast<size_t>(w_.rows), kFloatRowGrain, [&](size_t r0, size_t r1, int) {
+    const size_t rows = static_cast<size_t>(w_.rows);
+    pool.parallel_chunks(rows, chunk_size(rows, pool, 4), [&](size_t r0, size_t r1, int) {
       static thread_local std::vector<float> scratch;
       if (scratch.size() < static_cast<size_t>(w_.cols)) scratch.resize(static_cast<size_t>(w_.cols));
       fn_(w_, x, n_tokens, static_cast<int64_t>(r0), static_cast<int64_t>(r1), scratch.data(), y);
@@ -69,7 +75,8 @@ class TernaryFileMatrix final : public PreparedMatrix {
     if (n_tokens <= 0) return;
     const QuantizedActivations& a =
         quantize_input(x, n_tokens, w_.cols, w_.type->block_size, quantize_tokens_generic, pool);
-    pool.parallel_for(static_cast<size_t>(w_.rows), kFileRowGrain, [&](size_t r0, size_t r1, int) {
+    const size_t rows = static_cast<size_t>(w_.rows);
+    pool.parallel_chunks(rows, chunk_size(rows, pool, 4), [&](size_t r0, size_t r1, int) {
       generic_ternary_rows(w_, a, static_cast<int64_t>(r0), static_cast<int64_t>(r1), y);
     });
   }
@@ -110,7 +117,8 @@ class PackedTernaryMatrix final : public PreparedMatrix {
   void multiply(const float* x, int64_t n_tokens, float* y, ThreadPool& pool) const override {
     if (n_tokens <= 0) return;
     const QuantizedActivations& a = quantize_input(x, n_tokens, w_.cols, layout_.group, quantize_, pool);
-    pool.parallel_for(static_cast<size_t>(layout_.panels), 1, [&](size_t p0, size_t p1, int) {
+    const size_t panels = static_cast<size_t>(layout_.panels);
+    pool.parallel_chunks(panels, chunk_size(panels, pool, 1), [&](size_t p0, size_t p1, int) {
       kernels_.multiply(layout_, packed_, static_cast<int64_t>(p0), static_cast<int64_t>(p1), a, y);
     });
   }

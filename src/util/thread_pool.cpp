@@ -16,7 +16,13 @@ inline void cpu_relax() {
   _mm_pause();
 #endif
 }
+// Workers poll for the next job this many times (pause is ~10-70 cycles, so well under a
+// millisecond) before sleeping: long enough to span the gap between the matmuls of a decode step.
 constexpr int kSpinIterations = 1 << 16;
+// The caller polls for finished workers this many times before yielding its core: on a quiet
+// machine the workers finish within the spin; on an oversubscribed one the yield lets a
+// descheduled worker run instead of the caller burning its time slice.
+constexpr int kWaitSpins = 1 << 12;
 }  // namespace
 
 ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads < 1 ? 1 : n_threads) {
@@ -47,7 +53,7 @@ void ThreadPool::worker_loop(int index) {
     }
     seen = generation_.load(std::memory_order_acquire);
     if (stop_.load()) return;
-    job_(index, n_threads_);
+    (*job_)(index, n_threads_);
     pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }
@@ -57,7 +63,7 @@ void ThreadPool::run_on_all(const std::function<void(int, int)>& fn) {
     fn(0, 1);
     return;
   }
-  job_ = fn;
+  job_ = &fn;
   pending_.store(n_threads_ - 1, std::memory_order_release);
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -65,7 +71,12 @@ void ThreadPool::run_on_all(const std::function<void(int, int)>& fn) {
   }
   wake_.notify_all();
   fn(0, n_threads_);
-  while (pending_.load(std::memory_order_acquire) != 0) cpu_relax();
+  for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
+    if (spins < kWaitSpins)
+      cpu_relax();
+    else
+      std::this_thread::yield();
+  }
 }
 
 void ThreadPool::parallel_for(size_t n, size_t grain, const RangeFn& fn) {
@@ -81,6 +92,24 @@ void ThreadPool::parallel_for(size_t n, size_t grain, const RangeFn& fn) {
     size_t end = units * (index + 1) / count * grain;
     if (end > n) end = n;
     if (begin < end) fn(begin, end, index);
+  });
+}
+
+void ThreadPool::parallel_chunks(size_t n, size_t chunk, const RangeFn& fn) {
+  if (n == 0) return;
+  if (chunk == 0) chunk = 1;
+  const size_t chunks = (n + chunk - 1) / chunk;
+  if (n_threads_ == 1 || chunks == 1) {
+    fn(0, n, 0);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  run_on_all([&](int index, int) {
+    for (size_t i = next.fetch_add(1, std::memory_order_relaxed); i < chunks;
+         i = next.fetch_add(1, std::memory_order_relaxed)) {
+      const size_t begin = i * chunk;
+      fn(begin, begin + chunk < n ? begin + chunk : n, index);
+    }
   });
 }
 

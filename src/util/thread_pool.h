@@ -1,6 +1,9 @@
 // A persistent pool of worker threads. parallel_for splits [0, n) into one contiguous range per
-// thread and runs them at once; the calling thread takes range 0. Workers spin briefly between
-// jobs (a decode step issues hundreds of short jobs) and then sleep on a condition variable.
+// thread and runs them at once; the calling thread takes range 0. parallel_chunks instead hands
+// out fixed-size chunks from a shared counter, so a thread that the OS delays (a busy machine)
+// does not hold the others up. Workers spin briefly between jobs (a decode step issues hundreds
+// of short jobs) and then sleep on a condition variable; the caller spins, then yields, while it
+// waits for the workers to finish.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -26,6 +29,9 @@ class ThreadPool {
 
   // Splits n items into size() ranges whose boundaries are multiples of `grain` (except the end).
   void parallel_for(size_t n, size_t grain, const RangeFn& fn);
+  // Calls fn on chunks [i * chunk, min(n, (i + 1) * chunk)), each exactly once, taken by whichever
+  // thread is free next (fn may run several times per thread).
+  void parallel_chunks(size_t n, size_t chunk, const RangeFn& fn);
   // Runs fn(thread_index, size()) once on every thread.
   void run_on_all(const std::function<void(int, int)>& fn);
 
@@ -37,7 +43,8 @@ class ThreadPool {
 
   int n_threads_;
   std::vector<std::thread> workers_;
-  std::function<void(int, int)> job_;
+  // The job of the current generation; the caller keeps it alive until every worker is done.
+  const std::function<void(int, int)>* job_ = nullptr;
   std::atomic<uint64_t> generation_{0};
   std::atomic<int> pending_{0};
   std::atomic<bool> stop_{false};
