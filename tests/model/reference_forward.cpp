@@ -71,7 +71,7 @@ ReferenceModel::ReferenceModel(const gguf::File& file) : file_(file) {
   }
 }
 
-std::vector<std::vector<double>> ReferenceModel::forward(const std::vector<int32_t>& tokens) const {
+std::vector<std::vector<double>> ReferenceModel::forward(const std::vector<int32_t>& tokens, bool last_only) const {
   const int64_t T = tokens.size(), d = head_dim_, group = n_head_ / n_head_kv_;
   std::vector<Vec> x(T);
   for (int64_t t = 0; t < T; ++t) x[t] = embedding_[tokens[t]];
@@ -125,15 +125,15 @@ std::vector<std::vector<double>> ReferenceModel::forward(const std::vector<int32
       for (int64_t i = 0; i < n_embd_; ++i) x[t][i] += down[i];
     }
   }
-  std::vector<Vec> logits(T);
-  for (int64_t t = 0; t < T; ++t) logits[t] = matvec(output_, rms_norm(x[t], output_norm_, eps_));
+  std::vector<Vec> logits;
+  for (int64_t t = last_only ? T - 1 : 0; t < T; ++t) logits.push_back(matvec(output_, rms_norm(x[t], output_norm_, eps_)));
   return logits;
 }
 
 std::vector<int32_t> ReferenceModel::greedy(std::vector<int32_t> prompt, int n) const {
   std::vector<int32_t> out;
   for (int i = 0; i < n; ++i) {
-    Vec last = forward(prompt).back();
+    Vec last = forward(prompt, true).back();
     int32_t best = 0;
     for (int32_t j = 1; j < static_cast<int32_t>(last.size()); ++j)
       if (last[j] > last[best]) best = j;

@@ -13,8 +13,8 @@ class ReferenceModel {
  public:
   explicit ReferenceModel(const gguf::File& file);
 
-  // Logits ([n_vocab] doubles) for every position of `tokens`.
-  std::vector<std::vector<double>> forward(const std::vector<int32_t>& tokens) const;
+  // Logits ([n_vocab] doubles) for every position of `tokens`, or only the last one.
+  std::vector<std::vector<double>> forward(const std::vector<int32_t>& tokens, bool last_only = false) const;
   // Greedy continuation of `prompt` by n tokens.
   std::vector<int32_t> greedy(std::vector<int32_t> prompt, int n) const;
 
