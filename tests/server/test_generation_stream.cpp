@@ -1,0 +1,131 @@
+// The server's path from generated text to OpenAI JSON, on crafted model output (a synthetic
+// model will not write a tool call by itself): <think> becomes reasoning_content, <tool_call>
+// becomes tool_calls with finish_reason "tool_calls", streamed and not.
+#include <gtest/gtest.h>
+
+#include "common/test_util.h"
+#include "engine/engine.h"
+#include "server/generation_stream.h"
+
+namespace trit {
+namespace {
+
+using json = nlohmann::json;
+
+std::vector<json> sse_payloads(const std::string& events) {
+  std::vector<json> out;
+  size_t pos = 0;
+  while ((pos = events.find("data: ", pos)) != std::string::npos) {
+    size_t end = events.find("\n\n", pos);
+    std::string data = events.substr(pos + 6, end - pos - 6);
+    out.push_back(data == "[DONE]" ? json("[DONE]") : json::parse(data));
+    pos = end;
+  }
+  return out;
+}
+
+class GenerationStreamTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    engine::EngineOptions o;
+    o.threads = 1;
+    o.context = 64;
+    engine_ = std::make_unique<engine::Engine>(test::make_model("tiny", "q2_0", 7), o);
+    request_.include_usage = true;
+  }
+  engine::RequestOutput piece(const std::string& text) {
+    engine::RequestOutput out;
+    out.text = text;
+    return out;
+  }
+  engine::RequestOutput end(engine::StopReason reason) {
+    engine::RequestOutput out;
+    out.done = true;
+    out.result.reason = reason;
+    out.result.prompt_tokens = 10;
+    out.result.cached_tokens = 4;
+    out.result.generated_tokens = 30;
+    return out;
+  }
+  std::unique_ptr<engine::Engine> engine_;
+  server::GenerationRequest request_;
+  const std::vector<std::string> crafted_ = {"<think>\nThe user wants the weath", "er.\n</think>\n\n",
+                                            "<tool_call>\n{\"name\": \"get_weather\", \"argu",
+                                            "ments\": {\"city\": \"Paris\"}}\n</tool_call>"};
+};
+
+TEST_F(GenerationStreamTest, ToolCallAndReasoningNonStreaming) {
+  server::GenerationStream s(true, request_, engine_->tokenizer(), "m");
+  for (const auto& t : crafted_) s.accumulate(piece(t));
+  s.accumulate(end(engine::StopReason::end_of_generation));
+  json o = s.final_object();
+  EXPECT_EQ(o["object"], "chat.completion");
+  const json& choice = o["choices"][0];
+  EXPECT_EQ(choice["finish_reason"], "tool_calls");
+  EXPECT_EQ(choice["message"]["reasoning_content"], "The user wants the weather.");
+  EXPECT_TRUE(choice["message"]["content"].is_null());
+  ASSERT_EQ(choice["message"]["tool_calls"].size(), 1u);
+  const json& call = choice["message"]["tool_calls"][0];
+  EXPECT_EQ(call["type"], "function");
+  EXPECT_EQ(call["function"]["name"], "get_weather");
+  EXPECT_EQ(json::parse(call["function"]["arguments"].get<std::string>()), json({{"city", "Paris"}}));
+  EXPECT_EQ(o["usage"]["prompt_tokens"], 10);
+  EXPECT_EQ(o["usage"]["completion_tokens"], 30);
+  EXPECT_EQ(o["usage"]["total_tokens"], 40);
+  EXPECT_EQ(o["usage"]["prompt_tokens_details"]["cached_tokens"], 4);
+}
+
+TEST_F(GenerationStreamTest, ToolCallAndReasoningStreaming) {
+  server::GenerationStream s(true, request_, engine_->tokenizer(), "m");
+  std::string events;
+  for (const auto& t : crafted_) events += s.stream_events(piece(t));
+  events += s.stream_events(end(engine::StopReason::end_of_generation));
+  std::vector<json> chunks = sse_payloads(events);
+  ASSERT_GE(chunks.size(), 4u);
+  EXPECT_EQ(chunks.back(), "[DONE]");
+  EXPECT_EQ(chunks[0]["choices"][0]["delta"]["role"], "assistant");
+  std::string reasoning, content;
+  json calls = json::array();
+  std::string finish;
+  json usage;
+  for (const json& c : chunks) {
+    if (!c.is_object()) continue;
+    EXPECT_EQ(c["object"], "chat.completion.chunk");
+    if (c.contains("usage")) usage = c["usage"];
+    if (c["choices"].empty()) continue;
+    const json& d = c["choices"][0]["delta"];
+    if (d.contains("reasoning_content")) reasoning += d["reasoning_content"].get<std::string>();
+    if (d.contains("content")) content += d["content"].get<std::string>();
+    if (d.contains("tool_calls"))
+      for (const json& tc : d["tool_calls"]) calls.push_back(tc);
+    if (!c["choices"][0]["finish_reason"].is_null()) finish = c["choices"][0]["finish_reason"];
+  }
+  EXPECT_EQ(reasoning, "The user wants the weather.");
+  EXPECT_EQ(content, "");
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0]["index"], 0);
+  EXPECT_EQ(calls[0]["function"]["name"], "get_weather");
+  EXPECT_EQ(finish, "tool_calls");
+  EXPECT_EQ(usage["total_tokens"], 40);
+}
+
+TEST_F(GenerationStreamTest, PlainTextAndLengthLimit) {
+  server::GenerationStream s(true, request_, engine_->tokenizer(), "m");
+  s.accumulate(piece("Hello, <b>world</b>."));
+  s.accumulate(end(engine::StopReason::max_tokens));
+  json o = s.final_object();
+  EXPECT_EQ(o["choices"][0]["finish_reason"], "length");
+  EXPECT_EQ(o["choices"][0]["message"]["content"], "Hello, <b>world</b>.");
+  EXPECT_FALSE(o["choices"][0]["message"].contains("tool_calls"));
+
+  server::GenerationStream c(false, request_, engine_->tokenizer(), "m");
+  std::string events = c.stream_events(piece("<think>raw"));
+  events += c.stream_events(end(engine::StopReason::stop_string));
+  auto chunks = sse_payloads(events);
+  EXPECT_EQ(chunks[0]["object"], "text_completion");
+  EXPECT_EQ(chunks[0]["choices"][0]["text"], "<think>raw");  // completions are not parsed
+  EXPECT_EQ(chunks[chunks.size() - 3]["choices"][0]["finish_reason"], "stop");
+}
+
+}  // namespace
+}  // namespace trit
