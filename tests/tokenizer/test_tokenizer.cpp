@@ -2,6 +2,9 @@
 // Hugging Face (Oniguruma) differs from the JavaScript oracle, added-token matching, streaming.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "oracle_support.h"
 #include "tokenizer/byte_level.h"
 #include "tokenizer/pretokenizer.h"
@@ -159,6 +162,31 @@ TEST(Tokenizer, Qwen3KnownIds) {
   EXPECT_TRUE(tok.is_eog(151643));
   EXPECT_TRUE(tok.is_eog(151645));
   EXPECT_FALSE(tok.is_eog(151644));
+}
+
+}  // namespace
+}  // namespace trit::test
+
+namespace trit::test {
+namespace {
+
+TEST(Tokenizer, SharedBetweenThreadsGivesTheSameIds) {
+  tokenizer::Tokenizer tok(tokenizer::make_byte_vocab());
+  std::vector<std::string> texts = {"The engine reads the answer.", "naïve café 😀 世界", "  \n\n x!!\t<think>",
+                                    std::string(3000, 'a') + " tail"};
+  std::vector<std::vector<int32_t>> expected;
+  for (const auto& t : texts) expected.push_back(tok.encode(t));
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 200; ++round) {
+        size_t i = size_t(round + t) % texts.size();
+        if (tok.encode(texts[i]) != expected[i]) ++mismatches;
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 }  // namespace
