@@ -1,0 +1,115 @@
+// trit bench: pp and tg throughput like llama-bench, with the weight-read GB/s of tg next to
+// the machine's streaming read bandwidth measured in the same run with the same threads.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "cli/command.h"
+#include "cli/engine_options.h"
+#include "cli/model_ref.h"
+#include "engine/benchmark.h"
+#include "kernels/bandwidth.h"
+#include "kernels/isa.h"
+#include "util/error.h"
+#include "util/log.h"
+
+namespace trit::cli {
+namespace {
+
+struct BenchCommand {
+  ModelRefOptions model;
+  EngineFlags engine_flags;
+  int64_t n_prompt = 512, n_gen = 128;
+  int repetitions = 5;
+  std::string output = "md";
+
+  void setup(CLI::App& app) {
+    model.add_to(app);
+    engine_flags.add_to(app, 0);
+    app.add_option("-p,--n-prompt", n_prompt, "Prompt tokens for the pp test (0: skip)")->capture_default_str();
+    app.add_option("-n,--n-gen", n_gen, "Generated tokens for the tg test (0: skip)")->capture_default_str();
+    app.add_option("-r,--repetitions", repetitions, "Timed repetitions of each test")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    app.add_option("-o,--output", output, "Output format")->capture_default_str()->check(CLI::IsMember({"md", "json"}));
+  }
+
+  int run() {
+    if (n_prompt < 0 || n_gen < 0) fail("-p and -n must not be negative");
+    engine::EngineOptions options = engine_flags.resolve();
+    // Just enough context for the longer test, so the KV cache does not dominate memory.
+    if (options.context == 0) options.context = std::max<int64_t>(std::max(n_prompt, n_gen), 1);
+    const std::string path = model.resolve();
+    engine::Engine engine(path, options);
+    log_info(engine.describe());
+
+    std::vector<engine::BenchSeries> results;
+    if (n_prompt > 0) results.push_back(engine::bench_prompt(engine, n_prompt, repetitions));
+    if (n_gen > 0) results.push_back(engine::bench_generation(engine, n_gen, repetitions));
+    // Measured after the tests, with the same pool, over 1 GiB: far beyond any cache.
+    const double bandwidth = kernels::measure_read_bandwidth_gbs(engine.pool(), size_t{1} << 30);
+    const double weight_gb = engine.model().weight_bytes() / 1e9;
+
+    const auto& c = engine.config();
+    const std::string name = std::filesystem::path(path).filename().string();
+    const double size_gib = std::filesystem::file_size(path) / double(1 << 30);
+    const double params_b = engine.model().parameter_count() / 1e9;
+    const char* isa = kernels::isa_name(kernels::active_isa());
+    const std::string type = engine.model().lm_head().view().type->name;
+
+    if (output == "json") {
+      nlohmann::json j;
+      j["model"] = name;
+      j["size_bytes"] = std::filesystem::file_size(path);
+      j["params"] = engine.model().parameter_count();
+      j["weight_type"] = type;
+      j["threads"] = options.threads ? options.threads : engine.pool().size();
+      j["isa"] = isa;
+      j["layers"] = c.n_layers;
+      j["read_bandwidth_gbs"] = bandwidth;
+      j["weight_bytes_per_token"] = engine.model().weight_bytes();
+      for (const auto& s : results) {
+        nlohmann::json r;
+        r["test"] = s.test;
+        r["tokens"] = s.tokens;
+        r["seconds"] = s.seconds;
+        r["tokens_per_second"] = s.tokens_per_second();
+        r["mean_tokens_per_second"] = s.mean();
+        r["stddev_tokens_per_second"] = s.stddev();
+        if (s.test.rfind("tg", 0) == 0) {
+          r["weight_read_gbs"] = s.mean() * weight_gb;
+          r["fraction_of_read_bandwidth"] = s.mean() * weight_gb / bandwidth;
+        }
+        j["results"].push_back(r);
+      }
+      std::printf("%s\n", j.dump(2).c_str());
+      return 0;
+    }
+    std::printf("| model | size | params | type | threads | isa | test | t/s | weight GB/s | of read bw |\n");
+    std::printf("| --- | ---: | ---: | --- | ---: | --- | --- | ---: | ---: | ---: |\n");
+    for (const auto& s : results) {
+      std::string gbs = "", fraction = "";
+      if (s.test.rfind("tg", 0) == 0) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.1f", s.mean() * weight_gb);
+        gbs = buf;
+        std::snprintf(buf, sizeof buf, "%.0f%% of %.1f", 100.0 * s.mean() * weight_gb / bandwidth, bandwidth);
+        fraction = buf;
+      }
+      std::printf("| %s | %.2f GiB | %.2f B | %s | %d | %s | %s | %.2f ± %.2f | %s | %s |\n", name.c_str(), size_gib,
+                  params_b, type.c_str(), engine.pool().size(), isa, s.test.c_str(), s.mean(), s.stddev(),
+                  gbs.c_str(), fraction.c_str());
+    }
+    return 0;
+  }
+};
+
+CommandRegistration registration("bench", "Measure prompt (pp) and generation (tg) throughput", [](CLI::App& app) {
+  auto command = std::make_shared<BenchCommand>();
+  command->setup(app);
+  return [command] { return command->run(); };
+});
+
+}  // namespace
+}  // namespace trit::cli

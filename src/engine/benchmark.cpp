@@ -1,0 +1,87 @@
+#include "engine/benchmark.h"
+
+#include <cmath>
+#include <random>
+
+#include "util/error.h"
+#include "util/timer.h"
+
+namespace trit::engine {
+namespace {
+
+std::vector<int32_t> random_tokens(const Engine& engine, int64_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  const auto vocab = static_cast<uint32_t>(engine.tokenizer().vocab_size());
+  std::vector<int32_t> tokens(n);
+  for (auto& t : tokens) t = static_cast<int32_t>(rng() % vocab);
+  return tokens;
+}
+
+double time_prompt(Engine& engine, const std::vector<int32_t>& tokens) {
+  auto kv = engine.new_sequence();
+  const size_t batch = static_cast<size_t>(engine.options().batch);
+  Timer timer;
+  for (size_t begin = 0; begin < tokens.size(); begin += batch) {
+    model::SequenceStep step{kv.get(), std::span(tokens.data() + begin, std::min(batch, tokens.size() - begin)), false};
+    engine.forward().run(std::span(&step, 1));
+  }
+  return timer.seconds();
+}
+
+double time_generation(Engine& engine, const std::vector<int32_t>& tokens) {
+  auto kv = engine.new_sequence();
+  Timer timer;
+  for (const int32_t& token : tokens) {
+    model::SequenceStep step{kv.get(), std::span(&token, 1), false};
+    engine.forward().run(std::span(&step, 1));
+  }
+  return timer.seconds();
+}
+
+void check_fits(const Engine& engine, int64_t n, const char* what) {
+  if (n <= 0) fail(what, " must be positive");
+  if (n > engine.context()) fail(what, " (", n, ") exceeds the context of ", engine.context(), " (raise -c)");
+}
+
+}  // namespace
+
+std::vector<double> BenchSeries::tokens_per_second() const {
+  std::vector<double> out;
+  for (double s : seconds) out.push_back(s > 0 ? tokens / s : 0.0);
+  return out;
+}
+
+double BenchSeries::mean() const {
+  auto v = tokens_per_second();
+  double sum = 0;
+  for (double x : v) sum += x;
+  return v.empty() ? 0.0 : sum / v.size();
+}
+
+double BenchSeries::stddev() const {
+  auto v = tokens_per_second();
+  if (v.size() < 2) return 0.0;
+  double m = mean(), ss = 0;
+  for (double x : v) ss += (x - m) * (x - m);
+  return std::sqrt(ss / (v.size() - 1));
+}
+
+BenchSeries bench_prompt(Engine& engine, int64_t n_prompt, int repetitions) {
+  check_fits(engine, n_prompt, "the prompt length (-p)");
+  BenchSeries series{"pp" + std::to_string(n_prompt), n_prompt, {}};
+  const auto tokens = random_tokens(engine, n_prompt, 1);
+  time_prompt(engine, tokens);
+  for (int r = 0; r < repetitions; ++r) series.seconds.push_back(time_prompt(engine, tokens));
+  return series;
+}
+
+BenchSeries bench_generation(Engine& engine, int64_t n_gen, int repetitions) {
+  check_fits(engine, n_gen, "the generation length (-n)");
+  BenchSeries series{"tg" + std::to_string(n_gen), n_gen, {}};
+  const auto tokens = random_tokens(engine, n_gen, 2);
+  time_generation(engine, std::vector<int32_t>(tokens.begin(), tokens.begin() + std::min<int64_t>(n_gen, 16)));
+  for (int r = 0; r < repetitions; ++r) series.seconds.push_back(time_generation(engine, tokens));
+  return series;
+}
+
+}  // namespace trit::engine

@@ -1,0 +1,27 @@
+// Throughput measurements like llama-bench: pp (prompt processing: one sequence, n_prompt tokens
+// fed in batches) and tg (text generation: n_gen tokens decoded one at a time from an empty
+// context). Each repetition starts from a fresh KV cache; tokens are drawn at random from the
+// vocabulary (speed does not depend on which ids they are).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+
+namespace trit::engine {
+
+struct BenchSeries {
+  std::string test;                   // "pp512", "tg128"
+  int64_t tokens = 0;                 // per repetition
+  std::vector<double> seconds;        // per repetition
+  std::vector<double> tokens_per_second() const;
+  double mean() const;                // of tokens/s
+  double stddev() const;              // sample standard deviation of tokens/s
+};
+
+// One warm-up pass (not recorded), then `repetitions` timed passes.
+BenchSeries bench_prompt(Engine& engine, int64_t n_prompt, int repetitions);
+BenchSeries bench_generation(Engine& engine, int64_t n_gen, int repetitions);
+
+}  // namespace trit::engine
