@@ -24,7 +24,7 @@ if ((${#missing[@]})); then
 fi
 
 # npm packages used by the tests as oracles and drivers (pinned by each folder's package-lock.json).
-for dir in tests/tokenizer/oracle tests/server/js; do
+for dir in tests/tokenizer/oracle tests/server/js tests/data; do
   if [ -f "$dir/package.json" ]; then
     if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
       echo "setup: npm packages in $dir"
