@@ -13,6 +13,7 @@ Scheduler::Scheduler(Engine& engine, const SchedulerOptions& options) : engine_(
   if (options_.prefill_chunk <= 0) fail("the prefill chunk must be positive, got ", options_.prefill_chunk);
   for (int i = 0; i < options_.slots; ++i) slots_.push_back(std::make_unique<Slot>(i, engine_.new_sequence()));
   metrics_.slots = options_.slots;
+  idle_slots_ = options_.slots;
   metrics_.kv_positions_total = static_cast<int64_t>(options_.slots) * engine_.context();
   thread_ = std::thread([this] { loop(); });
 }
@@ -39,7 +40,9 @@ std::shared_ptr<RequestHandle> Scheduler::submit(ScheduledRequest request) {
   auto handle = std::make_shared<RequestHandle>(std::move(request));
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (static_cast<int>(queue_.size()) >= options_.queue_limit) {
+    // Waiting room: the queue plus the slots that are free right now (a request for a free slot
+    // passes through the queue for a moment).
+    if (static_cast<int>(queue_.size()) >= options_.queue_limit + idle_slots_) {
       ++metrics_.requests_rejected;
       return nullptr;
     }
@@ -113,6 +116,11 @@ void Scheduler::admit() {
     queue_.pop_front();
   }
   metrics_.queue_length = static_cast<int>(queue_.size());
+  count_idle_locked();
+}
+
+void Scheduler::count_idle_locked() {
+  idle_slots_ = static_cast<int>(std::count_if(slots_.begin(), slots_.end(), [](const auto& s) { return !s->busy(); }));
 }
 
 void Scheduler::step() {
@@ -157,7 +165,11 @@ void Scheduler::step() {
     stepped.push_back(slot);
     completes.push_back(slot->completes(static_cast<int64_t>(input.size())));
   }
-  if (steps.empty()) return;
+  if (steps.empty()) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    count_idle_locked();
+    return;
+  }
 
   Timer timer;
   const std::vector<float>* logits = nullptr;
@@ -166,6 +178,8 @@ void Scheduler::step() {
   } catch (const std::exception& e) {
     log_warn(cat("forward step failed: ", e.what()));
     for (Slot* slot : stepped) slot->finish(StopReason::cancelled, e.what());
+    std::lock_guard<std::mutex> lock(mutex_);
+    count_idle_locked();
     return;
   }
   const size_t n_vocab = static_cast<size_t>(engine_.config().n_vocab);
@@ -196,6 +210,7 @@ void Scheduler::update_metrics(double seconds, int64_t sampled, int64_t prompt_f
     used += slot->kv().length();
   }
   metrics_.slots_busy = busy;
+  idle_slots_ = options_.slots - busy;
   metrics_.kv_positions_used = used;
 }
 

@@ -30,7 +30,7 @@ namespace trit::engine {
 
 struct SchedulerOptions {
   int slots = 4;                // sequences decoded together
-  int queue_limit = 64;         // requests waiting for a slot; more are refused
+  int queue_limit = 64;         // requests waiting for a busy slot; more are refused (0: none wait)
   int64_t prefill_chunk = 128;  // most prompt tokens per step while other slots decode
 };
 
@@ -77,6 +77,7 @@ class Scheduler {
   void admit();
   void step();
   void update_metrics(double seconds, int64_t sampled, int64_t prompt_fed);
+  void count_idle_locked();  // refreshes idle_slots_; needs mutex_
 
   Engine& engine_;
   SchedulerOptions options_;
@@ -87,6 +88,7 @@ class Scheduler {
   std::condition_variable wake_;
   std::deque<Queued> queue_;
   bool stop_ = false;
+  int idle_slots_ = 0;  // slots without a request, as of the scheduler's latest change
   SchedulerMetrics metrics_;
   double recent_tokens_ = 0.0, recent_seconds_ = 0.0;  // decayed sums for the tokens/s gauge
 

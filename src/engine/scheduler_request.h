@@ -20,6 +20,7 @@ struct ScheduledRequest {
   std::vector<int32_t> prompt;  // token ids, at least one, shorter than the slot context
   GenerateOptions options;      // max_tokens, sampling (with seed), stop strings, skip_special
   int logprobs = -1;            // -1: none; n >= 0: the chosen token's logprob and n alternatives
+  bool ignore_eos = false;      // never sample end-of-generation tokens (benchmarks, tests)
 };
 
 // A sampled token with its log-probabilities (only when the request asked for logprobs).

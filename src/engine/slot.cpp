@@ -1,6 +1,7 @@
 #include "engine/slot.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace trit::engine {
 
@@ -29,6 +30,10 @@ void Slot::start(std::shared_ptr<RequestHandle> request, const tokenizer::Tokeni
   result_.queue_seconds = queue_seconds;
   result_.slot = id_;
   sampled_any_ = false;
+  eog_ids_.clear();
+  if (r.ignore_eos)
+    for (int32_t id = 0; id < static_cast<int32_t>(tokenizer.vocab_size()); ++id)
+      if (tokenizer.is_eog(id)) eog_ids_.push_back(id);
   last_used_ = tick;
   timer_.reset();
 }
@@ -47,7 +52,12 @@ int Slot::sample(std::span<const float> logits, const tokenizer::Tokenizer& toke
     sampled_any_ = true;
   }
   // Ids past the tokenizer's vocab (embedding padding) are never sampled.
-  const auto row = logits.first(tokenizer.vocab_size());
+  auto row = logits.first(tokenizer.vocab_size());
+  if (!eog_ids_.empty()) {
+    masked_.assign(row.begin(), row.end());
+    for (int32_t id : eog_ids_) masked_[id] = -std::numeric_limits<float>::infinity();
+    row = masked_;
+  }
   const int32_t token = sampler_->sample(row, tokens_);
   ++result_.generated_tokens;
 

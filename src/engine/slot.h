@@ -70,6 +70,8 @@ class Slot {
   RequestResult result_;
   bool sampled_any_ = false;
   Timer timer_;
+  std::vector<int32_t> eog_ids_;  // ignore_eos: the ids masked out
+  std::vector<float> masked_;     // ignore_eos: the logits row with those ids at -inf
 };
 
 }  // namespace trit::engine

@@ -99,6 +99,8 @@ void parse_common(const json& body, const RequestContext& ctx, GenerationRequest
   if (auto n = get_integer(body, "n", INT64_MIN, INT64_MAX); n && *n != 1)
     throw ApiError(400, "'n' must be 1 (one choice per request)", "n");
   g.stream = get_bool(body, "stream").value_or(false);
+  // llama.cpp's extension: keep generating past end-of-generation tokens (benchmarks).
+  g.scheduled.ignore_eos = get_bool(body, "ignore_eos").value_or(false);
   if (const json* so = get_object(body, "stream_options")) g.include_usage = get_bool(*so, "include_usage").value_or(false);
   g.model = get_string(body, "model").value_or("");
 }

@@ -1,0 +1,33 @@
+// Starts `trit serve` on a free 127.0.0.1 port (--port 0; the port is read from its first stdout
+// line), waits until /health is 200, and stops it with SIGTERM (SIGKILL after 10 s) when
+// destroyed. Its stderr goes to a log file kept for failure messages.
+#pragma once
+#include <string>
+#include <sys/types.h>
+
+namespace trit::test {
+
+class ServeProcess {
+ public:
+  // args: everything after "trit serve" except --host/--port (shell syntax).
+  explicit ServeProcess(const std::string& args, int ready_timeout_s = 120);
+  ~ServeProcess();
+  ServeProcess(const ServeProcess&) = delete;
+  ServeProcess& operator=(const ServeProcess&) = delete;
+
+  bool ok() const { return port_ > 0 && ready_; }
+  int port() const { return port_; }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string log() const;  // the server's stderr so far
+  // Stops the server; returns its exit status (0 after a clean SIGTERM shutdown).
+  int stop();
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = -1;
+  bool ready_ = false;
+  int exit_status_ = -1;
+  std::string log_path_;
+};
+
+}  // namespace trit::test

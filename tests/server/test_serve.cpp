@@ -1,0 +1,186 @@
+// `trit serve` as a process: started on a free loopback port, probed over HTTP, stopped with
+// SIGTERM. The OpenAI-client and browser suites (Node) are driven from here so ctest runs them.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "common/test_util.h"
+#include "serve_process.h"
+
+namespace trit {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+// The synthetic tiny model with its small byte vocab: fast enough for many requests.
+std::string tiny_model() { return test::make_model("tiny", "q2_0", 3); }
+
+json error_of(const httplib::Result& res) {
+  if (!res) return nullptr;
+  try {
+    return json::parse(res->body).value("error", json(nullptr));
+  } catch (const json::exception&) {
+    return nullptr;
+  }
+}
+
+TEST(Serve, HealthAuthCorsValidationAndCleanStop) {
+  test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 128 --parallel 2 --api-key sekret");
+  ASSERT_TRUE(server.ok()) << server.log();
+  httplib::Client c("127.0.0.1", server.port());
+  c.set_read_timeout(60);
+  httplib::Headers auth = {{"Authorization", "Bearer sekret"}};
+
+  auto health = c.Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);  // no key needed
+
+  auto no_key = c.Get("/v1/models");
+  ASSERT_TRUE(no_key);
+  EXPECT_EQ(no_key->status, 401);
+  EXPECT_EQ(error_of(no_key)["type"], "authentication_error");
+  auto wrong_key = c.Get("/v1/models", {{"Authorization", "Bearer nope"}});
+  EXPECT_EQ(wrong_key->status, 401);
+  auto models = c.Get("/v1/models", auth);
+  ASSERT_EQ(models->status, 200);
+  EXPECT_EQ(json::parse(models->body)["data"][0]["object"], "model");
+
+  auto preflight = c.Options("/v1/chat/completions");
+  ASSERT_TRUE(preflight);
+  EXPECT_EQ(preflight->status, 204);
+  EXPECT_EQ(preflight->get_header_value("Access-Control-Allow-Origin"), "*");
+  EXPECT_NE(preflight->get_header_value("Access-Control-Allow-Headers").find("Authorization"), std::string::npos);
+
+  struct Bad {
+    std::string body, expect;  // expect: a word the error message must contain
+  };
+  const std::vector<Bad> bad = {
+      {"{not json", "JSON"},
+      {"[1,2]", "object"},
+      {R"({"messages": "hi"})", "messages"},
+      {R"({"messages": [{"role": "wizard", "content": "hi"}]})", "wizard"},
+      {R"({"messages": [{"role": "user", "content": 5}]})", "content"},
+      {R"({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 0})", "max_tokens"},
+      {R"({"messages": [{"role": "user", "content": "hi"}], "max_tokens": -3})", "max_tokens"},
+      {R"({"messages": [{"role": "user", "content": "hi"}], "temperature": "hot"})", "temperature"},
+      {R"({"messages": [{"role": "user", "content": "hi"}], "temperature": 9})", "temperature"},
+      {R"({"messages": [{"role": "user", "content": "hi"}], "stream": "yes"})", "stream"},
+      {R"({"messages": [{"role": "user", "content": "hi"}], "stop": [1]})", "stop"},
+      {R"({"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function"}]})", "tools"},
+      {R"({"messages": [{"role": "user", "content": ")" + std::string(600, 'x') + R"("}]})", "context"},
+  };
+  for (const Bad& b : bad) {
+    auto res = c.Post("/v1/chat/completions", auth, b.body, "application/json");
+    ASSERT_TRUE(res) << b.body;
+    EXPECT_EQ(res->status, 400) << b.body;
+    json err = error_of(res);
+    ASSERT_TRUE(err.is_object()) << res->body;
+    EXPECT_EQ(err["type"], "invalid_request_error");
+    EXPECT_NE(err["message"].get<std::string>().find(b.expect), std::string::npos)
+        << "message for " << b.body.substr(0, 80) << ": " << err["message"];
+  }
+  auto no_prompt = c.Post("/v1/completions", auth, R"({"prompt": 12})", "application/json");
+  EXPECT_EQ(no_prompt->status, 400);
+  auto missing = c.Get("/v1/nothing", auth);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_TRUE(error_of(missing).is_object());
+
+  // The server still works after all that.
+  auto ok = c.Post("/v1/completions", auth, R"({"prompt": "abc", "max_tokens": 3, "temperature": 0})",
+                   "application/json");
+  ASSERT_EQ(ok->status, 200) << ok->body;
+  EXPECT_EQ(json::parse(ok->body)["usage"]["completion_tokens"].get<int>() <= 3, true);
+
+  auto metrics = c.Get("/metrics", auth);
+  ASSERT_EQ(metrics->status, 200);
+  for (const char* name : {"trit_requests_total", "trit_prompt_tokens_total", "trit_generated_tokens_total",
+                           "trit_decode_tokens_per_second", "trit_queue_length", "trit_kv_cache_usage_ratio"})
+    EXPECT_NE(metrics->body.find(std::string("\n") + name + " "), std::string::npos) << name;
+
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
+TEST(Serve, FullQueueAnswers503WithRetryAfter) {
+  // One slot, no queue: while one long generation runs, the next request is refused.
+  test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 16384 --parallel 1 --queue 0");
+  ASSERT_TRUE(server.ok()) << server.log();
+  std::thread long_one([&] {
+    httplib::Client c("127.0.0.1", server.port());
+    c.set_read_timeout(120);
+    c.Post("/v1/completions", R"({"prompt": "go", "max_tokens": 15000, "temperature": 0, "ignore_eos": true})", "application/json");
+  });
+  httplib::Client c("127.0.0.1", server.port());
+  // Wait until the long request holds the slot.
+  bool busy = false;
+  for (int i = 0; i < 200 && !busy; ++i) {
+    auto m = c.Get("/metrics");
+    busy = m && m->body.find("\ntrit_slots_busy 1") != std::string::npos;
+    if (!busy) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(busy);
+  auto refused = c.Post("/v1/completions", R"({"prompt": "x", "max_tokens": 2})", "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_FALSE(refused->get_header_value("Retry-After").empty());
+  EXPECT_TRUE(error_of(refused).is_object());
+  // SIGTERM while a generation runs: the server ends it and exits cleanly.
+  EXPECT_EQ(server.stop(), 0) << server.log();
+  long_one.join();
+}
+
+TEST(Serve, BodyOverTheLimitIs413) {
+  test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 128 --max-body 4096");
+  ASSERT_TRUE(server.ok()) << server.log();
+  httplib::Client c("127.0.0.1", server.port());
+  const std::string body = R"({"prompt": ")" + std::string(10000, 'a') + R"("})";
+  auto res = c.Post("/v1/completions", body, "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 413);
+  EXPECT_NE(error_of(res)["message"].get<std::string>().find("4096"), std::string::npos);
+}
+
+// ---- Node suites ----
+
+std::string js_dir() { return test::source_dir() + "/tests/server/js"; }
+
+void require_node_modules() {
+  ASSERT_EQ(test::run_command("node --version").exit_code, 0) << "node is missing: run scripts/setup.sh";
+  ASSERT_EQ(test::run_command("test -d " + test::shell_quote(js_dir() + "/node_modules/openai")).exit_code, 0)
+      << "tests/server/js/node_modules is missing: run scripts/setup.sh (npm ci --prefix tests/server/js)";
+}
+
+TEST(ServeClients, OfficialOpenAiClient) {
+  require_node_modules();
+  test::ServeProcess server("-m " + test::shell_quote(tiny_model()) +
+                            " -t 1 -c 512 --parallel 4 --api-key test-key --max-body 65536");
+  ASSERT_TRUE(server.ok()) << server.log();
+  auto r = test::run_command("cd " + test::shell_quote(js_dir()) + " && TRIT_BASE_URL=" + server.base_url() +
+                             " TRIT_API_KEY=test-key timeout 300 node client.test.mjs");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << "\nserver log:\n" << server.log();
+  EXPECT_NE(r.out.find("all client checks passed"), std::string::npos) << r.out;
+}
+
+TEST(ServeClients, ChatPageInHeadlessChromium) {
+  require_node_modules();
+  ASSERT_EQ(test::run_command("test -x /usr/bin/chromium").exit_code, 0) << "Debian chromium is missing: run scripts/setup.sh";
+  // The trained moby-tiny writes English-like text; without ../shared a synthetic model still
+  // exercises every step (its text is not words).
+  const bool moby = test::have_shared();
+  const std::string model = moby ? test::shared_dir() + "/models/moby-tiny-Q2_0.gguf" : tiny_model();
+  test::ServeProcess server("-m " + test::shell_quote(model) + " -t 1 -c 2048 --parallel 2");
+  ASSERT_TRUE(server.ok()) << server.log();
+  const std::string shots = std::string(TRIT_TEST_WORK_DIR) + "/screenshots";
+  test::run_command("mkdir -p " + test::shell_quote(shots));
+  auto r = test::run_command("cd " + test::shell_quote(js_dir()) + " && TRIT_BASE_URL=" + server.base_url() +
+                             " TRIT_SCREENSHOT_DIR=" + test::shell_quote(shots) + " timeout 300 node browser.mjs");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << "\nserver log:\n" << server.log();
+  EXPECT_NE(r.out.find("browser checks passed"), std::string::npos) << r.out;
+  EXPECT_EQ(test::run_command("test -s " + test::shell_quote(shots + "/chat.png")).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace trit
