@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/model_ref.h"
 #include "util/error.h"
 
 namespace trit::cli {
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    rewrite_single_dash_long_options(argc, argv);  // "-hf" is not a CLI11 short option
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);

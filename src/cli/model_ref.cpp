@@ -34,14 +34,16 @@ std::string local_model(const std::string& path) {
 }  // namespace
 
 void ModelRefOptions::add_to(CLI::App& app) {
-  app.add_option("-m,--model", model, "Local GGUF model file");
+  app.add_option("-m,--model", model, "Local GGUF model file")->type_name("PATH");
   app.add_option("--hf,--hf-repo", hf,
                  "Hugging Face model OWNER/REPO[:FILE] (also -hf); without FILE the repo's "
                  "Q2_0 GGUF; downloaded into the model cache ($TRIT_CACHE, else "
                  "$XDG_CACHE_HOME/trit, else ~/.cache/trit)")
+      ->type_name("OWNER/REPO[:FILE]")
       ->excludes(app.get_option("--model"));
   app.add_option("--hf-endpoint", hf_endpoint,
-                 "Hugging Face hub URL (default: $HF_ENDPOINT, else https://huggingface.co)");
+                 "Hugging Face hub URL (default: $HF_ENDPOINT, else https://huggingface.co)")
+      ->type_name("URL");
 }
 
 std::string ModelRefOptions::resolve(WhenNone when_none) const {
