@@ -121,16 +121,17 @@ void Scheduler::admit() {
 
 void Scheduler::count_idle_locked() {
   idle_slots_ = static_cast<int>(std::count_if(slots_.begin(), slots_.end(), [](const auto& s) { return !s->busy(); }));
+  metrics_.slots_busy = options_.slots - idle_slots_;
 }
 
 void Scheduler::step() {
   for (auto& slot : slots_)
     if (slot->busy() && slot->cancel_requested()) {
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        ++metrics_.requests_cancelled;
-      }
+      // Under the lock, so whoever sees the request end also sees the counters updated.
+      std::lock_guard<std::mutex> lock(mutex_);
       slot->finish(StopReason::cancelled);
+      ++metrics_.requests_cancelled;
+      count_idle_locked();
     }
 
   // Decoding slots first (one token each), then prompt chunks within the prefill budget, oldest

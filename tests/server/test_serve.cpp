@@ -156,7 +156,7 @@ void require_node_modules() {
 TEST(ServeClients, OfficialOpenAiClient) {
   require_node_modules();
   test::ServeProcess server("-m " + test::shell_quote(tiny_model()) +
-                            " -t 1 -c 512 --parallel 4 --api-key test-key --max-body 65536");
+                            " -t 1 -c 2048 --parallel 4 --api-key test-key --max-body 65536");
   ASSERT_TRUE(server.ok()) << server.log();
   auto r = test::run_command("cd " + test::shell_quote(js_dir()) + " && TRIT_BASE_URL=" + server.base_url() +
                              " TRIT_API_KEY=test-key timeout 300 node client.test.mjs");
