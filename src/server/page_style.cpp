@@ -55,7 +55,7 @@ main { flex: 1; overflow-y: auto; padding: 1rem .75rem; display: flex; flex-dire
 @media (max-width: 480px) {
   body { font-size: 15px; }
   .msg.user { max-width: 92%; }
-  header button { padding: .35rem .55rem; }
+  header button { padding: .35rem .55rem; white-space: nowrap; }
 }
 )CSS";
 
