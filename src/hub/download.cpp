@@ -163,11 +163,11 @@ RemoteFileInfo probe_remote_file(const std::string& url, const DownloadOptions& 
 
 fs::path download_file(const std::string& url, const fs::path& dest, const DownloadOptions& options) {
   if (fs::exists(dest)) return dest;
+  RemoteFileInfo info = probe_remote_file(url, options);  // before any folder is made: a 404
+                                                          // leaves nothing behind
   std::error_code ec;
   fs::create_directories(dest.parent_path(), ec);
   if (ec) fail("cannot create the cache folder ", dest.parent_path().string(), ": ", ec.message());
-
-  RemoteFileInfo info = probe_remote_file(url, options);
   fs::path part_path = dest.string() + kPartSuffix;
   fs::path meta_path = dest.string() + kPartMetaSuffix;
   PartFile part(part_path);

@@ -1,5 +1,6 @@
 #include "util/progress.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,14 @@ namespace {
 constexpr double kRedrawInterval = 0.125;  // seconds between bar redraws
 constexpr double kLineInterval = 30.0;   // seconds between progress lines off a terminal
 constexpr int kBarWidth = 24;
+
+// A line longer than the terminal wraps, and "\r" then only rewinds its last row: clip it.
+std::string clip_to_width(const std::string& line, int fd) {
+  winsize size{};
+  if (ioctl(fd, TIOCGWINSZ, &size) != 0 || size.ws_col < 20) return line;
+  size_t width = size.ws_col - 1u;
+  return line.size() <= width ? line : line.substr(0, width);
+}
 
 std::string printf_string(const char* format, double a, const char* unit) {
   char buffer[64];
@@ -57,6 +66,10 @@ std::string Progress::format_duration(double seconds) {
     std::snprintf(buffer, sizeof buffer, "%llu:%02llu", (unsigned long long)m,
                   (unsigned long long)s);
   return buffer;
+}
+
+std::string Progress::fit_to_terminal(const std::string& line) const {
+  return clip_to_width(line, fileno(out_));
 }
 
 std::string Progress::amount(uint64_t n) const {
@@ -120,7 +133,7 @@ void Progress::update(uint64_t done) {
   if (last_draw_ >= 0 && now - last_draw_ < kRedrawInterval) return;
   last_draw_ = now;
   // \r returns to column 0; \033[K clears what a longer previous line left behind.
-  std::fprintf(out_, "\r%s\033[K", render().c_str());
+  std::fprintf(out_, "\r%s\033[K", fit_to_terminal(render()).c_str());
   std::fflush(out_);
 }
 
@@ -145,7 +158,7 @@ void Progress::finish(const std::string& note) {
   double elapsed = clock_.seconds();
   std::string suffix = note.empty() ? std::string("done") : note;
   if (mode_ == Mode::bar) {
-    std::fprintf(out_, "\r%s  %s\033[K\n", render().c_str(), suffix.c_str());
+    std::fprintf(out_, "\r%s\033[K\n", fit_to_terminal(render() + "  " + suffix).c_str());
   } else {
     std::fprintf(out_, "%s: %s, %s in %s\n", label_.c_str(), suffix.c_str(), amount(done_).c_str(),
                  format_duration(elapsed).c_str());

@@ -41,6 +41,7 @@ class Progress {
 
  private:
   std::string render() const;
+  std::string fit_to_terminal(const std::string& line) const;
   std::string amount(uint64_t n) const;
 
   std::string label_;

@@ -1,8 +1,13 @@
 // util/progress: a bar with carriage returns only on a terminal, plain lines elsewhere.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <string>
+#include <thread>
 
 #include "util/progress.h"
 
@@ -65,6 +70,48 @@ TEST(Progress, BarModeRedrawsInPlaceWithRateAndEta) {
   EXPECT_NE(out.find("/ 4.00 MiB"), std::string::npos) << out;
   EXPECT_NE(out.find("done\033[K\n"), std::string::npos) << out;
   EXPECT_EQ(out.back(), '\n');
+}
+
+// A bar wider than the terminal would wrap and "\r" could not redraw it: lines are clipped.
+TEST(Progress, BarFitsTheTerminalWidth) {
+  int master = posix_openpt(O_RDWR | O_NOCTTY);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(grantpt(master), 0);
+  ASSERT_EQ(unlockpt(master), 0);
+  int slave = ::open(ptsname(master), O_RDWR | O_NOCTTY);
+  ASSERT_GE(slave, 0);
+  winsize size{};
+  size.ws_col = 40;
+  size.ws_row = 10;
+  ASSERT_EQ(ioctl(slave, TIOCSWINSZ, &size), 0);
+  FILE* terminal = fdopen(slave, "w");
+  std::string seen;
+  std::thread reader([&] {
+    char buffer[4096];
+    ssize_t n;
+    while ((n = ::read(master, buffer, sizeof buffer)) > 0) seen.append(buffer, n);
+  });
+  {
+    Progress p("a-rather-long-model-file-name-Q2_0.gguf", 1 << 30, Progress::Mode::automatic,
+               Progress::Unit::bytes, terminal);
+    EXPECT_TRUE(p.draws_bar());
+    p.update(1 << 29);
+    p.finish();
+  }
+  std::fclose(terminal);
+  reader.join();
+  ::close(master);
+  ASSERT_NE(seen.find('\r'), std::string::npos) << seen;
+  // Each redraw is "\r" + text + "\033[K"; the text must fit in 39 columns.
+  size_t pos = 0, draws = 0;
+  while ((pos = seen.find('\r', pos)) != std::string::npos) {
+    size_t end = seen.find("\033[K", pos);
+    if (end == std::string::npos) break;
+    EXPECT_LE(end - pos - 1, 39u) << seen.substr(pos + 1, end - pos - 1);
+    ++draws;
+    pos = end;
+  }
+  EXPECT_GE(draws, 2u);
 }
 
 TEST(Progress, OffWritesNothingAndItemsCountWithoutUnits) {
