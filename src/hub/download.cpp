@@ -267,8 +267,8 @@ fs::path download_file(const std::string& url, const fs::path& dest, const Downl
   if (!complete) {
     progress.finish("interrupted");
     std::string reason = last.transport_error.empty() ? "body ended early" : last.transport_error;
-    std::string message = cat("the download of ", url, " stopped at ", have, " of ",
-                              info.size.value_or(0), " bytes after ", options.max_attempts,
+    std::string of = info.size ? cat(" of ", *info.size, " bytes") : std::string(" bytes");
+    std::string message = cat("the download of ", url, " stopped at ", have, of, " after ", options.max_attempts,
                               " attempts (", reason, "); run the command again to resume from ",
                               part_path.string());
     if (last.result == TransportResult::unreachable) throw NetworkError(message);
@@ -285,6 +285,10 @@ fs::path download_file(const std::string& url, const fs::path& dest, const Downl
          " arrived; the partial file was removed, run the command again");
   }
   if (!info.sha256.empty()) {
+    if (options.progress != Progress::Mode::off && options.progress_out != nullptr) {
+      std::fprintf(options.progress_out, "%s: checking SHA-256\n", label.c_str());
+      std::fflush(options.progress_out);
+    }
     std::string actual = sha256_file_hex(part_path);
     if (actual != info.sha256) {
       remove_quietly(part_path);
