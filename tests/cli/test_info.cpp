@@ -93,8 +93,17 @@ TEST(CliInfo, TruncatedFile) {
 TEST(CliInfo, TensorPastTheEnd) {
   std::string g = "GGUF" + le32(3) + le64(1) + le64(0);
   g += le64(1) + "w" + le32(1) + le64(8) + le32(0) + le64(4096);
-  g.resize(64, '\0');
-  expect_one_line_error(broken_file("past.gguf", g), "past the end");
+  g.resize(96, '\0');  // header and tensor info (57 bytes) padded to 64, then 32 bytes of data
+  expect_one_line_error(broken_file("past.gguf", g), "'w' starts at 4096, past the end");
+}
+
+TEST(CliInfo, Q2_0ExtentsFittingNeitherGroup) {
+  // 256 x 2 type-42 elements: 136 bytes as group 128, 144 as group 64; the extent is 200.
+  std::string g = "GGUF" + le32(3) + le64(1) + le64(0);
+  g += le64(1) + "w" + le32(2) + le64(256) + le64(2) + le32(42) + le64(0);
+  g.resize(96, '\0');  // header 24 + tensor info 41 bytes, padded to the 32-byte alignment
+  g += std::string(200, '\x55');
+  expect_one_line_error(broken_file("q2.gguf", g), "fits neither group 128");
 }
 
 TEST(CliInfo, AbsurdStringLength) {
