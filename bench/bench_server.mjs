@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// Aggregate decode throughput of `trit serve` at 1, 4 and 8 concurrent streams (a benchmark, not
+// a test). Starts the server itself on a free loopback port with --parallel = the largest stream
+// count, warms it up, then for each stream count runs that many streamed chat requests at once
+// (ignore_eos, fixed max_tokens) and reports
+//   aggregate decode tokens/s = tokens after each stream's first / (last end - earliest decode start)
+// where a stream's decode start is its end minus the decode time the server reports for it
+// (timings.predicted_ms: first to last sampled token), so prompt processing is left out. Only Node's built-in fetch is used.
+//
+//   node bench/bench_server.mjs --trit build/trit -m model.gguf [-t 8] [-n 64] [--streams 1,4,8]
+//   (with no -m: makes the 1.7b preset with `trit mkmodel` into /tmp)
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : def;
+};
+const trit = opt("--trit", "build/trit");
+let model = opt("-m", "");
+const threads = opt("-t", "0");
+const tokens = Number(opt("-n", "64"));
+const streams = opt("--streams", "1,4,8").split(",").map(Number);
+const parallel = Math.max(...streams);
+
+if (!model) {
+  model = "/tmp/trit-bench-1.7b-q2_0.gguf";
+  if (!existsSync(model)) {
+    console.error("making the 1.7b preset model:", model);
+    execFileSync(trit, ["mkmodel", "--preset", "1.7b", "--type", "q2_0", "-o", model, "-q"], { stdio: "inherit" });
+  }
+}
+
+const server = spawn(trit, ["serve", "-m", model, "--host", "127.0.0.1", "--port", "0", "--parallel", String(parallel),
+  "-c", "1024", "-t", threads], { stdio: ["ignore", "pipe", "inherit"] });
+const base = await new Promise((resolve, reject) => {
+  let out = "";
+  server.stdout.on("data", (d) => {
+    out += d;
+    const m = out.match(/listening on (http:\/\/\S+)/);
+    if (m) resolve(m[1]);
+  });
+  server.on("exit", (code) => reject(new Error("trit serve exited with " + code)));
+});
+for (;;) {
+  try {
+    if ((await fetch(base + "/health")).status === 200) break;
+  } catch (e) { /* not yet */ }
+  await new Promise((r) => setTimeout(r, 200));
+}
+
+async function stream(i, n) {
+  const res = await fetch(base + "/v1/chat/completions", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ messages: [{ role: "user", content: "Stream " + i + ": tell a story." }], stream: true,
+      max_tokens: n, temperature: 0, ignore_eos: true, stream_options: { include_usage: true } }),
+  });
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let timings = null, usage = null, buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const line = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      if (!line.startsWith("data: ") || line === "data: [DONE]") continue;
+      const j = JSON.parse(line.slice(6));
+      if (j.usage) usage = j.usage;
+      if (j.timings) timings = j.timings;
+    }
+  }
+  const end = performance.now();
+  return { first: end - timings.predicted_ms, end, generated: usage.completion_tokens };
+}
+
+async function run(k, n) {
+  const results = await Promise.all(Array.from({ length: k }, (_, i) => stream(i, n)));
+  const firstFirst = Math.min(...results.map((r) => r.first));
+  const lastEnd = Math.max(...results.map((r) => r.end));
+  const decoded = results.reduce((s, r) => s + r.generated - 1, 0);
+  return decoded / ((lastEnd - firstFirst) / 1000);
+}
+
+try {
+  await run(1, 4);  // warm-up
+  const rows = [];
+  for (const k of streams) {
+    const tps = await run(k, tokens);
+    rows.push({ streams: k, tps });
+    console.log(`streams ${k}: aggregate decode ${tps.toFixed(2)} tokens/s (${(tps / k).toFixed(2)} per stream)`);
+  }
+  const one = rows.find((r) => r.streams === 1);
+  for (const r of rows)
+    if (one && r.streams > 1) console.log(`speed-up at ${r.streams} streams: ${(r.tps / one.tps).toFixed(2)}x`);
+} finally {
+  server.kill("SIGTERM");
+}
