@@ -22,11 +22,47 @@ PackedLayout packed_layout_for(const MatrixView& w, int rows_per_panel) {
   return l;
 }
 
+namespace {
+
+// Both codes layouts move whole 32-bit words: source word j of a block (its bytes 4j..4j+3) holds
+// exactly the elements of packed vector j, and becomes lane i (row i) of that vector after a
+// transpose of its fields.
+
+// Q2_0: source byte p, field m (element 16j + 4p + m) -> target byte m, field p. A 4x4 transpose
+// of 2-bit fields by two delta swaps: exchange the low bits of p and m (distance 8 - 2 = 6), then
+// the high bits (distance 16 - 4 = 12).
+inline uint32_t transpose_2bit_fields(uint32_t x) {
+  uint32_t t = ((x >> 6) ^ x) & 0x00CC00CCu;
+  x ^= t ^ (t << 6);
+  t = ((x >> 12) ^ x) & 0x0000F0F0u;
+  x ^= t ^ (t << 12);
+  return x;
+}
+
+// Q1_0: element 32j + 4p + m sits at source bit 4p + m and goes to target bit 8m + p. Source
+// byte q holds p = 2q (bits 0-3 = m) and p = 2q + 1 (bits 4-7); kSpread places one byte's bits
+// for q = 0, and the other bytes land two positions further each.
+struct SpreadTable {
+  uint32_t v[256];
+  constexpr SpreadTable() : v() {
+    for (int byte = 0; byte < 256; ++byte)
+      for (int bit = 0; bit < 8; ++bit)
+        if (byte >> bit & 1) v[byte] |= 1u << (8 * (bit & 3) + (bit >> 2));
+  }
+};
+constexpr SpreadTable kSpread;
+
+inline uint32_t transpose_sign_bits(uint32_t x) {
+  return kSpread.v[x & 0xff] | kSpread.v[(x >> 8) & 0xff] << 2 | kSpread.v[(x >> 16) & 0xff] << 4 |
+         kSpread.v[x >> 24] << 6;
+}
+
+}  // namespace
+
 void pack_ternary(const MatrixView& w, const PackedLayout& l, uint8_t* dst) {
   std::memset(dst, 0, l.total_bytes());
-  const int R = l.rows_per_panel, G = l.group, bits = l.bits;
-  const int per_byte = 8 / bits;
-  const int span = 4 * per_byte;
+  const int R = l.rows_per_panel;
+  const int words = l.group * l.bits / 32;  // = vectors per block
   const size_t block_bytes = static_cast<size_t>(w.type->block_bytes);
   for (int64_t panel = 0; panel < l.panels; ++panel) {
     uint8_t* base = dst + panel * l.panel_bytes();
@@ -40,12 +76,12 @@ void pack_ternary(const MatrixView& w, const PackedLayout& l, uint8_t* dst) {
         const uint8_t* block = src_row + b * block_bytes;
         std::memcpy(&scales[b * R + i], block, 2);
         const uint8_t* payload = block + 2;
-        uint8_t* out = codes + b * l.block_code_bytes();
-        for (int k = 0; k < G; ++k) {
-          const int code = bits == 2 ? (payload[k / 4] >> (2 * (k % 4))) & 3
-                                     : (payload[k / 8] >> (k % 8)) & 1;
-          const int j = k / span, p = (k % span) / 4, m = k % 4;
-          out[j * l.vector_bytes() + 4 * i + m] |= static_cast<uint8_t>(code << (p * bits));
+        uint8_t* out = codes + b * l.block_code_bytes() + 4 * i;
+        for (int j = 0; j < words; ++j) {
+          uint32_t word;
+          std::memcpy(&word, payload + 4 * j, 4);
+          word = l.bits == 2 ? transpose_2bit_fields(word) : transpose_sign_bits(word);
+          std::memcpy(out + j * l.vector_bytes(), &word, 4);
         }
       }
     }
