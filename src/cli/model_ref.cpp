@@ -80,9 +80,13 @@ void rewrite_single_dash_long_options(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--") break;
-    if (arg == "-hf" || arg.rfind("-hf=", 0) == 0) {
-      storage.push_back("-" + arg);
-      argv[i] = storage.back().data();
+    for (const char* name : {"-hf", "-sys"}) {
+      const std::string n = name;
+      if (arg == n || arg.rfind(n + "=", 0) == 0) {
+        storage.push_back("-" + arg);
+        argv[i] = storage.back().data();
+        break;
+      }
     }
   }
 }

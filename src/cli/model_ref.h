@@ -31,7 +31,8 @@ struct ModelRefOptions {
 };
 
 // CLI11 only knows one-letter short options, so "-hf" would read as "-h -f" (help). main()
-// calls this before parsing to turn "-hf X" / "-hf=X" into "--hf X" / "--hf=X" (up to "--").
+// calls this before parsing to turn "-hf X" / "-sys X" (and "-hf=X" ...) into "--hf X" / "--sys X"
+// (up to "--"), the spellings llama.cpp users know.
 void rewrite_single_dash_long_options(int argc, char** argv);
 
 }  // namespace trit::cli
