@@ -96,7 +96,8 @@ class Evaluator {
     }
     if (in_.save) top_.resize(count * save_k_);
     const int64_t V = vocab_;
-    in_.model->pool().parallel_for(count, 1, [&](size_t b, size_t e, int) {
+    exps_.resize(in_.model->pool().size());
+    in_.model->pool().parallel_for(count, 1, [&](size_t b, size_t e, int thread) {
       for (size_t i = b; i < e; ++i) {
         const int64_t j = begin + static_cast<int64_t>(i);
         const int32_t target = window_[j + 1];
@@ -107,9 +108,11 @@ class Evaluator {
         out.nll_model = -lp_model;
         if (base_logits) {
           const float* lb = base_logits + i * V;
-          const RowSoftmax bs = row_softmax(lb, V);
+          std::vector<float>& exps = exps_[thread];
+          exps.resize(V);
+          const RowSoftmax bs = row_softmax(lb, V, exps.data());
           out.nll_base = -bs.log_prob(lb[target]);
-          out.kl = kl_divergence(lb, bs, lm, ms, V);
+          out.kl = kl_divergence(lb, bs, exps.data(), lm, ms, V);
           out.same_top = bs.argmax == ms.argmax;
         } else if (in_.base_logits) {
           const SavedRecord& r = records_[i];
@@ -144,6 +147,7 @@ class Evaluator {
   std::vector<RowResult> rows_;
   std::vector<SavedRecord> records_;
   std::vector<TopEntry> top_;
+  std::vector<std::vector<float>> exps_;  // per thread: the base row's exponentials
 };
 
 }  // namespace

@@ -8,7 +8,7 @@
 // reported as its mean with the standard error of the mean, its 99th percentile and maximum;
 // top-1 agreement (argmax B == argmax M) with a binomial error sqrt(p (1 - p) / (N - 1)); and
 // delta-p = p_M(t) - p_B(t) for the actual next token t, as mean and RMS.
-// All sums are in double; logits stay f32.
+// Sums are in double; logits stay f32 and exponentials are computed in f32 (see row_softmax).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -22,11 +22,12 @@ struct RowSoftmax {
   int32_t argmax = 0;     // the lowest index holding the max
   double log_prob(float logit) const { return double(logit) - double(max) - log_sum; }
 };
-RowSoftmax row_softmax(const float* logits, int64_t n);
+// With `exps` (n floats), also stores exp(logits[v] - max) there for kl_divergence.
+RowSoftmax row_softmax(const float* logits, int64_t n, float* exps = nullptr);
 
-// Full KL(B || M) from two rows of logits.
-double kl_divergence(const float* base, const RowSoftmax& base_sm, const float* model, const RowSoftmax& model_sm,
-                     int64_t n);
+// Full KL(B || M) from two rows of logits; base_exps as row_softmax stored them for the base.
+double kl_divergence(const float* base, const RowSoftmax& base_sm, const float* base_exps, const float* model,
+                     const RowSoftmax& model_sm, int64_t n);
 
 // One token of a compact distribution: the base's k most likely tokens (descending) plus the log
 // of the probability of all the others together.
