@@ -30,9 +30,10 @@ struct Job {
 };
 
 // Takes output until the request is done. on_output gets every non-empty take (and the last);
-// probe runs after a second without output. Either returning false means the client is gone.
-void pump(ServerContext& ctx, engine::RequestHandle& handle, const std::function<bool(const engine::RequestOutput&)>& on_output,
-          const std::function<bool()>& probe) {
+// probe runs after a second without a write to the client (on_output writes when
+// `output_writes`). Either returning false means the client is gone.
+void pump(ServerContext& ctx, engine::RequestHandle& handle, bool output_writes,
+          const std::function<bool(const engine::RequestOutput&)>& on_output, const std::function<bool()>& probe) {
   auto last = Clock::now();
   for (;;) {
     engine::RequestOutput out = handle.take(200ms);
@@ -42,8 +43,9 @@ void pump(ServerContext& ctx, engine::RequestHandle& handle, const std::function
         handle.cancel();
         return;
       }
-      last = Clock::now();
-    } else if (Clock::now() - last > 1s) {
+      if (output_writes) last = Clock::now();
+    }
+    if (!out.done && Clock::now() - last > 1s) {
       if (!probe()) {
         handle.cancel();
         return;
@@ -82,7 +84,8 @@ void handle_generation(ServerContext& ctx, const httplib::Request& req, httplib:
         [job, c](size_t, httplib::DataSink& sink) {
           auto write = [&](const std::string& s) { return s.empty() || sink.write(s.data(), s.size()); };
           pump(
-              *c, *job->handle, [&](const engine::RequestOutput& out) { return write(job->stream->stream_events(out)); },
+              *c, *job->handle, true,
+              [&](const engine::RequestOutput& out) { return write(job->stream->stream_events(out)); },
               [&] { return write(": keep-alive\n\n"); });  // an SSE comment: clients ignore it
           sink.done();
           return true;
@@ -94,7 +97,7 @@ void handle_generation(ServerContext& ctx, const httplib::Request& req, httplib:
         [job, c](size_t, httplib::DataSink& sink) {
           bool gone = false;
           pump(
-              *c, *job->handle,
+              *c, *job->handle, false,
               [&](const engine::RequestOutput& out) {
                 job->stream->accumulate(out);
                 return true;

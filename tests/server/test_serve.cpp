@@ -132,6 +132,28 @@ TEST(Serve, FullQueueAnswers503WithRetryAfter) {
   long_one.join();
 }
 
+TEST(Serve, ClientThatLeavesANonStreamedRequestCancelsIt) {
+  test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 16384 --parallel 1");
+  ASSERT_TRUE(server.ok()) << server.log();
+  {
+    httplib::Client impatient("127.0.0.1", server.port());
+    impatient.set_read_timeout(1);  // gives up after a second and closes the connection
+    auto res = impatient.Post("/v1/completions",
+                              R"({"prompt": "go", "max_tokens": 15000, "temperature": 0, "ignore_eos": true})",
+                              "application/json");
+    EXPECT_FALSE(res && res->status == 200 && res->body.find("choices") != std::string::npos);
+  }
+  httplib::Client c("127.0.0.1", server.port());
+  bool cancelled = false;
+  for (int i = 0; i < 100 && !cancelled; ++i) {
+    auto m = c.Get("/metrics");
+    cancelled = m && m->body.find("\ntrit_requests_cancelled_total 1\n") != std::string::npos &&
+                m->body.find("\ntrit_slots_busy 0\n") != std::string::npos;
+    if (!cancelled) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(cancelled) << "the server kept generating for a client that left";
+}
+
 TEST(Serve, BodyOverTheLimitIs413) {
   test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 128 --max-body 4096");
   ASSERT_TRUE(server.ok()) << server.log();
