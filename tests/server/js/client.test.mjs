@@ -168,7 +168,7 @@ await check("a client that disconnects cancels its generation", async () => {
     for await (const c of stream) if (++n === 3) controller.abort();
   } catch (e) { /* the abort */ }
   let after = before;
-  for (let i = 0; i < 100 && after === before; i++) {
+  for (let i = 0; i < 300 && after === before; i++) {  // up to 30 s on a loaded machine
     await new Promise((r) => setTimeout(r, 100));
     after = await metric("trit_requests_cancelled_total");
   }
