@@ -14,12 +14,12 @@ void resize_activations(QuantizedActivations& out, int64_t n_tokens, int64_t col
   out.sum.resize(static_cast<size_t>(n_tokens * out.blocks));
 }
 
-void quantize_tokens_generic(const float* x, QuantizedActivations& out, int64_t t_begin, int64_t t_end) {
+void quantize_tokens_generic(const float* x, const ActivationsOut& out, int64_t t_begin, int64_t t_end) {
   const int64_t cols = out.cols, group = out.group;
   for (int64_t t = t_begin; t < t_end; ++t) {
     for (int64_t b = 0; b < out.blocks; ++b) {
       const float* src = x + t * cols + b * group;
-      int8_t* q = out.q.data() + t * cols + b * group;
+      int8_t* q = out.q + t * cols + b * group;
       float amax = 0.0f;
       for (int64_t k = 0; k < group; ++k) amax = std::fmax(amax, std::fabs(src[k]));
       const float scale = amax / 127.0f;
@@ -41,7 +41,7 @@ void quantize_tokens_generic(const float* x, QuantizedActivations& out, int64_t 
 void quantize_activations(const float* x, int64_t n_tokens, int64_t cols, int64_t group,
                           QuantizedActivations& out) {
   resize_activations(out, n_tokens, cols, group);
-  quantize_tokens_generic(x, out, 0, n_tokens);
+  quantize_tokens_generic(x, out.out(), 0, n_tokens);
 }
 
 }  // namespace trit::kernels

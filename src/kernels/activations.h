@@ -19,6 +19,22 @@
 
 namespace trit::kernels {
 
+// Raw pointers into a QuantizedActivations: the only form the files compiled with wide-ISA flags
+// (avx2/, avx512/) see. Code there must not call inline library functions (std::vector members),
+// because the linker keeps one copy of each and could pick the wide-ISA one for portable callers.
+struct ActivationsView {
+  const int8_t* q;       // [n_tokens][cols]
+  const float* scale;    // [n_tokens][blocks]
+  const int32_t* sum;    // [n_tokens][blocks]
+  int64_t n_tokens, cols, group, blocks;
+};
+struct ActivationsOut {
+  int8_t* q;
+  float* scale;
+  int32_t* sum;
+  int64_t n_tokens, cols, group, blocks;
+};
+
 struct QuantizedActivations {
   int64_t n_tokens = 0;
   int64_t cols = 0;
@@ -31,6 +47,8 @@ struct QuantizedActivations {
   const int8_t* token_q(int64_t t) const { return q.data() + t * cols; }
   const float* token_scale(int64_t t) const { return scale.data() + t * blocks; }
   const int32_t* token_sum(int64_t t) const { return sum.data() + t * blocks; }
+  ActivationsView view() const { return {q.data(), scale.data(), sum.data(), n_tokens, cols, group, blocks}; }
+  ActivationsOut out() { return {q.data(), scale.data(), sum.data(), n_tokens, cols, group, blocks}; }
 };
 
 // Sizes `out` (reusing its storage) for x[n_tokens][cols]; cols must be a multiple of group.
@@ -38,10 +56,10 @@ void resize_activations(QuantizedActivations& out, int64_t n_tokens, int64_t col
 
 // Quantizes tokens [t_begin, t_end) of x into `out` (already sized). Every ISA's version gives
 // bit-identical results: q = round-to-nearest-even(x * (127 / max|x|)), scale = max|x| / 127.
-using QuantizeTokensFn = void (*)(const float* x, QuantizedActivations& out, int64_t t_begin, int64_t t_end);
-void quantize_tokens_generic(const float* x, QuantizedActivations& out, int64_t t_begin, int64_t t_end);
-void quantize_tokens_avx2(const float* x, QuantizedActivations& out, int64_t t_begin, int64_t t_end);
-void quantize_tokens_avx512(const float* x, QuantizedActivations& out, int64_t t_begin, int64_t t_end);
+using QuantizeTokensFn = void (*)(const float* x, const ActivationsOut& out, int64_t t_begin, int64_t t_end);
+void quantize_tokens_generic(const float* x, const ActivationsOut& out, int64_t t_begin, int64_t t_end);
+void quantize_tokens_avx2(const float* x, const ActivationsOut& out, int64_t t_begin, int64_t t_end);
+void quantize_tokens_avx512(const float* x, const ActivationsOut& out, int64_t t_begin, int64_t t_end);
 
 // resize + quantize every token with the portable code.
 void quantize_activations(const float* x, int64_t n_tokens, int64_t cols, int64_t group,

@@ -13,7 +13,7 @@ namespace trit::kernels {
 // y[t * rows + r] for the rows of panels [panel_begin, panel_end) and every token of x.
 using PackedTernaryFn = void (*)(const PackedLayout& layout, const uint8_t* packed,
                                  int64_t panel_begin, int64_t panel_end,
-                                 const QuantizedActivations& x, float* y);
+                                 const ActivationsView& x, float* y);
 
 struct PackedTernaryKernels {
   int rows_per_panel;

@@ -37,10 +37,11 @@ const QuantizedActivations& quantize_input(const float* x, int64_t n_tokens, int
   QuantizedActivations& a = scratch;
   resize_activations(a, n_tokens, cols, group);
   if (n_tokens < 4) {
-    quantize(x, a, 0, n_tokens);
+    quantize(x, a.out(), 0, n_tokens);
   } else {
-    pool.parallel_for(static_cast<size_t>(n_tokens), 1, [&a, x, quantize](size_t t0, size_t t1, int) {
-      quantize(x, a, static_cast<int64_t>(t0), static_cast<int64_t>(t1));
+    const ActivationsOut out = a.out();
+    pool.parallel_for(static_cast<size_t>(n_tokens), 1, [&out, x, quantize](size_t t0, size_t t1, int) {
+      quantize(x, out, static_cast<int64_t>(t0), static_cast<int64_t>(t1));
     });
   }
   return a;
@@ -116,7 +117,7 @@ class PackedTernaryMatrix final : public PreparedMatrix {
   size_t weight_bytes() const override { return layout_.total_bytes(); }
   void multiply(const float* x, int64_t n_tokens, float* y, ThreadPool& pool) const override {
     if (n_tokens <= 0) return;
-    const QuantizedActivations& a = quantize_input(x, n_tokens, w_.cols, layout_.group, quantize_, pool);
+    const ActivationsView a = quantize_input(x, n_tokens, w_.cols, layout_.group, quantize_, pool).view();
     const size_t panels = static_cast<size_t>(layout_.panels);
     pool.parallel_chunks(panels, chunk_size(panels, pool, 1), [&](size_t p0, size_t p1, int) {
       kernels_.multiply(layout_, packed_, static_cast<int64_t>(p0), static_cast<int64_t>(p1), a, y);

@@ -31,11 +31,13 @@ struct PackedLayout {
   int64_t blocks = 0;       // cols / G
   int64_t panels = 0;       // ceil(rows / R)
 
-  size_t vector_bytes() const { return static_cast<size_t>(4 * rows_per_panel); }
-  size_t block_code_bytes() const { return static_cast<size_t>(rows_per_panel) * group * bits / 8; }
-  size_t scale_bytes() const { return (static_cast<size_t>(blocks) * rows_per_panel * 2 + 63) / 64 * 64; }
-  size_t panel_bytes() const { return scale_bytes() + static_cast<size_t>(blocks) * block_code_bytes(); }
-  size_t total_bytes() const { return panel_bytes() * static_cast<size_t>(panels); }
+  // always_inline: these are also called from the wide-ISA files, which must not emit
+  // out-of-line copies the linker could share with portable code (see activations.h).
+  [[gnu::always_inline]] size_t vector_bytes() const { return static_cast<size_t>(4 * rows_per_panel); }
+  [[gnu::always_inline]] size_t block_code_bytes() const { return static_cast<size_t>(rows_per_panel) * group * bits / 8; }
+  [[gnu::always_inline]] size_t scale_bytes() const { return (static_cast<size_t>(blocks) * rows_per_panel * 2 + 63) / 64 * 64; }
+  [[gnu::always_inline]] size_t panel_bytes() const { return scale_bytes() + static_cast<size_t>(blocks) * block_code_bytes(); }
+  [[gnu::always_inline]] size_t total_bytes() const { return panel_bytes() * static_cast<size_t>(panels); }
 };
 
 PackedLayout packed_layout_for(const MatrixView& w, int rows_per_panel);

@@ -192,8 +192,8 @@ TEST(Activations, EveryIsaQuantizesBitIdentically) {
                                                : quantize_tokens_generic;
       QuantizedActivations got;
       resize_activations(got, n, cols, group);
-      fn(x.data(), got, 0, 2);
-      fn(x.data(), got, 2, n);
+      fn(x.data(), got.out(), 0, 2);
+      fn(x.data(), got.out(), 2, n);
       EXPECT_TRUE(std::equal(ref.q.begin(), ref.q.begin() + n * cols, got.q.begin())) << isa_name(isa);
       EXPECT_EQ(ref.scale, got.scale) << isa_name(isa);
       EXPECT_EQ(ref.sum, got.sum) << isa_name(isa);

@@ -21,13 +21,13 @@ inline int32_t hsum(__m256i v) {
 }
 }  // namespace
 
-void quantize_tokens_avx2(const float* x, QuantizedActivations& out, int64_t t_begin, int64_t t_end) {
+void quantize_tokens_avx2(const float* x, const ActivationsOut& out, int64_t t_begin, int64_t t_end) {
   const int64_t cols = out.cols, group = out.group;
   const __m256 sign = _mm256_set1_ps(-0.0f);
   for (int64_t t = t_begin; t < t_end; ++t) {
     for (int64_t b = 0; b < out.blocks; ++b) {
       const float* src = x + t * cols + b * group;
-      int8_t* q = out.q.data() + t * cols + b * group;
+      int8_t* q = out.q + t * cols + b * group;
       __m256 vmax = _mm256_setzero_ps();
       for (int64_t k = 0; k < group; k += 8) vmax = _mm256_max_ps(vmax, _mm256_andnot_ps(sign, _mm256_loadu_ps(src + k)));
       const float amax = hmax(vmax);

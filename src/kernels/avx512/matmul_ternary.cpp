@@ -50,7 +50,7 @@ inline __m512i plane(__m512i raw, int p) {
 }
 
 template <int Bits, int Group, int NT, bool Prefetch>
-inline void panel_tile(const PackedLayout& layout, const uint8_t* panel, const QuantizedActivations& x,
+inline void panel_tile(const PackedLayout& layout, const uint8_t* panel, const ActivationsView& x,
                        int64_t t0, int64_t row0, float* y) {
   constexpr int kPlanes = 8 / Bits;
   constexpr int kVectors = Group * Bits / 32;  // 64-byte vectors per block
@@ -63,9 +63,9 @@ inline void panel_tile(const PackedLayout& layout, const uint8_t* panel, const Q
   __m512 out[NT];
 #pragma GCC unroll 16
   for (int t = 0; t < NT; ++t) {
-    q[t] = x.token_q(t0 + t);
-    s[t] = x.token_scale(t0 + t);
-    qsum[t] = x.token_sum(t0 + t);
+    q[t] = x.q + (t0 + t) * x.cols;
+    s[t] = x.scale + (t0 + t) * x.blocks;
+    qsum[t] = x.sum + (t0 + t) * x.blocks;
     out[t] = _mm512_setzero_ps();
   }
   for (int64_t b = 0; b < layout.blocks; ++b) {
@@ -104,7 +104,7 @@ inline void panel_tile(const PackedLayout& layout, const uint8_t* panel, const Q
 }
 
 template <int Bits, int Group>
-void tile_of(int nt, const PackedLayout& l, const uint8_t* panel, const QuantizedActivations& x, int64_t t0,
+void tile_of(int nt, const PackedLayout& l, const uint8_t* panel, const ActivationsView& x, int64_t t0,
              int64_t row0, float* y) {
   switch (nt) {
     case 1: return panel_tile<Bits, Group, 1, false>(l, panel, x, t0, row0, y);
@@ -120,7 +120,7 @@ void tile_of(int nt, const PackedLayout& l, const uint8_t* panel, const Quantize
 
 template <int Bits, int Group>
 void multiply_panels(const PackedLayout& l, const uint8_t* packed, int64_t panel_begin, int64_t panel_end,
-                     const QuantizedActivations& x, float* y) {
+                     const ActivationsView& x, float* y) {
   const size_t stride = l.panel_bytes();
   if (x.n_tokens == 1) {  // decode: one streaming pass
     for (int64_t p = panel_begin; p < panel_end; ++p)

@@ -9,13 +9,13 @@
 
 namespace trit::kernels {
 
-void quantize_tokens_avx512(const float* x, QuantizedActivations& out, int64_t t_begin, int64_t t_end) {
+void quantize_tokens_avx512(const float* x, const ActivationsOut& out, int64_t t_begin, int64_t t_end) {
   const int64_t cols = out.cols, group = out.group;
   const __m512 sign = _mm512_set1_ps(-0.0f);
   for (int64_t t = t_begin; t < t_end; ++t) {
     for (int64_t b = 0; b < out.blocks; ++b) {
       const float* src = x + t * cols + b * group;
-      int8_t* q = out.q.data() + t * cols + b * group;
+      int8_t* q = out.q + t * cols + b * group;
       __m512 vmax = _mm512_setzero_ps();
       for (int64_t k = 0; k < group; k += 16) vmax = _mm512_max_ps(vmax, _mm512_andnot_ps(sign, _mm512_loadu_ps(src + k)));
       const float amax = _mm512_reduce_max_ps(vmax);
