@@ -28,7 +28,7 @@ for fuzzer in build-fuzz/tests/fuzz/fuzz_*; do
   work=$(mktemp -d)
   [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
   echo "-- $name for ${TRIT_FUZZ_SECONDS:-60} s"
-  "$fuzzer" -max_total_time="${TRIT_FUZZ_SECONDS:-60}" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 "$work" \
+  "$fuzzer" -max_total_time="${TRIT_FUZZ_SECONDS:-60}" -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "$work" \
     2>&1 | tail -n 4
   rm -rf "$work"
 done
