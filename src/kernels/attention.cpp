@@ -1,5 +1,8 @@
 #include "kernels/attention.h"
 
+#include "kernels/attention_heads.h"
+#include "kernels/isa.h"
+
 #include <cmath>
 #include <vector>
 
@@ -17,6 +20,13 @@ inline float load(KvType type, const void* base, int64_t index) {
 
 void attend(const float* q, const KvLayerView& kv, const AttentionShape& shape, int64_t pos, float* out,
             int64_t head_begin, int64_t head_end) {
+  static const AttendFn chosen = active_isa() == Isa::avx512 ? attend_avx512 : attend_generic;
+  const AttendFn body = shape.head_dim % 16 == 0 ? chosen : attend_generic;
+  body(q, kv, shape, pos, out, head_begin, head_end);
+}
+
+void attend_generic(const float* q, const KvLayerView& kv, const AttentionShape& shape, int64_t pos, float* out,
+                    int64_t head_begin, int64_t head_end) {
   const int64_t d = shape.head_dim;
   const int64_t group = shape.n_head / shape.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));

@@ -1,0 +1,17 @@
+// Per-ISA bodies of attend() (attention.h): one query row, heads [head_begin, head_end).
+// Chosen once by active_isa(); the bodies never test the ISA themselves.
+#pragma once
+#include "kernels/attention.h"
+
+namespace trit::kernels {
+
+using AttendFn = void (*)(const float* q, const KvLayerView& kv, const AttentionShape& shape, int64_t pos,
+                          float* out, int64_t head_begin, int64_t head_end);
+
+void attend_generic(const float* q, const KvLayerView& kv, const AttentionShape& shape, int64_t pos, float* out,
+                    int64_t head_begin, int64_t head_end);
+// Needs head_dim a multiple of 16 (the dispatcher falls back to the generic body otherwise).
+void attend_avx512(const float* q, const KvLayerView& kv, const AttentionShape& shape, int64_t pos, float* out,
+                   int64_t head_begin, int64_t head_end);
+
+}  // namespace trit::kernels
