@@ -20,8 +20,10 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 echo "== fuzzing (bounded time)"
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTRIT_FUZZ=ON -DTRIT_TESTS=OFF -DTRIT_BENCH=OFF \
   -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_FLAGS="-O1" >/dev/null
-cmake --build build-fuzz
-for fuzzer in build-fuzz/tests/fuzz/fuzz_*; do
+cmake --build build-fuzz --target fuzzers
+fuzzers=(build-fuzz/tests/fuzz/fuzz_*)
+[ -x "${fuzzers[0]}" ] || { echo "error: no fuzz targets were built" >&2; exit 1; }
+for fuzzer in "${fuzzers[@]}"; do
   [ -x "$fuzzer" ] || continue
   name=$(basename "$fuzzer")
   corpus="tests/fuzz/corpus/${name#fuzz_}"
