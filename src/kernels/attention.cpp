@@ -21,7 +21,9 @@ inline float load(KvType type, const void* base, int64_t index) {
 void attend(const float* q, const KvLayerView& kv, const AttentionShape& shape, int64_t pos, float* out,
             int64_t head_begin, int64_t head_end) {
   static const AttendFn chosen = active_isa() == Isa::avx512 ? attend_avx512 : attend_generic;
-  const AttendFn body = shape.head_dim % 16 == 0 ? chosen : attend_generic;
+  const int64_t d = shape.head_dim;
+  const bool wide_ok = d == 16 || d == 32 || d == 64 || d == 128 || d == 256;
+  const AttendFn body = wide_ok ? chosen : attend_generic;
   body(q, kv, shape, pos, out, head_begin, head_end);
 }
 
@@ -33,7 +35,7 @@ void attend_generic(const float* q, const KvLayerView& kv, const AttentionShape&
   std::vector<float> acc(d);
   for (int64_t h = head_begin; h < head_end; ++h) {
     const float* qh = q + h * d;
-    const int64_t kv_offset = (h / group) * d;
+    const int64_t kv_offset = (h / group) * kv.head_stride;
     float running_max = -INFINITY, running_sum = 0.0f;
     std::fill(acc.begin(), acc.end(), 0.0f);
     for (int64_t p = 0; p <= pos; ++p) {

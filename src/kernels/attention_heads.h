@@ -10,7 +10,7 @@ using AttendFn = void (*)(const float* q, const KvLayerView& kv, const Attention
 
 void attend_generic(const float* q, const KvLayerView& kv, const AttentionShape& shape, int64_t pos, float* out,
                     int64_t head_begin, int64_t head_end);
-// Needs head_dim a multiple of 16 (the dispatcher falls back to the generic body otherwise).
+// Needs head_dim 16, 32, 64, 128 or 256 (the dispatcher falls back to the generic body otherwise).
 void attend_avx512(const float* q, const KvLayerView& kv, const AttentionShape& shape, int64_t pos, float* out,
                    int64_t head_begin, int64_t head_end);
 

@@ -1,5 +1,7 @@
 #include "model/forward.h"
 
+#include <algorithm>
+
 #include "kernels/attention.h"
 #include "kernels/ops.h"
 #include "util/error.h"
@@ -98,15 +100,19 @@ void ForwardPass::attention_block(const LayerWeights& layer, int64_t layer_index
     }
   });
   // attn = softmax(q k^T / sqrt(d), causal) v per head             [T x q_dim]
+  // One work item = one token's heads that share a kv head (they read the same cache rows).
+  // Items run kv-head-major, so consecutive items re-read the same head's rows from L2; later
+  // tokens of a prompt attend over more rows, so items are handed out in small chunks.
   const kernels::AttentionShape shape{c.n_head, c.n_head_kv, c.head_dim};
-  pool_.parallel_for(T * c.n_head, 1, [&](size_t b, size_t e, int) {
-    for (size_t item = b; item < e;) {
-      const int64_t i = static_cast<int64_t>(item) / c.n_head;
-      const int64_t head_begin = static_cast<int64_t>(item) % c.n_head;
-      const int64_t head_end = std::min<int64_t>(c.n_head, head_begin + static_cast<int64_t>(e - item));
+  const int64_t group = c.n_head / c.n_head_kv;
+  const size_t items = static_cast<size_t>(T * c.n_head_kv);
+  const size_t chunk = std::max<size_t>(1, items / (static_cast<size_t>(pool_.size()) * 16));
+  pool_.parallel_chunks(items, chunk, [&](size_t b, size_t e, int) {
+    for (size_t item = b; item < e; ++item) {
+      const int64_t kv_head = static_cast<int64_t>(item) / T;
+      const int64_t i = static_cast<int64_t>(item) % T;
       kernels::attend(&q_[i * c.q_dim()], steps[sequence_of_[i]].kv->layer_view(layer_index), shape, positions_[i],
-                      &attn_[i * c.q_dim()], head_begin, head_end);
-      item += head_end - head_begin;
+                      &attn_[i * c.q_dim()], kv_head * group, (kv_head + 1) * group);
     }
   });
   // x += Wo attn                                                  [T x n_embd]

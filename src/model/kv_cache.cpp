@@ -13,7 +13,7 @@ size_t KvSequence::bytes_for(const ModelConfig& config, int64_t capacity, kernel
 }
 
 KvSequence::KvSequence(const ModelConfig& config, int64_t capacity, kernels::KvType type)
-    : n_layers_(config.n_layers), kv_dim_(config.kv_dim()), capacity_(capacity), type_(type),
+    : n_layers_(config.n_layers), n_head_kv_(config.n_head_kv), head_dim_(config.head_dim), kv_dim_(config.kv_dim()), capacity_(capacity), type_(type),
       element_bytes_(type == kernels::KvType::f32 ? 4 : 2) {
   if (capacity <= 0) fail("KV cache capacity must be positive");
   storage_.resize(bytes_for(config, capacity, type));
@@ -24,25 +24,31 @@ void KvSequence::truncate(int64_t length) {
 }
 
 void KvSequence::store(int64_t layer, int64_t pos, const float* k, const float* v) {
-  uint8_t* base = storage_.data() + static_cast<size_t>(layer) * 2 * capacity_ * kv_dim_ * element_bytes_;
-  uint8_t* k_row = base + static_cast<size_t>(pos) * kv_dim_ * element_bytes_;
-  uint8_t* v_row = k_row + static_cast<size_t>(capacity_) * kv_dim_ * element_bytes_;
-  if (type_ == kernels::KvType::f32) {
-    std::memcpy(k_row, k, kv_dim_ * 4);
-    std::memcpy(v_row, v, kv_dim_ * 4);
-  } else {
-    auto* kh = reinterpret_cast<uint16_t*>(k_row);
-    auto* vh = reinterpret_cast<uint16_t*>(v_row);
-    for (int64_t i = 0; i < kv_dim_; ++i) {
-      kh[i] = formats::f32_to_fp16(k[i]);
-      vh[i] = formats::f32_to_fp16(v[i]);
+  const size_t plane = static_cast<size_t>(capacity_) * kv_dim_ * element_bytes_;  // one layer's K (or V)
+  uint8_t* k_base = storage_.data() + static_cast<size_t>(layer) * 2 * plane;
+  uint8_t* v_base = k_base + plane;
+  for (int64_t g = 0; g < n_head_kv_; ++g) {
+    const size_t row = (static_cast<size_t>(g) * capacity_ + pos) * head_dim_ * element_bytes_;
+    const float* kg = k + g * head_dim_;
+    const float* vg = v + g * head_dim_;
+    if (type_ == kernels::KvType::f32) {
+      std::memcpy(k_base + row, kg, head_dim_ * 4);
+      std::memcpy(v_base + row, vg, head_dim_ * 4);
+    } else {
+      auto* kh = reinterpret_cast<uint16_t*>(k_base + row);
+      auto* vh = reinterpret_cast<uint16_t*>(v_base + row);
+      for (int64_t i = 0; i < head_dim_; ++i) {
+        kh[i] = formats::f32_to_fp16(kg[i]);
+        vh[i] = formats::f32_to_fp16(vg[i]);
+      }
     }
   }
 }
 
 kernels::KvLayerView KvSequence::layer_view(int64_t layer) const {
-  const uint8_t* base = storage_.data() + static_cast<size_t>(layer) * 2 * capacity_ * kv_dim_ * element_bytes_;
-  return {type_, base, base + static_cast<size_t>(capacity_) * kv_dim_ * element_bytes_, kv_dim_};
+  const size_t plane = static_cast<size_t>(capacity_) * kv_dim_ * element_bytes_;
+  const uint8_t* base = storage_.data() + static_cast<size_t>(layer) * 2 * plane;
+  return {type_, base, base + plane, head_dim_, capacity_ * head_dim_};
 }
 
 }  // namespace trit::model

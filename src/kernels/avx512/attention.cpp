@@ -1,19 +1,125 @@
-// AVX-512 attention for one query row: scores against every cached key (F16C conversion of f16
-// rows, 16 lanes at a time), an exact softmax over the row (max first, then exponentials), and
-// the weighted sum of the value rows. Same math as attend_generic, which keeps a running max.
+// AVX-512 attention for one query row, heads [head_begin, head_end).
+//
+// Heads that share a kv head (GQA) are done together, over the cache in tiles of 16 positions:
+//   1. the tile's key and value rows are widened to f32 once (F16C) into scratch (L1), for all
+//      the heads of the group;
+//   2. per head, 16 dot products q.k (each a 16-lane partial sum over head_dim), folded into one
+//      vector of 16 scores by a transpose-and-add tree (15 shuffle pairs, no per-key horizontal
+//      sum);
+//   3. online softmax per tile: new max, exp of the 16 scores at once (exp.h), the running sum and
+//      the accumulated output rescaled by exp(old max - new max);
+//   4. out += p_k * v_k for the tile's positions, the output row held in registers.
+// Same math as attend_generic (running max and sum); exp.h's exp is within ~1 ulp of expf.
+// GCC 12 header false positive on inlined cvtph/cvtepi32 (see matmul_ternary.cpp).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
 #include <cmath>
 #include <vector>
 
 #include "kernels/attention_heads.h"
+#include "kernels/avx512/exp.h"
 
 namespace trit::kernels {
 namespace {
 
-inline __m512 load16(KvType type, const void* base, int64_t index) {
-  if (type == KvType::f32) return _mm512_loadu_ps(static_cast<const float*>(base) + index);
-  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(static_cast<const uint16_t*>(base) + index)));
+constexpr int kTile = 16;
+
+// Slot s of the reduction tree ends up in lane kSlotLane[s]; the map is its own inverse, so
+// computing position kSlotLane[s] of the tile in slot s leaves position j in lane j.
+constexpr int kSlotLane[kTile] = {0, 2, 1, 3, 8, 10, 9, 11, 4, 6, 5, 7, 12, 14, 13, 15};
+
+// Lane j of the result = sum of the 16 lanes of v[slot whose lane is j] (see kSlotLane).
+[[gnu::always_inline]] inline __m512 sum_each(const __m512* v) {
+  __m512 x[8], y[4], z[2];
+  for (int i = 0; i < 8; ++i)  // halves of 256 bits: slot i in lanes 0-7, slot i+8 in lanes 8-15
+    x[i] = _mm512_add_ps(_mm512_shuffle_f32x4(v[i], v[i + 8], 0x44), _mm512_shuffle_f32x4(v[i], v[i + 8], 0xEE));
+  for (int i = 0; i < 4; ++i)  // quarters of 128 bits
+    y[i] = _mm512_add_ps(_mm512_shuffle_f32x4(x[i], x[i + 4], 0x88), _mm512_shuffle_f32x4(x[i], x[i + 4], 0xDD));
+  for (int i = 0; i < 2; ++i)  // pairs of floats within each 128-bit lane
+    z[i] = _mm512_add_ps(_mm512_shuffle_ps(y[i], y[i + 2], 0x44), _mm512_shuffle_ps(y[i], y[i + 2], 0xEE));
+  return _mm512_add_ps(_mm512_shuffle_ps(z[0], z[1], 0x88), _mm512_shuffle_ps(z[0], z[1], 0xDD));
+}
+
+// Rows [p0, p0 + n) of one kv head as f32 rows of d values: the cache itself when it is f32,
+// else widened into `scratch`.
+template <int Chunks>
+const float* f32_rows(const KvLayerView& kv, const void* base, int64_t p0, int n, int64_t kv_offset, float* scratch,
+                      int64_t* stride) {
+  const int64_t row_stride = kv.row_stride;
+  if (kv.type == KvType::f32) {
+    *stride = row_stride;
+    return static_cast<const float*>(base) + p0 * row_stride + kv_offset;
+  }
+  const auto* src = static_cast<const uint16_t*>(base) + p0 * row_stride + kv_offset;
+  for (int r = 0; r < n; ++r)
+#pragma GCC unroll 16
+    for (int c = 0; c < Chunks; ++c)
+      _mm512_storeu_ps(scratch + r * 16 * Chunks + 16 * c,
+                       _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + r * row_stride + 16 * c))));
+  *stride = 16 * Chunks;
+  return scratch;
+}
+
+// Chunks = head_dim / 16, a compile-time count so a head's q and output row stay in registers
+// within a tile; between tiles each head's running output lives in `acc` (L1).
+template <int Chunks>
+void attend_group(const float* q, const KvLayerView& kv, int64_t kv_offset, int64_t pos, float scale, float* out,
+                  int64_t head_count) {
+  constexpr int64_t d = 16 * Chunks;
+  thread_local std::vector<float> k_tile, v_tile, acc_rows, running;
+  k_tile.resize(kTile * d);
+  v_tile.resize(kTile * d);
+  acc_rows.assign(head_count * d, 0.0f);
+  running.resize(2 * head_count);
+  float* running_max = running.data();
+  float* running_sum = running.data() + head_count;
+  for (int64_t h = 0; h < head_count; ++h) running_max[h] = -INFINITY, running_sum[h] = 0.0f;
+  for (int64_t p0 = 0; p0 <= pos; p0 += kTile) {
+    const int n = static_cast<int>(pos + 1 - p0 < kTile ? pos + 1 - p0 : kTile);
+    const __mmask16 valid = static_cast<__mmask16>((1u << n) - 1);
+    int64_t ks = 0, vs = 0;
+    const float* k = f32_rows<Chunks>(kv, kv.k, p0, n, kv_offset, k_tile.data(), &ks);
+    const float* v = f32_rows<Chunks>(kv, kv.v, p0, n, kv_offset, v_tile.data(), &vs);
+    for (int64_t h = 0; h < head_count; ++h) {
+      __m512 qv[Chunks];
+      for (int c = 0; c < Chunks; ++c) qv[c] = _mm512_mul_ps(_mm512_loadu_ps(q + h * d + 16 * c), _mm512_set1_ps(scale));
+      __m512 dots[kTile];
+#pragma GCC unroll 16
+      for (int s = 0; s < kTile; ++s) {
+        const int r = kSlotLane[s];
+        __m512 sum = _mm512_setzero_ps();
+        if (r < n)
+#pragma GCC unroll 16
+          for (int c = 0; c < Chunks; ++c) sum = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(k + r * ks + 16 * c), sum);
+        dots[s] = sum;
+      }
+      const __m512 scores = _mm512_mask_blend_ps(valid, _mm512_set1_ps(-INFINITY), sum_each(dots));
+      const float tile_max = _mm512_reduce_max_ps(scores);
+      const float new_max = tile_max > running_max[h] ? tile_max : running_max[h];
+      const float correction = std::exp(running_max[h] - new_max);  // 0 on the first tile
+      const __m512 weights =
+          _mm512_maskz_mov_ps(valid, avx512::exp_ps(_mm512_sub_ps(scores, _mm512_set1_ps(new_max))));
+      running_sum[h] = running_sum[h] * correction + _mm512_reduce_add_ps(weights);
+      running_max[h] = new_max;
+      alignas(64) float w[kTile];
+      _mm512_store_ps(w, weights);
+      float* acc_row = acc_rows.data() + h * d;
+      __m512 acc[Chunks];
+      for (int c = 0; c < Chunks; ++c) acc[c] = _mm512_mul_ps(_mm512_loadu_ps(acc_row + 16 * c), _mm512_set1_ps(correction));
+      for (int r = 0; r < n; ++r) {
+        const __m512 wr = _mm512_set1_ps(w[r]);
+#pragma GCC unroll 16
+        for (int c = 0; c < Chunks; ++c) acc[c] = _mm512_fmadd_ps(wr, _mm512_loadu_ps(v + r * vs + 16 * c), acc[c]);
+      }
+      for (int c = 0; c < Chunks; ++c) _mm512_storeu_ps(acc_row + 16 * c, acc[c]);
+    }
+  }
+  for (int64_t h = 0; h < head_count; ++h) {
+    const __m512 inv = _mm512_set1_ps(1.0f / running_sum[h]);
+    for (int c = 0; c < Chunks; ++c)
+      _mm512_storeu_ps(out + h * d + 16 * c, _mm512_mul_ps(_mm512_loadu_ps(acc_rows.data() + h * d + 16 * c), inv));
+  }
 }
 
 }  // namespace
@@ -23,33 +129,20 @@ void attend_avx512(const float* q, const KvLayerView& kv, const AttentionShape& 
   const int64_t d = shape.head_dim;
   const int64_t group = shape.n_head / shape.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
-  thread_local std::vector<float> scores;
-  thread_local std::vector<float> acc;
-  scores.resize(pos + 1);
-  acc.resize(d);
-  for (int64_t h = head_begin; h < head_end; ++h) {
+  for (int64_t h = head_begin; h < head_end;) {
+    const int64_t kv_head = h / group;
+    const int64_t end = std::min(head_end, (kv_head + 1) * group);
     const float* qh = q + h * d;
-    const int64_t kv_offset = (h / group) * d;
-    float max = -INFINITY;
-    for (int64_t p = 0; p <= pos; ++p) {
-      const int64_t row = p * kv.row_stride + kv_offset;
-      __m512 sum = _mm512_setzero_ps();
-      for (int64_t i = 0; i < d; i += 16) sum = _mm512_fmadd_ps(_mm512_loadu_ps(qh + i), load16(kv.type, kv.k, row + i), sum);
-      const float s = _mm512_reduce_add_ps(sum) * scale;
-      scores[p] = s;
-      max = s > max ? s : max;
+    float* oh = out + h * d;
+    const int64_t off = kv_head * kv.head_stride;
+    switch (d / 16) {
+      case 1: attend_group<1>(qh, kv, off, pos, scale, oh, end - h); break;
+      case 2: attend_group<2>(qh, kv, off, pos, scale, oh, end - h); break;
+      case 4: attend_group<4>(qh, kv, off, pos, scale, oh, end - h); break;
+      case 8: attend_group<8>(qh, kv, off, pos, scale, oh, end - h); break;
+      default: attend_group<16>(qh, kv, off, pos, scale, oh, end - h); break;
     }
-    float total = 0.0f;
-    for (int64_t p = 0; p <= pos; ++p) total += scores[p] = std::exp(scores[p] - max);
-    for (int64_t i = 0; i < d; i += 16) _mm512_storeu_ps(&acc[i], _mm512_setzero_ps());
-    for (int64_t p = 0; p <= pos; ++p) {
-      const int64_t row = p * kv.row_stride + kv_offset;
-      const __m512 w = _mm512_set1_ps(scores[p]);
-      for (int64_t i = 0; i < d; i += 16)
-        _mm512_storeu_ps(&acc[i], _mm512_fmadd_ps(w, load16(kv.type, kv.v, row + i), _mm512_loadu_ps(&acc[i])));
-    }
-    const __m512 inv = _mm512_set1_ps(1.0f / total);
-    for (int64_t i = 0; i < d; i += 16) _mm512_storeu_ps(out + h * d + i, _mm512_mul_ps(_mm512_loadu_ps(&acc[i]), inv));
+    h = end;
   }
 }
 
