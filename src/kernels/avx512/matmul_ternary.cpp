@@ -10,9 +10,9 @@
 // Q1_0 bits are expanded to codes 0/2 so the same offset arithmetic applies (2b - 1 = +-1).
 //
 // Tiling: a tile is one panel (16 rows) x NT tokens (up to 8), accumulators in registers over the
-// whole row. Decode (1 token) reads the weights once as a stream with a software prefetch a few
-// KB ahead and 4 independent accumulators to hide vpdpbusd latency. Prompt batches walk chunks
-// of panels that stay in L2 while every 8-token tile passes over them.
+// whole row. Prompt batches walk chunks of panels that stay in L2 while every 8-token tile passes
+// over them. Decode (1 token) has its own loop (panels_decode): two panels at once, a software
+// prefetch a few KB ahead in each stream, planes masked without shifts.
 // GCC 12's avx512fintrin.h builds its `undefined` pass-through vectors as `__m512 __Y = __Y;`,
 // which -Wmaybe-uninitialized reports at every inlined cvtph/cvtepi32 call: a header false positive.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -49,7 +49,7 @@ inline __m512i plane(__m512i raw, int p) {
   }
 }
 
-template <int Bits, int Group, int NT, bool Prefetch>
+template <int Bits, int Group, int NT>
 inline void panel_tile(const PackedLayout& layout, const uint8_t* panel, const ActivationsView& x,
                        int64_t t0, int64_t row0, float* y) {
   constexpr int kPlanes = 8 / Bits;
@@ -78,7 +78,6 @@ inline void panel_tile(const PackedLayout& layout, const uint8_t* panel, const A
     const uint8_t* block = codes + b * (kVectors * 64);
 #pragma GCC unroll 8
     for (int j = 0; j < kVectors; ++j) {
-      if constexpr (Prefetch) _mm_prefetch(reinterpret_cast<const char*>(block + 64 * j + kPrefetchBytes), _MM_HINT_T0);
       const __m512i raw = _mm512_load_si512(block + 64 * j);
 #pragma GCC unroll 8
       for (int p = 0; p < kPlanes; ++p) {
@@ -103,18 +102,84 @@ inline void panel_tile(const PackedLayout& layout, const uint8_t* panel, const A
   for (int t = 0; t < NT; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * layout.rows + row0, keep, out[t]);
 }
 
+
+// Decode (one token) over M panels at once: M independent memory streams per core, which keeps
+// more DRAM reads in flight than one stream with the same prefetch distance.
+// Planes are masked in place, never shifted: plane p of a Q2_0 byte masked with 3 << 2p reads as
+// code * 4^p (at most 192, still an unsigned byte), so each plane has its own accumulator and the
+// block's sum is acc_0 + (acc_1 >> 2) + (acc_2 >> 4) + (acc_3 >> 6), exact because acc_p is a
+// multiple of 4^p. Q1_0: bit p masked reads as b * 2^p and the code is 2b, so plane p is scaled by
+// 2^(1-p). That saves the three shifts per 64-byte vector that otherwise bound this loop's
+// throughput (masks and vpdpbusd share the vector ports).
+template <int Bits, int Group, int M>
+inline void panels_decode(const PackedLayout& layout, const uint8_t* const* panel, const ActivationsView& x,
+                          const int64_t* row0, float* y) {
+  constexpr int kPlanes = 8 / Bits;
+  constexpr int kVectors = Group * Bits / 32;
+  const uint8_t* codes[M];
+  __m512 out[M];
+  for (int m = 0; m < M; ++m) {
+    codes[m] = panel[m] + layout.scale_bytes();
+    out[m] = _mm512_setzero_ps();
+  }
+  for (int64_t b = 0; b < layout.blocks; ++b) {
+    __m512i acc[M][kPlanes];
+#pragma GCC unroll 8
+    for (int m = 0; m < M; ++m)
+      for (int p = 0; p < kPlanes; ++p) acc[m][p] = _mm512_setzero_si512();
+#pragma GCC unroll 8
+    for (int j = 0; j < kVectors; ++j) {
+#pragma GCC unroll 4
+      for (int m = 0; m < M; ++m) {
+        const uint8_t* block = codes[m] + b * (kVectors * 64);
+        _mm_prefetch(reinterpret_cast<const char*>(block + 64 * j + kPrefetchBytes), _MM_HINT_T0);
+        const __m512i raw = _mm512_load_si512(block + 64 * j);
+#pragma GCC unroll 8
+        for (int p = 0; p < kPlanes; ++p) {
+          const __m512i mask = _mm512_set1_epi8(static_cast<char>(((1 << Bits) - 1) << (Bits * p)));
+          const int64_t k = b * Group + 4 * (j * kPlanes + p);
+          acc[m][p] = _mm512_dpbusd_epi32(acc[m][p], _mm512_and_si512(raw, mask), broadcast_q4(x.q + k));
+        }
+      }
+    }
+    const __m512 s = _mm512_set1_ps(x.scale[b]);
+#pragma GCC unroll 4
+    for (int m = 0; m < M; ++m) {
+      __m512i sum = _mm512_set1_epi32(-x.sum[b]);
+#pragma GCC unroll 8
+      for (int p = 0; p < kPlanes; ++p) {
+        if constexpr (Bits == 2) {
+          sum = _mm512_add_epi32(sum, p == 0 ? acc[m][p] : _mm512_srai_epi32(acc[m][p], 2 * p));
+        } else {
+          sum = _mm512_add_epi32(sum, p == 0   ? _mm512_slli_epi32(acc[m][p], 1)
+                                      : p == 1 ? acc[m][p]
+                                               : _mm512_srai_epi32(acc[m][p], p - 1));
+        }
+      }
+      const auto* scales = reinterpret_cast<const uint16_t*>(panel[m]);
+      const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(scales + b * kRows)));
+      out[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(d, s), out[m]);
+    }
+  }
+  for (int m = 0; m < M; ++m) {
+    const int64_t valid = layout.rows - row0[m];
+    const __mmask16 keep = valid >= kRows ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << valid) - 1);
+    _mm512_mask_storeu_ps(y + row0[m], keep, out[m]);
+  }
+}
+
 template <int Bits, int Group>
 void tile_of(int nt, const PackedLayout& l, const uint8_t* panel, const ActivationsView& x, int64_t t0,
              int64_t row0, float* y) {
   switch (nt) {
-    case 1: return panel_tile<Bits, Group, 1, false>(l, panel, x, t0, row0, y);
-    case 2: return panel_tile<Bits, Group, 2, false>(l, panel, x, t0, row0, y);
-    case 3: return panel_tile<Bits, Group, 3, false>(l, panel, x, t0, row0, y);
-    case 4: return panel_tile<Bits, Group, 4, false>(l, panel, x, t0, row0, y);
-    case 5: return panel_tile<Bits, Group, 5, false>(l, panel, x, t0, row0, y);
-    case 6: return panel_tile<Bits, Group, 6, false>(l, panel, x, t0, row0, y);
-    case 7: return panel_tile<Bits, Group, 7, false>(l, panel, x, t0, row0, y);
-    default: return panel_tile<Bits, Group, 8, false>(l, panel, x, t0, row0, y);
+    case 1: return panel_tile<Bits, Group, 1>(l, panel, x, t0, row0, y);
+    case 2: return panel_tile<Bits, Group, 2>(l, panel, x, t0, row0, y);
+    case 3: return panel_tile<Bits, Group, 3>(l, panel, x, t0, row0, y);
+    case 4: return panel_tile<Bits, Group, 4>(l, panel, x, t0, row0, y);
+    case 5: return panel_tile<Bits, Group, 5>(l, panel, x, t0, row0, y);
+    case 6: return panel_tile<Bits, Group, 6>(l, panel, x, t0, row0, y);
+    case 7: return panel_tile<Bits, Group, 7>(l, panel, x, t0, row0, y);
+    default: return panel_tile<Bits, Group, 8>(l, panel, x, t0, row0, y);
   }
 }
 
@@ -122,9 +187,19 @@ template <int Bits, int Group>
 void multiply_panels(const PackedLayout& l, const uint8_t* packed, int64_t panel_begin, int64_t panel_end,
                      const ActivationsView& x, float* y) {
   const size_t stride = l.panel_bytes();
-  if (x.n_tokens == 1) {  // decode: one streaming pass
-    for (int64_t p = panel_begin; p < panel_end; ++p)
-      panel_tile<Bits, Group, 1, true>(l, packed + p * stride, x, 0, p * kRows, y);
+  if (x.n_tokens == 1) {  // decode: two streams, the two halves of the range side by side
+    const int64_t half = (panel_end - panel_begin) / 2;
+    for (int64_t i = 0; i < half; ++i) {
+      const int64_t a = panel_begin + i, b = panel_begin + half + i;
+      const uint8_t* panels[2] = {packed + a * stride, packed + b * stride};
+      const int64_t rows[2] = {a * kRows, b * kRows};
+      panels_decode<Bits, Group, 2>(l, panels, x, rows, y);
+    }
+    if ((panel_end - panel_begin) % 2 != 0) {
+      const uint8_t* last[1] = {packed + (panel_end - 1) * stride};
+      const int64_t row[1] = {(panel_end - 1) * kRows};
+      panels_decode<Bits, Group, 1>(l, last, x, row, y);
+    }
     return;
   }
   const int64_t chunk = stride >= kChunkBytes ? 1 : static_cast<int64_t>(kChunkBytes / stride);
