@@ -2,39 +2,68 @@
 
 #include <cmath>
 
-namespace trit::kernels {
+#include "kernels/isa.h"
+#include "kernels/ops_bodies.h"
 
-void rms_norm(const float* x, const float* weight, int64_t n, float eps, float* out) {
+namespace trit::kernels {
+namespace {
+
+void rms_norm_generic(const float* x, const float* weight, int64_t n, float eps, float* out) {
   double sum = 0.0;
   for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i]) * x[i];
   float scale = static_cast<float>(1.0 / std::sqrt(sum / n + eps));
   for (int64_t i = 0; i < n; ++i) out[i] = x[i] * scale * weight[i];
 }
 
+void silu_mul_generic(const float* gate, const float* up, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+void add_in_place_generic(float* x, const float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) x[i] += y[i];
+}
+
+const OpsBodies kGenericOps{rms_norm_generic, silu_mul_generic, add_in_place_generic};
+
+const OpsBodies& chosen() {
+  static const OpsBodies& bodies = active_isa() == Isa::avx512 ? avx512_ops() : generic_ops();
+  return bodies;
+}
+
+}  // namespace
+
+const OpsBodies& generic_ops() { return kGenericOps; }
+
+void rms_norm(const float* x, const float* weight, int64_t n, float eps, float* out) {
+  chosen().rms_norm(x, weight, n, eps, out);
+}
+
 void rms_norm_heads(float* x, const float* weight, int64_t n_heads, int64_t head_dim, float eps) {
   for (int64_t h = 0; h < n_heads; ++h) rms_norm(x + h * head_dim, weight, head_dim, eps, x + h * head_dim);
 }
 
-void rope_neox(float* x, int64_t n_heads, int64_t head_dim, int64_t pos, double base) {
+void rope_angles(int64_t pos, int64_t head_dim, double base, float* cos_out, float* sin_out) {
+  for (int64_t i = 0; i < head_dim / 2; ++i) {
+    const double angle = static_cast<double>(pos) * std::pow(base, -2.0 * static_cast<double>(i) / head_dim);
+    cos_out[i] = static_cast<float>(std::cos(angle));
+    sin_out[i] = static_cast<float>(std::sin(angle));
+  }
+}
+
+void rope_neox(float* x, int64_t n_heads, int64_t head_dim, const float* cos_table, const float* sin_table) {
   const int64_t half = head_dim / 2;
-  for (int64_t i = 0; i < half; ++i) {
-    double angle = static_cast<double>(pos) * std::pow(base, -2.0 * static_cast<double>(i) / head_dim);
-    float c = static_cast<float>(std::cos(angle)), s = static_cast<float>(std::sin(angle));
-    for (int64_t h = 0; h < n_heads; ++h) {
-      float* v = x + h * head_dim;
-      float a = v[i], b = v[i + half];
-      v[i] = a * c - b * s;
-      v[i + half] = a * s + b * c;
+  for (int64_t h = 0; h < n_heads; ++h) {
+    float* v = x + h * head_dim;
+    for (int64_t i = 0; i < half; ++i) {
+      const float a = v[i], b = v[i + half];
+      v[i] = a * cos_table[i] - b * sin_table[i];
+      v[i + half] = a * sin_table[i] + b * cos_table[i];
     }
   }
 }
 
-void silu_mul(const float* gate, const float* up, int64_t n, float* out) {
-  for (int64_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
-}
+void silu_mul(const float* gate, const float* up, int64_t n, float* out) { chosen().silu_mul(gate, up, n, out); }
 
-void add_in_place(float* x, const float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) x[i] += y[i];
-}
+void add_in_place(float* x, const float* y, int64_t n) { chosen().add_in_place(x, y, n); }
 
 }  // namespace trit::kernels

@@ -49,6 +49,15 @@ const std::vector<float>& ForwardPass::run(std::span<const SequenceStep> steps) 
       sequence_of_.push_back(static_cast<int64_t>(i));
     }
 
+  // RoPE angles depend on the position only: computed once here for all layers.
+  const int64_t half = c.head_dim / 2;
+  rope_cos_.resize(n_tokens * half);
+  rope_sin_.resize(n_tokens * half);
+  pool_.parallel_for(static_cast<size_t>(n_tokens), 1, [&](size_t b, size_t e, int) {
+    for (size_t i = b; i < e; ++i)
+      kernels::rope_angles(positions_[i], c.head_dim, c.rope_base, &rope_cos_[i * half], &rope_sin_[i * half]);
+  });
+
   // x: [T x n_embd] token embeddings.
   int64_t t = 0;
   for (const SequenceStep& s : steps)
@@ -94,8 +103,10 @@ void ForwardPass::attention_block(const LayerWeights& layer, int64_t layer_index
       float* ki = &k_[i * c.kv_dim()];
       kernels::rms_norm_heads(qi, layer.q_norm.data(), c.n_head, c.head_dim, c.rms_eps);
       kernels::rms_norm_heads(ki, layer.k_norm.data(), c.n_head_kv, c.head_dim, c.rms_eps);
-      kernels::rope_neox(qi, c.n_head, c.head_dim, positions_[i], c.rope_base);
-      kernels::rope_neox(ki, c.n_head_kv, c.head_dim, positions_[i], c.rope_base);
+      const float* cos_i = &rope_cos_[i * (c.head_dim / 2)];
+      const float* sin_i = &rope_sin_[i * (c.head_dim / 2)];
+      kernels::rope_neox(qi, c.n_head, c.head_dim, cos_i, sin_i);
+      kernels::rope_neox(ki, c.n_head_kv, c.head_dim, cos_i, sin_i);
       steps[sequence_of_[i]].kv->store(layer_index, positions_[i], ki, &v_[i * c.kv_dim()]);
     }
   });

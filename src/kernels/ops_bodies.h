@@ -1,0 +1,17 @@
+// Per-ISA bodies of the element-wise steps in ops.h. ops.cpp picks one set once by active_isa();
+// the bodies never test the ISA themselves.
+#pragma once
+#include <cstdint>
+
+namespace trit::kernels {
+
+struct OpsBodies {
+  void (*rms_norm)(const float* x, const float* weight, int64_t n, float eps, float* out);
+  void (*silu_mul)(const float* gate, const float* up, int64_t n, float* out);
+  void (*add_in_place)(float* x, const float* y, int64_t n);
+};
+
+const OpsBodies& generic_ops();
+const OpsBodies& avx512_ops();
+
+}  // namespace trit::kernels

@@ -1,0 +1,103 @@
+// The element-wise bodies of every ISA this CPU runs against plain f64 formulas, at odd lengths
+// (masked tails), and RoPE against the rotation written out.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/isa.h"
+#include "kernels/ops.h"
+#include "kernels/ops_bodies.h"
+
+namespace trit::kernels {
+namespace {
+
+std::vector<std::pair<std::string, const OpsBodies*>> bodies() {
+  std::vector<std::pair<std::string, const OpsBodies*>> b = {{"generic", &generic_ops()}};
+  for (Isa isa : supported_isas())
+    if (isa == Isa::avx512) b.push_back({"avx512", &avx512_ops()});
+  return b;
+}
+
+std::vector<float> random_vector(std::mt19937& rng, int64_t n, float sigma) {
+  std::normal_distribution<float> normal(0.0f, sigma);
+  std::vector<float> v(n);
+  for (float& x : v) x = normal(rng);
+  return v;
+}
+
+TEST(Ops, RmsNormMatchesF64) {
+  std::mt19937 rng(1);
+  for (int64_t n : {1, 15, 16, 17, 128, 2560, 2563}) {
+    auto x = random_vector(rng, n, 3.0f), w = random_vector(rng, n, 1.0f);
+    double sum = 0;
+    for (float v : x) sum += double(v) * v;
+    const double scale = 1.0 / std::sqrt(sum / n + 1e-6);
+    for (auto& [name, ops] : bodies()) {
+      std::vector<float> out(n + 1, NAN);
+      out[n] = 42.0f;  // past the end: must stay untouched
+      ops->rms_norm(x.data(), w.data(), n, 1e-6f, out.data());
+      for (int64_t i = 0; i < n; ++i) ASSERT_NEAR(out[i], x[i] * scale * w[i], 1e-5 * (1 + std::fabs(x[i] * scale * w[i]))) << name << " n=" << n << " i=" << i;
+      EXPECT_EQ(out[n], 42.0f) << name;
+      // In place (out aliases x), as rms_norm_heads uses it.
+      std::vector<float> y = x;
+      ops->rms_norm(y.data(), w.data(), n, 1e-6f, y.data());
+      for (int64_t i = 0; i < n; ++i) ASSERT_EQ(y[i], out[i]) << name << " in place, n=" << n;
+    }
+  }
+}
+
+TEST(Ops, SiluMulMatchesF64) {
+  std::mt19937 rng(2);
+  for (int64_t n : {1, 7, 16, 33, 9728, 9731}) {
+    auto g = random_vector(rng, n, 4.0f), u = random_vector(rng, n, 1.0f);
+    g[0] = -120.0f;  // exp overflow side: silu -> -0
+    if (n > 1) g[1] = 95.0f;
+    for (auto& [name, ops] : bodies()) {
+      std::vector<float> out(n + 1, NAN);
+      out[n] = 42.0f;
+      ops->silu_mul(g.data(), u.data(), n, out.data());
+      for (int64_t i = 0; i < n; ++i) {
+        const double expected = double(g[i]) / (1.0 + std::exp(-double(g[i]))) * u[i];
+        ASSERT_NEAR(out[i], expected, 2e-6 * (1 + std::fabs(expected))) << name << " n=" << n << " g=" << g[i];
+      }
+      EXPECT_EQ(out[n], 42.0f) << name;
+    }
+  }
+}
+
+TEST(Ops, AddInPlaceIsExact) {
+  std::mt19937 rng(3);
+  for (int64_t n : {1, 17, 2560, 2561}) {
+    auto x = random_vector(rng, n + 1, 1.0f), y = random_vector(rng, n, 1.0f);
+    for (auto& [name, ops] : bodies()) {
+      std::vector<float> z = x;
+      ops->add_in_place(z.data(), y.data(), n);
+      for (int64_t i = 0; i < n; ++i) ASSERT_EQ(z[i], x[i] + y[i]) << name;
+      EXPECT_EQ(z[n], x[n]) << name << ": wrote past the end";
+    }
+  }
+}
+
+TEST(Ops, RopeTurnsEachPairByItsAngle) {
+  const int64_t heads = 3, d = 16, pos = 37;
+  const double base = 1000000.0;
+  std::mt19937 rng(4);
+  auto x = random_vector(rng, heads * d, 1.0f);
+  std::vector<float> c(d / 2), s(d / 2);
+  rope_angles(pos, d, base, c.data(), s.data());
+  std::vector<float> y = x;
+  rope_neox(y.data(), heads, d, c.data(), s.data());
+  for (int64_t h = 0; h < heads; ++h)
+    for (int64_t i = 0; i < d / 2; ++i) {
+      const double angle = pos * std::pow(base, -2.0 * i / d);
+      const double a = x[h * d + i], b = x[h * d + i + d / 2];
+      EXPECT_NEAR(y[h * d + i], a * std::cos(angle) - b * std::sin(angle), 1e-5);
+      EXPECT_NEAR(y[h * d + i + d / 2], a * std::sin(angle) + b * std::cos(angle), 1e-5);
+    }
+}
+
+}  // namespace
+}  // namespace trit::kernels
