@@ -12,16 +12,20 @@
 namespace trit::formats {
 namespace {
 
+// file_type: LLAMA_FTYPE_ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q8_0 7, MOSTLY_BF16 32; the PrismML fork
+// adds MOSTLY_Q1_0 40 and MOSTLY_Q2_0 41 (moby-tiny-Q2_0 has 41), which both Q2_0 layouts and PQ2_0
+// share.
 const TypeInfo kTypes[] = {
-    {Format::f32, 0, "f32", 1, 4, dequantize_row_f32, quantize_row_f32},
-    {Format::f16, 1, "f16", 1, 2, dequantize_row_f16, quantize_row_f16},
-    {Format::bf16, 30, "bf16", 1, 2, dequantize_row_bf16, quantize_row_bf16},
-    {Format::q8_0, 8, "q8_0", 32, 34, dequantize_row_q8_0, quantize_row_q8_0},
-    {Format::q1_0, 41, "q1_0", 128, 18, dequantize_row_q1_0, quantize_row_q1_0},
-    {Format::q2_0_g128, 42, "q2_0", 128, 34, dequantize_row_q2_0_g128, quantize_row_q2_0_g128},
-    {Format::q2_0_g64, 42, "q2_0_g64", 64, 18, dequantize_row_q2_0_g64, quantize_row_q2_0_g64},
+    // {format, ggml_id, name, block elements, block bytes, dequantize, quantize, file_type}
+    {Format::f32, 0, "f32", 1, 4, dequantize_row_f32, quantize_row_f32, 0},
+    {Format::f16, 1, "f16", 1, 2, dequantize_row_f16, quantize_row_f16, 1},
+    {Format::bf16, 30, "bf16", 1, 2, dequantize_row_bf16, quantize_row_bf16, 32},
+    {Format::q8_0, 8, "q8_0", 32, 34, dequantize_row_q8_0, quantize_row_q8_0, 7},
+    {Format::q1_0, 41, "q1_0", 128, 18, dequantize_row_q1_0, quantize_row_q1_0, 40},
+    {Format::q2_0_g128, 42, "q2_0", 128, 34, dequantize_row_q2_0_g128, quantize_row_q2_0_g128, 41},
+    {Format::q2_0_g64, 42, "q2_0_g64", 64, 18, dequantize_row_q2_0_g64, quantize_row_q2_0_g64, 41},
     // PQ2_0: the group-128 layout under its own id.
-    {Format::q2_0_g128, 142, "pq2_0", 128, 34, dequantize_row_q2_0_g128, quantize_row_q2_0_g128},
+    {Format::q2_0_g128, 142, "pq2_0", 128, 34, dequantize_row_q2_0_g128, quantize_row_q2_0_g128, 41},
     // Known by size only.
     {Format::other, 2, "q4_0", 32, 18, nullptr, nullptr},
     {Format::other, 3, "q4_1", 32, 20, nullptr, nullptr},

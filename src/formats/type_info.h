@@ -14,6 +14,9 @@ enum class Format { f32, f16, bf16, q8_0, q1_0, q2_0_g128, q2_0_g64, other };
 using DequantizeRowFn = void (*)(const void* src, float* dst, int64_t n);
 using QuantizeRowFn = void (*)(const float* src, void* dst, int64_t n);
 
+// TypeInfo::file_type of types trit never writes a whole file of.
+inline constexpr uint32_t kNoFileType = UINT32_MAX;
+
 struct TypeInfo {
   Format format;
   uint32_t ggml_id;        // type id written in GGUF (42 holds two layouts, see FORMATS.md)
@@ -22,6 +25,9 @@ struct TypeInfo {
   int64_t block_bytes;     // bytes per block
   DequantizeRowFn dequantize_row;  // null for `other`
   QuantizeRowFn quantize_row;      // null where trit cannot quantize to this type
+  // general.file_type (llama_ftype, "mostly this type") of a file whose matrices have this type,
+  // numbered as llama.cpp and the PrismML fork do; kNoFileType where trit never writes such a file.
+  uint32_t file_type = kNoFileType;
 
   // Bytes of n elements; n must be a multiple of block_size.
   uint64_t bytes_for(uint64_t n) const { return n / block_size * block_bytes; }

@@ -161,16 +161,8 @@ const std::vector<std::string>& quantize_type_names() { return kTypeNames; }
 
 uint32_t quantize_file_type(const std::string& type_name) {
   const formats::TypeInfo* t = formats::type_by_name(type_name);
-  switch (t ? t->format : formats::Format::other) {
-    case formats::Format::f32: return 0;
-    case formats::Format::f16: return 1;
-    case formats::Format::q8_0: return 7;        // LLAMA_FTYPE_MOSTLY_Q8_0
-    case formats::Format::bf16: return 32;       // LLAMA_FTYPE_MOSTLY_BF16
-    case formats::Format::q1_0: return 40;       // PrismML fork: MOSTLY_Q1_0
-    case formats::Format::q2_0_g128:
-    case formats::Format::q2_0_g64: return 41;   // PrismML fork: MOSTLY_Q2_0 (moby-tiny-Q2_0 has 41)
-    default: fail("unsupported type '", type_name, "'");
-  }
+  if (!t || t->file_type == formats::kNoFileType) fail("unsupported type '", type_name, "'");
+  return t->file_type;
 }
 
 QuantizeReport quantize_model(const QuantizeOptions& options) {

@@ -63,8 +63,8 @@ struct QuantizeReport {
 
 // The type names `trit quantize` accepts, in the order its help lists them.
 const std::vector<std::string>& quantize_type_names();
-// general.file_type (llama_ftype) for a target type name; the real Bonsai files use 1 for F16
-// and 41 for Q2_0.
+// general.file_type (llama_ftype) for a target type name, from the type registry
+// (formats::TypeInfo::file_type); the real Bonsai files use 1 for F16 and 41 for Q2_0.
 uint32_t quantize_file_type(const std::string& type_name);
 
 // Converts options.input to options.output. Throws trit::Error naming the problem: an unknown

@@ -32,19 +32,6 @@ const std::vector<SyntheticPreset> kPresets = {
 
 const std::vector<std::string> kTypeNames = {"q2_0", "q2_0_g64", "q1_0", "f16", "bf16", "f32"};
 
-// general.file_type (llama_ftype) as llama.cpp and the PrismML fork number them.
-uint32_t file_type_of(formats::Format f) {
-  switch (f) {
-    case formats::Format::f32: return 0;
-    case formats::Format::f16: return 1;
-    case formats::Format::bf16: return 32;
-    case formats::Format::q1_0: return 40;       // LLAMA_FTYPE_MOSTLY_Q1_0
-    case formats::Format::q2_0_g128:
-    case formats::Format::q2_0_g64: return 41;   // LLAMA_FTYPE_MOSTLY_Q2_0 (moby-tiny-Q2_0 has 41)
-    default: return 0;
-  }
-}
-
 struct PlannedTensor {
   std::string name;
   std::vector<uint64_t> dims;  // dims[0] = row length
@@ -137,7 +124,7 @@ SyntheticResult make_synthetic_model(const SyntheticOptions& o) {
   writer.set("qwen3.attention.value_length", u32(preset->head_dim));
   writer.set("qwen3.rope.freq_base", Value{1000000.0f});
   writer.set("qwen3.attention.layer_norm_rms_epsilon", Value{1e-6f});
-  writer.set("general.file_type", Value{file_type_of(type.format)});
+  writer.set("general.file_type", Value{type.file_type});
   tokenizer::write_vocab(writer, vocab);
 
   SyntheticResult result;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "formats/fp16.h"
@@ -189,5 +190,20 @@ TEST(Registry, NamesIdsAndSizes) {
       if (t != u && t->ggml_id == u->ggml_id) {
         EXPECT_EQ(t->ggml_id, 42u) << t->name << " " << u->name;
       }
+  }
+}
+
+TEST(Registry, FileTypesAsLlamaCppAndThePrismMlForkNumberThem) {
+  // general.file_type of a file mostly of each type trit writes (quantize, mkmodel).
+  const std::pair<const char*, uint32_t> expected[] = {{"f32", 0},   {"f16", 1},   {"q8_0", 7},
+                                                       {"bf16", 32}, {"q1_0", 40}, {"q2_0", 41},
+                                                       {"q2_0_g64", 41}, {"pq2_0", 41}};
+  for (const auto& [name, file_type] : expected) EXPECT_EQ(type_by_name(name)->file_type, file_type) << name;
+  // Types trit only reads have none.
+  EXPECT_EQ(type_by_name("q4_k")->file_type, kNoFileType);
+  for (const TypeInfo* t : all_types()) {
+    if (t->format == Format::other) {
+      EXPECT_EQ(t->file_type, kNoFileType) << t->name;
+    }
   }
 }
