@@ -1,6 +1,8 @@
 #include "server/generation_stream.h"
 
 #include <ctime>
+#include <iterator>
+#include <utility>
 
 #include "server/api_error.h"
 #include "server/context.h"
@@ -10,6 +12,17 @@ namespace trit::server {
 
 using json = nlohmann::json;
 
+namespace {
+
+void append(tokenizer::ChatOutputParser::Delta& to, tokenizer::ChatOutputParser::Delta&& from) {
+  to.reasoning += from.reasoning;
+  to.content += from.content;
+  to.tool_calls.insert(to.tool_calls.end(), std::make_move_iterator(from.tool_calls.begin()),
+                       std::make_move_iterator(from.tool_calls.end()));
+}
+
+}  // namespace
+
 GenerationStream::GenerationStream(bool chat, const GenerationRequest& request, const tokenizer::Tokenizer& tokenizer,
                                    std::string model_id)
     : chat_(chat),
@@ -17,7 +30,12 @@ GenerationStream::GenerationStream(bool chat, const GenerationRequest& request, 
       tokenizer_(tokenizer),
       model_id_(std::move(model_id)),
       id_(make_id(chat ? "chatcmpl" : "cmpl")),
-      created_(static_cast<int64_t>(std::time(nullptr))) {}
+      created_(static_cast<int64_t>(std::time(nullptr))) {
+  // A forced start of the answer (tool_choice) is in the prompt, not in the generated text, but
+  // it is part of what the model "wrote": the parser reads it first. What it yields (usually
+  // nothing yet: an open <tool_call>) goes out with the first streamed delta.
+  if (chat_ && !request.assistant_prefix.empty()) prefix_delta_ = parser_.feed(request.assistant_prefix);
+}
 
 const char* GenerationStream::finish() const {
   if (chat_ && !parser_.output().tool_calls.empty()) return "tool_calls";
@@ -62,13 +80,10 @@ std::string GenerationStream::stream_events(const engine::RequestOutput& out) {
   if (request_.logprobs && !out.tokens.empty())
     logprobs = chat_ ? chat_logprobs(out.tokens, tokenizer_) : completion_logprobs(out.tokens, tokenizer_, text_offset_);
   if (chat_) {
-    tokenizer::ChatOutputParser::Delta d = parser_.feed(out.text);
-    if (out.done) {
-      tokenizer::ChatOutputParser::Delta rest = parser_.finish();
-      d.reasoning += rest.reasoning;
-      d.content += rest.content;
-      d.tool_calls.insert(d.tool_calls.end(), rest.tool_calls.begin(), rest.tool_calls.end());
-    }
+    tokenizer::ChatOutputParser::Delta d = std::move(prefix_delta_);
+    prefix_delta_ = {};
+    append(d, parser_.feed(out.text));
+    if (out.done) append(d, parser_.finish());
     json delta = chat_delta(d);
     if (!delta.empty() || !logprobs.is_null())
       send(chunk({{"index", 0}, {"delta", delta}, {"logprobs", logprobs}, {"finish_reason", nullptr}}));

@@ -4,6 +4,7 @@
 
 #include "server/api_error.h"
 #include "server/json_fields.h"
+#include "server/tool_choice.h"
 
 namespace trit::server {
 namespace {
@@ -157,7 +158,8 @@ GenerationRequest parse_chat_request(const json& body, const RequestContext& ctx
   parse_common(body, ctx, g);
 
   tokenizer::ChatOptions options;
-  if (const json* tools = get_array(body, "tools")) {
+  const json* tools = get_array(body, "tools");
+  if (tools) {
     for (const json& t : *tools) {
       const json* fn = t.is_object() ? get_object(t, "function") : nullptr;
       if (!fn || !fn->contains("name") || !(*fn)["name"].is_string())
@@ -165,17 +167,10 @@ GenerationRequest parse_chat_request(const json& body, const RequestContext& ctx
     }
     options.tools = tokenizer::ordered_json::parse(tools->dump());
   }
-  if (auto it = body.find("tool_choice"); it != body.end() && !it->is_null()) {
-    // The model cannot be forced to call a tool; "none" keeps the tools out of the prompt.
-    if (it->is_string()) {
-      const std::string c = it->get<std::string>();
-      if (c != "none" && c != "auto" && c != "required")
-        throw ApiError(400, "'tool_choice' must be none, auto, required or a function object", "tool_choice");
-      if (c == "none") options.tools = tokenizer::ordered_json::array();
-    } else if (!it->is_object()) {
-      throw ApiError(400, "'tool_choice' must be a string or an object", "tool_choice");
-    }
-  }
+  auto choice_it = body.find("tool_choice");
+  const ToolChoice choice = resolve_tool_choice(choice_it == body.end() ? nullptr : &*choice_it, tools);
+  if (!choice.tools_in_prompt) options.tools = tokenizer::ordered_json::array();
+  g.assistant_prefix = choice.assistant_prefix;
   g.tools_given = !options.tools.empty();
   if (const json* kwargs = get_object(body, "chat_template_kwargs"))
     if (auto v = get_bool(*kwargs, "enable_thinking")) options.enable_thinking = *v;
@@ -187,7 +182,9 @@ GenerationRequest parse_chat_request(const json& body, const RequestContext& ctx
   }
   g.scheduled.logprobs = g.logprobs ? g.top_logprobs : -1;
 
-  const std::string text = tokenizer::render_chat(ctx.chat_format, messages, options);
+  // A forced tool call continues the generation prompt (after the empty <think> block when
+  // thinking is off), as if the model had written the prefix itself.
+  const std::string text = tokenizer::render_chat(ctx.chat_format, messages, options) + g.assistant_prefix;
   g.scheduled.prompt = ctx.tokenizer->encode(text, /*parse_special=*/true);
   if (ctx.tokenizer->add_bos()) g.scheduled.prompt.insert(g.scheduled.prompt.begin(), ctx.tokenizer->bos_id());
   check_prompt_length(g, ctx);

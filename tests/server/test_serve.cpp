@@ -104,6 +104,106 @@ TEST(Serve, HealthAuthCorsValidationAndCleanStop) {
   EXPECT_EQ(server.stop(), 0) << server.log();
 }
 
+TEST(Serve, ToolChoiceForcesACall) {
+  // A random-weight model writes garbage arguments, so the call may not parse; either way the
+  // answer starts inside the forced call: tool_calls naming the function, or content that begins
+  // with the forced text (which the model could not have written by chance).
+  test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 4096 --parallel 1");
+  ASSERT_TRUE(server.ok()) << server.log();
+  httplib::Client c("127.0.0.1", server.port());
+  c.set_read_timeout(120);
+  const json tools = json::parse(R"([
+    {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}},
+    {"type": "function", "function": {"name": "send_mail"}}])");
+  auto request = [&](const json& tool_choice, bool stream) {
+    json body = {{"messages", {{{"role", "user"}, {"content", "Weather in Oslo?"}}}},
+                 {"tools", tools}, {"tool_choice", tool_choice}, {"max_tokens", 8}, {"temperature", 0},
+                 {"stream", stream}};
+    return c.Post("/v1/chat/completions", body.dump(), "application/json");
+  };
+  // From a response (streamed or not): the parsed calls, the content and the finish reason.
+  struct Answer {
+    json calls = json::array();
+    std::string content, finish;
+  };
+  auto answer_of = [](const std::string& text, bool stream) {
+    Answer a;
+    if (!stream) {
+      const json o = json::parse(text)["choices"][0];
+      if (o["message"].contains("tool_calls")) a.calls = o["message"]["tool_calls"];
+      if (o["message"]["content"].is_string()) a.content = o["message"]["content"];
+      a.finish = o["finish_reason"];
+      return a;
+    }
+    for (size_t pos = 0; (pos = text.find("data: {", pos)) != std::string::npos;) {
+      const size_t end = text.find("\n\n", pos);
+      const json chunk = json::parse(text.substr(pos + 6, end - pos - 6));
+      pos = end;
+      if (chunk["choices"].empty()) continue;
+      const json& d = chunk["choices"][0]["delta"];
+      if (d.contains("content")) a.content += d["content"].get<std::string>();
+      if (d.contains("tool_calls"))
+        for (const json& tc : d["tool_calls"]) a.calls.push_back(tc);
+      if (!chunk["choices"][0]["finish_reason"].is_null()) a.finish = chunk["choices"][0]["finish_reason"];
+    }
+    return a;
+  };
+  const json named = {{"type", "function"}, {"function", {{"name", "send_mail"}}}};
+  const std::string named_prefix = "<tool_call>\n{\"name\": \"send_mail\", \"arguments\":";
+  for (bool stream : {false, true}) {
+    auto res = request(named, stream);
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    Answer a = answer_of(res->body, stream);
+    if (!a.calls.empty()) {
+      EXPECT_EQ(a.calls[0]["function"]["name"], "send_mail");
+      EXPECT_EQ(a.finish, "tool_calls");
+    } else {
+      EXPECT_EQ(a.content.substr(0, named_prefix.size()), named_prefix) << "stream " << stream << ": " << res->body;
+    }
+
+    res = request("required", stream);
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    a = answer_of(res->body, stream);
+    if (!a.calls.empty()) EXPECT_EQ(a.finish, "tool_calls");
+    else EXPECT_EQ(a.content.substr(0, 12), "<tool_call>\n") << "stream " << stream << ": " << res->body;
+  }
+
+  // The prompt holds the forced text: it is longer by exactly its tokens (the rendered prompt
+  // ends with a newline, a pre-tokenizer boundary, so the counts add up).
+  auto prompt_tokens = [&](const json& tool_choice) {
+    auto res = request(tool_choice, false);
+    return res && res->status == 200 ? json::parse(res->body)["usage"]["prompt_tokens"].get<int>() : -1;
+  };
+  auto tokenized = c.Post("/tokenize", json({{"content", named_prefix}}).dump(), "application/json");
+  ASSERT_TRUE(tokenized && tokenized->status == 200);
+  const int prefix_tokens = static_cast<int>(json::parse(tokenized->body)["tokens"].size());
+  EXPECT_GT(prefix_tokens, 0);
+  EXPECT_EQ(prompt_tokens(named), prompt_tokens("auto") + prefix_tokens);
+
+  // Rejected: 400 in OpenAI's shape, param "tool_choice".
+  const json bad[] = {
+      json::parse(R"({"tool_choice": {"type": "function", "function": {"name": "get_time"}}})"),
+      json::parse(R"({"tool_choice": {"type": "function", "function": {}}})"),
+      json::parse(R"({"tool_choice": {"type": "function", "function": {"name": "send_mail"}}, "tools": null})"),
+      json::parse(R"({"tool_choice": "required", "tools": []})"),
+  };
+  for (json body : bad) {
+    body["messages"] = {{{"role", "user"}, {"content", "hi"}}};
+    if (!body.contains("tools")) body["tools"] = tools;
+    if (body["tools"].is_null()) body.erase("tools");
+    auto res = c.Post("/v1/chat/completions", body.dump(), "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << body.dump();
+    json err = error_of(res);
+    ASSERT_TRUE(err.is_object()) << res->body;
+    EXPECT_EQ(err["type"], "invalid_request_error");
+    EXPECT_EQ(err["param"], "tool_choice") << res->body;
+  }
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
 TEST(Serve, FullQueueAnswers503WithRetryAfter) {
   // One slot, no queue: while one long generation runs, the next request is refused.
   test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 16384 --parallel 1 --queue 0");
