@@ -27,7 +27,9 @@ namespace {
 
 constexpr int kRows = 16;
 constexpr int kMaxTokens = 8;
-constexpr int kPrefetchBytes = 4096;
+// Decode prefetch distance per stream: 768-1024 bytes measured 5-10% faster in `trit bench` tg
+// on this machine than 4096 (two streams per core, so 2 KiB of lookahead per core).
+constexpr int kPrefetchBytes = 1024;
 constexpr size_t kChunkBytes = 192 * 1024;  // packed weights of one chunk (L2 is 1 MiB per core)
 
 inline __m512i broadcast_q4(const int8_t* q) {
