@@ -3,6 +3,7 @@
 #include "kernels/attention_heads.h"
 #include "kernels/isa.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -16,19 +17,9 @@ inline float load(KvType type, const void* base, int64_t index) {
                              : formats::fp16_to_f32(static_cast<const uint16_t*>(base)[index]);
 }
 
-}  // namespace
-
-void attend(const float* q, const KvLayerView& kv, const AttentionShape& shape, int64_t pos, float* out,
-            int64_t head_begin, int64_t head_end) {
-  static const AttendFn chosen = active_isa() == Isa::avx512 ? attend_avx512 : attend_generic;
-  const int64_t d = shape.head_dim;
-  const bool wide_ok = d == 16 || d == 32 || d == 64 || d == 128 || d == 256;
-  const AttendFn body = wide_ok ? chosen : attend_generic;
-  body(q, kv, shape, pos, out, head_begin, head_end);
-}
-
-void attend_generic(const float* q, const KvLayerView& kv, const AttentionShape& shape, int64_t pos, float* out,
-                    int64_t head_begin, int64_t head_end) {
+// One query row at `pos`, scalar, with a running max and sum (online softmax).
+void attend_row(const float* q, const KvLayerView& kv, const AttentionShape& shape, int64_t pos, float* out,
+                int64_t head_begin, int64_t head_end) {
   const int64_t d = shape.head_dim;
   const int64_t group = shape.n_head / shape.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
@@ -56,6 +47,23 @@ void attend_generic(const float* q, const KvLayerView& kv, const AttentionShape&
     }
     for (int64_t i = 0; i < d; ++i) out[h * d + i] = acc[i] / running_sum;
   }
+}
+
+}  // namespace
+
+void attend(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
+            int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end) {
+  static const AttendFn chosen = active_isa() == Isa::avx512 ? attend_avx512 : attend_generic;
+  const int64_t d = shape.head_dim;
+  const bool wide_ok = d == 16 || d == 32 || d == 64 || d == 128 || d == 256;
+  const AttendFn body = wide_ok ? chosen : attend_generic;
+  body(q, q_stride, n_rows, kv, shape, pos, out, out_stride, head_begin, head_end);
+}
+
+void attend_generic(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
+                    int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end) {
+  for (int64_t r = 0; r < n_rows; ++r)
+    attend_row(q + r * q_stride, kv, shape, pos + r, out + r * out_stride, head_begin, head_end);
 }
 
 }  // namespace trit::kernels

@@ -24,10 +24,11 @@ struct AttentionShape {
   int64_t head_dim = 0;
 };
 
-// For one query row q ([n_head][head_dim]) at position `pos`, attends over cache rows 0..pos and
-// writes out ([n_head][head_dim]). Heads [head_begin, head_end) only, so callers can split heads
-// over threads.
-void attend(const float* q, const KvLayerView& kv, const AttentionShape& shape, int64_t pos, float* out,
-            int64_t head_begin, int64_t head_end);
+// For n_rows query rows of one sequence at positions pos, pos + 1, ...: row r (q + r * q_stride,
+// [n_head][head_dim]) attends over cache rows 0..pos + r and writes out + r * out_stride. Heads
+// [head_begin, head_end) only, so callers can split heads over threads. A run of rows shares each
+// pass over the cache (prefill); every row's result is the same as attending it alone.
+void attend(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
+            int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end);
 
 }  // namespace trit::kernels

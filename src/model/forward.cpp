@@ -49,6 +49,19 @@ const std::vector<float>& ForwardPass::run(std::span<const SequenceStep> steps) 
       sequence_of_.push_back(static_cast<int64_t>(i));
     }
 
+  // Runs of consecutive tokens of one sequence, for attention.
+  attention_runs_.clear();
+  for (int64_t i = 0; i < n_tokens; ++i) {
+    if (!attention_runs_.empty()) {
+      TokenRun& last = attention_runs_.back();
+      if (last.count < kAttentionRun && sequence_of_[last.first] == sequence_of_[i]) {
+        ++last.count;
+        continue;
+      }
+    }
+    attention_runs_.push_back({i, 1});
+  }
+
   // RoPE angles depend on the position only: computed once here for all layers.
   const int64_t half = c.head_dim / 2;
   rope_cos_.resize(n_tokens * half);
@@ -111,19 +124,22 @@ void ForwardPass::attention_block(const LayerWeights& layer, int64_t layer_index
     }
   });
   // attn = softmax(q k^T / sqrt(d), causal) v per head             [T x q_dim]
-  // One work item = one token's heads that share a kv head (they read the same cache rows).
-  // Items run kv-head-major, so consecutive items re-read the same head's rows from L2; later
-  // tokens of a prompt attend over more rows, so items are handed out in small chunks.
+  // One work item = one kv head for a run of up to kAttentionRun consecutive tokens of one
+  // sequence: their query heads on that kv head share each pass over the cache rows. Items run
+  // kv-head-major, so consecutive items re-read the same head's rows from L2; later tokens of a
+  // prompt attend over more rows, so items are handed out in small chunks.
   const kernels::AttentionShape shape{c.n_head, c.n_head_kv, c.head_dim};
   const int64_t group = c.n_head / c.n_head_kv;
-  const size_t items = static_cast<size_t>(T * c.n_head_kv);
+  const size_t runs = attention_runs_.size();
+  const size_t items = runs * static_cast<size_t>(c.n_head_kv);
   const size_t chunk = std::max<size_t>(1, items / (static_cast<size_t>(pool_.size()) * 16));
   pool_.parallel_chunks(items, chunk, [&](size_t b, size_t e, int) {
     for (size_t item = b; item < e; ++item) {
-      const int64_t kv_head = static_cast<int64_t>(item) / T;
-      const int64_t i = static_cast<int64_t>(item) % T;
-      kernels::attend(&q_[i * c.q_dim()], steps[sequence_of_[i]].kv->layer_view(layer_index), shape, positions_[i],
-                      &attn_[i * c.q_dim()], kv_head * group, (kv_head + 1) * group);
+      const int64_t kv_head = static_cast<int64_t>(item / runs);
+      const TokenRun& run = attention_runs_[item % runs];
+      const int64_t i = run.first;
+      kernels::attend(&q_[i * c.q_dim()], c.q_dim(), run.count, steps[sequence_of_[i]].kv->layer_view(layer_index),
+                      shape, positions_[i], &attn_[i * c.q_dim()], c.q_dim(), kv_head * group, (kv_head + 1) * group);
     }
   });
   // x += Wo attn                                                  [T x n_embd]

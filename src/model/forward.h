@@ -40,6 +40,12 @@ class ForwardPass {
   int64_t n_tokens_ = 0;
   std::vector<int64_t> positions_;    // [T] position of each token in its sequence
   std::vector<int64_t> sequence_of_;  // [T] index into steps of each token
+  // Tokens [first, first + count) of one sequence (consecutive positions) attend as one run.
+  struct TokenRun {
+    int64_t first, count;
+  };
+  static constexpr int64_t kAttentionRun = 4;
+  std::vector<TokenRun> attention_runs_;
   std::vector<float> rope_cos_, rope_sin_;  // [T x head_dim/2] RoPE angles of each token's position
   // Activations, one row per token of the step.
   std::vector<float> x_;        // [T x n_embd] residual stream

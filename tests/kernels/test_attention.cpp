@@ -2,6 +2,7 @@
 // GQA and odd positions.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -65,15 +66,31 @@ TEST(Attention, EveryBodyMatchesF64Reference) {
       if (name == "avx512" && !wide_head) continue;  // attend() falls back to generic for these ("dispatch")
       std::vector<float> out(q.size(), NAN);
       // All heads at once, then split at an odd head so a range starts inside a GQA group.
-      body(q.data(), view, {c.n_head, c.n_head_kv, c.head_dim}, c.pos, out.data(), 0, c.n_head);
+      const int64_t qd = c.n_head * c.head_dim;
+      body(q.data(), qd, 1, view, {c.n_head, c.n_head_kv, c.head_dim}, c.pos, out.data(), qd, 0, c.n_head);
       for (size_t i = 0; i < out.size(); ++i)
         ASSERT_NEAR(out[i], expected[i], 1e-4) << name << " pos " << c.pos << " element " << i;
       std::vector<float> split(q.size(), NAN);
       const int64_t cut = c.n_head / 2 + (c.n_head > 2 ? 1 : 0);
-      body(q.data(), view, {c.n_head, c.n_head_kv, c.head_dim}, c.pos, split.data(), 0, cut);
-      body(q.data(), view, {c.n_head, c.n_head_kv, c.head_dim}, c.pos, split.data(), cut, c.n_head);
+      body(q.data(), qd, 1, view, {c.n_head, c.n_head_kv, c.head_dim}, c.pos, split.data(), qd, 0, cut);
+      body(q.data(), qd, 1, view, {c.n_head, c.n_head_kv, c.head_dim}, c.pos, split.data(), qd, cut, c.n_head);
       for (size_t i = 0; i < out.size(); ++i)
         ASSERT_NEAR(split[i], expected[i], 1e-4) << name << " split at head " << cut << " element " << i;
+      // A run of rows at positions first..pos (a prompt chunk) gives each row exactly what it gets
+      // alone; the last row is the one checked against the reference above.
+      const int64_t n_rows = std::min<int64_t>(c.pos + 1, 5), first = c.pos + 1 - n_rows;
+      std::vector<float> rows_q(n_rows * qd);
+      for (float& x : rows_q) x = normal(rng);
+      std::copy(q.begin(), q.end(), rows_q.end() - qd);
+      std::vector<float> together(n_rows * qd, NAN), alone(n_rows * qd, NAN);
+      body(rows_q.data(), qd, n_rows, view, {c.n_head, c.n_head_kv, c.head_dim}, first, together.data(), qd, 1, c.n_head);
+      for (int64_t r = 0; r < n_rows; ++r)
+        body(rows_q.data() + r * qd, qd, 1, view, {c.n_head, c.n_head_kv, c.head_dim}, first + r, alone.data() + r * qd, qd,
+             1, c.n_head);
+      for (int64_t i = 0; i < n_rows * qd; ++i) {
+        if (i % qd < c.head_dim) continue;  // head 0 was left out of both calls
+        ASSERT_EQ(together[i], alone[i]) << name << " run of " << n_rows << " rows, element " << i;
+      }
     }
   }
 }

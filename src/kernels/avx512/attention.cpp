@@ -1,4 +1,4 @@
-// AVX-512 attention for one query row, heads [head_begin, head_end).
+// AVX-512 attention for a run of query rows at consecutive positions, heads [head_begin, head_end).
 //
 // Heads that share a kv head (GQA) are done together, over the cache in tiles of 16 positions:
 //   1. the tile's key and value rows are widened to f32 once (F16C) into scratch (L1), for all
@@ -62,28 +62,36 @@ const float* f32_rows(const KvLayerView& kv, const void* base, int64_t p0, int n
 }
 
 // Chunks = head_dim / 16, a compile-time count so a head's q and output row stay in registers
-// within a tile; between tiles each head's running output lives in `acc` (L1).
+// within a tile; between tiles each (row, head)'s running output lives in `acc_rows` (L1).
+// Query rows r = 0..n_rows-1 sit at positions pos + r (a run of one prompt): each tile of the
+// cache is widened once for all of them, and row r stops at its own position (causal).
 template <int Chunks>
-void attend_group(const float* q, const KvLayerView& kv, int64_t kv_offset, int64_t pos, float scale, float* out,
-                  int64_t head_count) {
+void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, int64_t kv_offset,
+                  int64_t pos, float scale, float* out, int64_t out_stride, int64_t head_count) {
   constexpr int64_t d = 16 * Chunks;
+  const int64_t states = n_rows * head_count;
   thread_local std::vector<float> k_tile, v_tile, acc_rows, running;
   k_tile.resize(kTile * d);
   v_tile.resize(kTile * d);
-  acc_rows.assign(head_count * d, 0.0f);
-  running.resize(2 * head_count);
+  acc_rows.assign(states * d, 0.0f);
+  running.resize(2 * states);
   float* running_max = running.data();
-  float* running_sum = running.data() + head_count;
-  for (int64_t h = 0; h < head_count; ++h) running_max[h] = -INFINITY, running_sum[h] = 0.0f;
-  for (int64_t p0 = 0; p0 <= pos; p0 += kTile) {
-    const int n = static_cast<int>(pos + 1 - p0 < kTile ? pos + 1 - p0 : kTile);
-    const __mmask16 valid = static_cast<__mmask16>((1u << n) - 1);
+  float* running_sum = running.data() + states;
+  for (int64_t i = 0; i < states; ++i) running_max[i] = -INFINITY, running_sum[i] = 0.0f;
+  const int64_t last = pos + n_rows - 1;
+  for (int64_t p0 = 0; p0 <= last; p0 += kTile) {
+    const int tile_rows = static_cast<int>(last + 1 - p0 < kTile ? last + 1 - p0 : kTile);
     int64_t ks = 0, vs = 0;
-    const float* k = f32_rows<Chunks>(kv, kv.k, p0, n, kv_offset, k_tile.data(), &ks);
-    const float* v = f32_rows<Chunks>(kv, kv.v, p0, n, kv_offset, v_tile.data(), &vs);
-    for (int64_t h = 0; h < head_count; ++h) {
+    const float* k = f32_rows<Chunks>(kv, kv.k, p0, tile_rows, kv_offset, k_tile.data(), &ks);
+    const float* v = f32_rows<Chunks>(kv, kv.v, p0, tile_rows, kv_offset, v_tile.data(), &vs);
+    for (int64_t i = 0; i < states; ++i) {
+      const int64_t row = i / head_count, h = i % head_count;
+      if (pos + row < p0) continue;  // this row's causal window ends before the tile
+      const int n = static_cast<int>(pos + row + 1 - p0 < kTile ? pos + row + 1 - p0 : kTile);
+      const __mmask16 valid = static_cast<__mmask16>((1u << n) - 1);
+      const float* qh = q + row * q_stride + h * d;
       __m512 qv[Chunks];
-      for (int c = 0; c < Chunks; ++c) qv[c] = _mm512_mul_ps(_mm512_loadu_ps(q + h * d + 16 * c), _mm512_set1_ps(scale));
+      for (int c = 0; c < Chunks; ++c) qv[c] = _mm512_mul_ps(_mm512_loadu_ps(qh + 16 * c), _mm512_set1_ps(scale));
       __m512 dots[kTile];
 #pragma GCC unroll 16
       for (int s = 0; s < kTile; ++s) {
@@ -96,15 +104,15 @@ void attend_group(const float* q, const KvLayerView& kv, int64_t kv_offset, int6
       }
       const __m512 scores = _mm512_mask_blend_ps(valid, _mm512_set1_ps(-INFINITY), sum_each(dots));
       const float tile_max = _mm512_reduce_max_ps(scores);
-      const float new_max = tile_max > running_max[h] ? tile_max : running_max[h];
-      const float correction = std::exp(running_max[h] - new_max);  // 0 on the first tile
+      const float new_max = tile_max > running_max[i] ? tile_max : running_max[i];
+      const float correction = std::exp(running_max[i] - new_max);  // 0 on the first tile
       const __m512 weights =
           _mm512_maskz_mov_ps(valid, avx512::exp_ps(_mm512_sub_ps(scores, _mm512_set1_ps(new_max))));
-      running_sum[h] = running_sum[h] * correction + _mm512_reduce_add_ps(weights);
-      running_max[h] = new_max;
+      running_sum[i] = running_sum[i] * correction + _mm512_reduce_add_ps(weights);
+      running_max[i] = new_max;
       alignas(64) float w[kTile];
       _mm512_store_ps(w, weights);
-      float* acc_row = acc_rows.data() + h * d;
+      float* acc_row = acc_rows.data() + i * d;
       __m512 acc[Chunks];
       for (int c = 0; c < Chunks; ++c) acc[c] = _mm512_mul_ps(_mm512_loadu_ps(acc_row + 16 * c), _mm512_set1_ps(correction));
       for (int r = 0; r < n; ++r) {
@@ -115,17 +123,19 @@ void attend_group(const float* q, const KvLayerView& kv, int64_t kv_offset, int6
       for (int c = 0; c < Chunks; ++c) _mm512_storeu_ps(acc_row + 16 * c, acc[c]);
     }
   }
-  for (int64_t h = 0; h < head_count; ++h) {
-    const __m512 inv = _mm512_set1_ps(1.0f / running_sum[h]);
+  for (int64_t i = 0; i < states; ++i) {
+    const int64_t row = i / head_count, h = i % head_count;
+    const __m512 inv = _mm512_set1_ps(1.0f / running_sum[i]);
     for (int c = 0; c < Chunks; ++c)
-      _mm512_storeu_ps(out + h * d + 16 * c, _mm512_mul_ps(_mm512_loadu_ps(acc_rows.data() + h * d + 16 * c), inv));
+      _mm512_storeu_ps(out + row * out_stride + h * d + 16 * c,
+                       _mm512_mul_ps(_mm512_loadu_ps(acc_rows.data() + i * d + 16 * c), inv));
   }
 }
 
 }  // namespace
 
-void attend_avx512(const float* q, const KvLayerView& kv, const AttentionShape& shape, int64_t pos, float* out,
-                   int64_t head_begin, int64_t head_end) {
+void attend_avx512(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
+                   int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end) {
   const int64_t d = shape.head_dim;
   const int64_t group = shape.n_head / shape.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
@@ -136,11 +146,11 @@ void attend_avx512(const float* q, const KvLayerView& kv, const AttentionShape& 
     float* oh = out + h * d;
     const int64_t off = kv_head * kv.head_stride;
     switch (d / 16) {
-      case 1: attend_group<1>(qh, kv, off, pos, scale, oh, end - h); break;
-      case 2: attend_group<2>(qh, kv, off, pos, scale, oh, end - h); break;
-      case 4: attend_group<4>(qh, kv, off, pos, scale, oh, end - h); break;
-      case 8: attend_group<8>(qh, kv, off, pos, scale, oh, end - h); break;
-      default: attend_group<16>(qh, kv, off, pos, scale, oh, end - h); break;
+      case 1: attend_group<1>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
+      case 2: attend_group<2>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
+      case 4: attend_group<4>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
+      case 8: attend_group<8>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
+      default: attend_group<16>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
     }
     h = end;
   }
