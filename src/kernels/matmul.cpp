@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <vector>
 
@@ -120,9 +121,19 @@ class PackedTernaryMatrix final : public PreparedMatrix {
     const ActivationsView a = quantize_input(x, n_tokens, w_.cols, layout_.group, quantize_, pool).view();
     const size_t panels = static_cast<size_t>(layout_.panels);
     pool.parallel_chunks(panels, chunk_size(panels, pool, 1), [&](size_t p0, size_t p1, int) {
-      kernels_.multiply(layout_, packed_, static_cast<int64_t>(p0), static_cast<int64_t>(p1), a, y);
+      multiply_panels(a, static_cast<int64_t>(p0), static_cast<int64_t>(p1), y);
     });
   }
+  void multiply_panels(const ActivationsView& a, int64_t p0, int64_t p1, float* y) const {
+    kernels_.multiply(layout_, packed_, p0, p1, a, y);
+  }
+  // Matrices that can share one quantized input and one pool job (multiply_shared_input).
+  bool shares_input_with(const PackedTernaryMatrix& o) const {
+    return o.kernels_.multiply == kernels_.multiply && o.quantize_ == quantize_ && o.w_.cols == w_.cols &&
+           o.layout_.group == layout_.group;
+  }
+  QuantizeTokensFn quantizer() const { return quantize_; }
+  const PackedLayout& layout() const { return layout_; }
 
  private:
   MatrixView w_;
@@ -151,6 +162,48 @@ void validate(const MatrixView& w) {
 }
 
 }  // namespace
+
+void multiply_shared_input(std::initializer_list<const PreparedMatrix*> ws, const float* x, int64_t n_tokens,
+                           std::initializer_list<float*> ys, ThreadPool& pool) {
+  if (ws.size() != ys.size()) fail("multiply_shared_input: ", ws.size(), " matrices but ", ys.size(), " outputs");
+  if (n_tokens <= 0) return;
+  std::vector<const PackedTernaryMatrix*> packed;
+  for (const PreparedMatrix* w : ws) {
+    const auto* p = dynamic_cast<const PackedTernaryMatrix*>(w);
+    if (!p || (!packed.empty() && !packed.front()->shares_input_with(*p))) {
+      packed.clear();
+      break;
+    }
+    packed.push_back(p);
+  }
+  if (packed.empty()) {
+    auto y = ys.begin();
+    for (const PreparedMatrix* w : ws) w->multiply(x, n_tokens, *y++, pool);
+    return;
+  }
+  const PackedTernaryMatrix& first = *packed.front();
+  const ActivationsView a =
+      quantize_input(x, n_tokens, first.view().cols, first.layout().group, first.quantizer(), pool).view();
+  // Work units: each matrix's panels cut as multiply() cuts them, all in one list.
+  struct Unit {
+    size_t matrix;
+    int64_t p0, p1;
+  };
+  thread_local std::vector<Unit> units;
+  units.clear();
+  for (size_t m = 0; m < packed.size(); ++m) {
+    const size_t panels = static_cast<size_t>(packed[m]->layout().panels);
+    const size_t chunk = chunk_size(panels, pool, 1);
+    for (size_t p = 0; p < panels; p += chunk)
+      units.push_back({m, static_cast<int64_t>(p), static_cast<int64_t>(std::min(panels, p + chunk))});
+  }
+  std::vector<float*> outputs(ys);
+  const std::vector<Unit>& work = units;
+  pool.parallel_chunks(work.size(), 1, [&](size_t u0, size_t u1, int) {
+    for (size_t u = u0; u < u1; ++u)
+      packed[work[u].matrix]->multiply_panels(a, work[u].p0, work[u].p1, outputs[work[u].matrix]);
+  });
+}
 
 std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w) { return prepare_matrix(w, active_isa()); }
 

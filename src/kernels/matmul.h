@@ -9,6 +9,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 
 #include "formats/type_info.h"
@@ -39,5 +40,12 @@ class PreparedMatrix {
 // format the kernels cannot compute with.
 std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w);
 std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w, Isa isa);
+
+// ys[i] = Ws[i] x for matrices that read the same input (Wq, Wk, Wv; Wgate, Wup), each as
+// multiply() would compute it. Repacked ternary matrices of one kernel set quantize x once and
+// share one pool job over all their rows, so the smaller ones do not end in a half-idle tail;
+// anything else is multiplied one matrix at a time.
+void multiply_shared_input(std::initializer_list<const PreparedMatrix*> ws, const float* x, int64_t n_tokens,
+                           std::initializer_list<float*> ys, ThreadPool& pool);
 
 }  // namespace trit::kernels

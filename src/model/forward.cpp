@@ -106,9 +106,8 @@ void ForwardPass::attention_block(const LayerWeights& layer, int64_t layer_index
       kernels::rms_norm(&x_[i * c.n_embd], layer.attn_norm.data(), c.n_embd, c.rms_eps, &xn_[i * c.n_embd]);
   });
   // q = Wq xn [T x q_dim], k = Wk xn [T x kv_dim], v = Wv xn [T x kv_dim]
-  layer.wq->multiply(xn_.data(), T, q_.data(), pool_);
-  layer.wk->multiply(xn_.data(), T, k_.data(), pool_);
-  layer.wv->multiply(xn_.data(), T, v_.data(), pool_);
+  kernels::multiply_shared_input({layer.wq.get(), layer.wk.get(), layer.wv.get()}, xn_.data(), T,
+                                 {q_.data(), k_.data(), v_.data()}, pool_);
   // Per-head RMSNorm of q and k, RoPE at each token's position, then k and v into the cache.
   pool_.parallel_for(T, 1, [&](size_t b, size_t e, int) {
     for (size_t i = b; i < e; ++i) {
@@ -156,8 +155,8 @@ void ForwardPass::mlp_block(const LayerWeights& layer) {
       kernels::rms_norm(&x_[i * c.n_embd], layer.ffn_norm.data(), c.n_embd, c.rms_eps, &xn_[i * c.n_embd]);
   });
   // gate = Wgate xn, up = Wup xn                                  [T x n_ff]
-  layer.ffn_gate->multiply(xn_.data(), T, gate_.data(), pool_);
-  layer.ffn_up->multiply(xn_.data(), T, up_.data(), pool_);
+  kernels::multiply_shared_input({layer.ffn_gate.get(), layer.ffn_up.get()}, xn_.data(), T, {gate_.data(), up_.data()},
+                                 pool_);
   // gate = silu(gate) * up                                        [T x n_ff]
   pool_.parallel_for(T, 1, [&](size_t b, size_t e, int) {
     for (size_t i = b; i < e; ++i) kernels::silu_mul(&gate_[i * c.n_ff], &up_[i * c.n_ff], c.n_ff, &gate_[i * c.n_ff]);
