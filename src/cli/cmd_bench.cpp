@@ -1,5 +1,5 @@
 // trit bench: pp and tg throughput like llama-bench, with the weight-read GB/s of tg next to
-// the machine's streaming read bandwidth measured in the same run with the same threads.
+// the machine's streaming read bandwidth, measured before each tg repetition with the same threads.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -9,7 +9,6 @@
 #include "cli/engine_options.h"
 #include "cli/model_ref.h"
 #include "engine/benchmark.h"
-#include "kernels/bandwidth.h"
 #include "kernels/isa.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -47,8 +46,6 @@ struct BenchCommand {
     std::vector<engine::BenchSeries> results;
     if (n_prompt > 0) results.push_back(engine::bench_prompt(engine, n_prompt, repetitions));
     if (n_gen > 0) results.push_back(engine::bench_generation(engine, n_gen, repetitions));
-    // Measured after the tests, with the same pool, over 1 GiB: far beyond any cache.
-    const double bandwidth = kernels::measure_read_bandwidth_gbs(engine.pool(), size_t{1} << 30);
     const double weight_gb = engine.model().weight_bytes() / 1e9;
 
     const auto& c = engine.config();
@@ -67,7 +64,6 @@ struct BenchCommand {
       j["threads"] = options.threads ? options.threads : engine.pool().size();
       j["isa"] = isa;
       j["layers"] = c.n_layers;
-      j["read_bandwidth_gbs"] = bandwidth;
       j["weight_bytes_per_token"] = engine.model().weight_bytes();
       for (const auto& s : results) {
         nlohmann::json r;
@@ -79,7 +75,9 @@ struct BenchCommand {
         r["stddev_tokens_per_second"] = s.stddev();
         if (s.test.rfind("tg", 0) == 0) {
           r["weight_read_gbs"] = s.mean() * weight_gb;
-          r["fraction_of_read_bandwidth"] = s.mean() * weight_gb / bandwidth;
+          r["read_bandwidth_gbs"] = s.read_gbs;  // per repetition, measured just before it
+          r["mean_read_bandwidth_gbs"] = s.mean_read_gbs();
+          r["fraction_of_read_bandwidth"] = s.mean_fraction_of_bandwidth(weight_gb * 1e9);
         }
         j["results"].push_back(r);
       }
@@ -94,7 +92,8 @@ struct BenchCommand {
         char buf[64];
         std::snprintf(buf, sizeof buf, "%.1f", s.mean() * weight_gb);
         gbs = buf;
-        std::snprintf(buf, sizeof buf, "%.0f%% of %.1f", 100.0 * s.mean() * weight_gb / bandwidth, bandwidth);
+        std::snprintf(buf, sizeof buf, "%.0f%% of %.1f", 100.0 * s.mean_fraction_of_bandwidth(weight_gb * 1e9),
+                      s.mean_read_gbs());
         fraction = buf;
       }
       std::printf("| %s | %.2f GiB | %.2f B | %s | %d | %s | %s | %.2f ± %.2f | %s | %s |\n", name.c_str(), size_gib,

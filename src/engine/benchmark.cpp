@@ -3,6 +3,7 @@
 #include <cmath>
 #include <random>
 
+#include "kernels/bandwidth.h"
 #include "util/error.h"
 #include "util/timer.h"
 
@@ -66,6 +67,19 @@ double BenchSeries::stddev() const {
   return std::sqrt(ss / (v.size() - 1));
 }
 
+double BenchSeries::mean_read_gbs() const {
+  double sum = 0;
+  for (double x : read_gbs) sum += x;
+  return read_gbs.empty() ? 0.0 : sum / read_gbs.size();
+}
+
+double BenchSeries::mean_fraction_of_bandwidth(double bytes_per_token) const {
+  const auto tps = tokens_per_second();
+  double sum = 0;
+  for (size_t r = 0; r < read_gbs.size() && r < tps.size(); ++r) sum += tps[r] * bytes_per_token / 1e9 / read_gbs[r];
+  return read_gbs.empty() ? 0.0 : sum / read_gbs.size();
+}
+
 BenchSeries bench_prompt(Engine& engine, int64_t n_prompt, int repetitions) {
   check_fits(engine, n_prompt, "the prompt length (-p)");
   BenchSeries series{"pp" + std::to_string(n_prompt), n_prompt, {}};
@@ -80,7 +94,11 @@ BenchSeries bench_generation(Engine& engine, int64_t n_gen, int repetitions) {
   BenchSeries series{"tg" + std::to_string(n_gen), n_gen, {}};
   const auto tokens = random_tokens(engine, n_gen, 2);
   time_generation(engine, std::vector<int32_t>(tokens.begin(), tokens.begin() + std::min<int64_t>(n_gen, 16)));
-  for (int r = 0; r < repetitions; ++r) series.seconds.push_back(time_generation(engine, tokens));
+  for (int r = 0; r < repetitions; ++r) {
+    // 512 MiB, best of 2: far beyond any cache, ~30 ms.
+    series.read_gbs.push_back(kernels::measure_read_bandwidth_gbs(engine.pool(), size_t{512} << 20, 2));
+    series.seconds.push_back(time_generation(engine, tokens));
+  }
   return series;
 }
 

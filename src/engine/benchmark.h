@@ -15,9 +15,17 @@ struct BenchSeries {
   std::string test;                   // "pp512", "tg128"
   int64_t tokens = 0;                 // per repetition
   std::vector<double> seconds;        // per repetition
+  // tg only: the machine's streaming read bandwidth (GB/s) measured just before each repetition,
+  // with the same threads. This machine's bandwidth drifts by tens of percent over seconds (other
+  // tenants), so each repetition is compared with its own measurement.
+  std::vector<double> read_gbs;
   std::vector<double> tokens_per_second() const;
   double mean() const;                // of tokens/s
   double stddev() const;              // sample standard deviation of tokens/s
+  double mean_read_gbs() const;       // mean of read_gbs
+  // Mean over repetitions of (tokens/s x bytes_per_token) / read_gbs: the share of the measured
+  // bandwidth that the weight reads of that repetition reached.
+  double mean_fraction_of_bandwidth(double bytes_per_token) const;
 };
 
 // One warm-up pass (not recorded), then `repetitions` timed passes.

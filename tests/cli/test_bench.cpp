@@ -1,0 +1,63 @@
+// `trit bench`: the llama-bench-like table and its JSON (every repetition, the read bandwidth
+// measured before each tg repetition), on a tiny made model; bad arguments name the problem.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/test_util.h"
+
+using namespace trit;
+
+namespace {
+
+TEST(BenchCli, MarkdownTableHasAPpAndATgRow) {
+  const std::string model = test::make_model("tiny", "q2_0");
+  test::CommandResult r = test::run_trit("bench -m " + test::shell_quote(model) + " -p 16 -n 8 -r 2 -t 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("| model | size | params | type | threads | isa | test | t/s | weight GB/s | of read bw |"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("| pp16 | "), std::string::npos) << r.out;
+  const size_t tg = r.out.find("| tg8 | ");
+  ASSERT_NE(tg, std::string::npos) << r.out;
+  // tg rows carry "NN% of B.B" (share of the measured read bandwidth); pp rows leave it empty.
+  EXPECT_NE(r.out.find("% of ", tg), std::string::npos) << r.out;
+}
+
+TEST(BenchCli, JsonCarriesEveryRepetition) {
+  const std::string model = test::make_model("tiny", "q2_0");
+  test::CommandResult r = test::run_trit("bench -m " + test::shell_quote(model) + " -p 8 -n 4 -r 3 -o json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["results"].size(), 2u);
+  for (const auto& res : j["results"]) {
+    EXPECT_EQ(res["seconds"].size(), 3u) << res.dump();
+    EXPECT_EQ(res["tokens_per_second"].size(), 3u) << res.dump();
+    for (const auto& s : res["seconds"]) EXPECT_GT(s.get<double>(), 0.0);
+  }
+  const auto& tg = j["results"][1];
+  EXPECT_EQ(tg["test"], "tg4");
+  ASSERT_EQ(tg["read_bandwidth_gbs"].size(), 3u);
+  for (const auto& b : tg["read_bandwidth_gbs"]) EXPECT_GT(b.get<double>(), 0.1) << "bandwidth not measured";
+  // fraction = mean over repetitions of tokens/s x bytes per token / that repetition's bandwidth.
+  double expected = 0;
+  for (int i = 0; i < 3; ++i)
+    expected += tg["tokens_per_second"][i].get<double>() * j["weight_bytes_per_token"].get<double>() / 1e9 /
+                tg["read_bandwidth_gbs"][i].get<double>();
+  EXPECT_NEAR(tg["fraction_of_read_bandwidth"].get<double>(), expected / 3, 1e-9);
+}
+
+TEST(BenchCli, BadArgumentsNameTheProblem) {
+  const std::string model = test::make_model("tiny", "q2_0");
+  test::CommandResult r = test::run_trit("bench -m " + test::shell_quote(model) + " -p -3");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("-p"), std::string::npos) << r.err;
+  r = test::run_trit("bench -m " + test::shell_quote(model) + " -c 16 -n 64");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("context"), std::string::npos) << r.err;
+  r = test::run_trit("bench -m " + test::shell_quote(model) + " -r 0");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("repetitions"), std::string::npos) << r.err;
+}
+
+}  // namespace
