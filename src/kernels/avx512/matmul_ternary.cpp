@@ -190,6 +190,10 @@ void tile_of(int nt, const PackedLayout& l, const uint8_t* panel, const Activati
 }
 
 template <int Bits, int Group>
+void walk_panel_chunks(const PackedLayout& l, const uint8_t* packed, int64_t panel_begin, int64_t panel_end,
+                       const ActivationsView& x, float* y);
+
+template <int Bits, int Group>
 void multiply_panels(const PackedLayout& l, const uint8_t* packed, int64_t panel_begin, int64_t panel_end,
                      const ActivationsView& x, float* y) {
   const size_t stride = l.panel_bytes();
@@ -208,29 +212,13 @@ void multiply_panels(const PackedLayout& l, const uint8_t* packed, int64_t panel
     }
     return;
   }
-  const int64_t chunk = stride >= kChunkBytes ? 1 : static_cast<int64_t>(kChunkBytes / stride);
-  for (int64_t c0 = panel_begin; c0 < panel_end; c0 += chunk) {
-    const int64_t c1 = c0 + chunk < panel_end ? c0 + chunk : panel_end;
-    for (int64_t t0 = 0; t0 < x.n_tokens; t0 += kMaxTokens) {
-      const int nt = static_cast<int>(x.n_tokens - t0 < kMaxTokens ? x.n_tokens - t0 : kMaxTokens);
-      for (int64_t p = c0; p < c1; ++p) tile_of<Bits, Group>(nt, l, packed + p * stride, x, t0, p * kRows, y);
-    }
-  }
+  walk_panel_chunks<Bits, Group>(l, packed, panel_begin, panel_end, x, y);
 }
 
-const PackedTernaryKernels kQ2g128{kRows, multiply_panels<2, 128>};
-const PackedTernaryKernels kQ2g64{kRows, multiply_panels<2, 64>};
-const PackedTernaryKernels kQ1{kRows, multiply_panels<1, 128>};
+#include "kernels/panel_walk.inc"
 
 }  // namespace
 
-const PackedTernaryKernels* avx512_ternary_kernels(formats::Format format) {
-  switch (format) {
-    case formats::Format::q2_0_g128: return &kQ2g128;
-    case formats::Format::q2_0_g64: return &kQ2g64;
-    case formats::Format::q1_0: return &kQ1;
-    default: return nullptr;
-  }
-}
+const PackedTernaryKernels* avx512_ternary_kernels(formats::Format format) { return kernels_for_format(format); }
 
 }  // namespace trit::kernels
