@@ -65,7 +65,19 @@ const float* f32_rows(const KvLayerView& kv, const void* base, int64_t p0, int n
 // within a tile; between tiles each (row, head)'s running output lives in `acc_rows` (L1).
 // Query rows r = 0..n_rows-1 sit at positions pos + r (a run of one prompt): each tile of the
 // cache is widened once for all of them, and row r stops at its own position (causal).
-template <int Chunks>
+// 16 values of a row: f32 in memory, or f16 widened on the way in.
+template <bool F16>
+[[gnu::always_inline]] inline __m512 load16(const void* rows, int64_t index) {
+  if constexpr (F16)
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(static_cast<const uint16_t*>(rows) + index)));
+  else
+    return _mm512_loadu_ps(static_cast<const float*>(rows) + index);
+}
+
+// Direct: read an f16 cache in place, widening as it is used (one query row: nothing would
+// reuse a widened tile, so the scratch round trip only costs); otherwise tiles come from
+// f32_rows.
+template <int Chunks, bool Direct>
 void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, int64_t kv_offset,
                   int64_t pos, float scale, float* out, int64_t out_stride, int64_t head_count) {
   constexpr int64_t d = 16 * Chunks;
@@ -82,8 +94,16 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
   for (int64_t p0 = 0; p0 <= last; p0 += kTile) {
     const int tile_rows = static_cast<int>(last + 1 - p0 < kTile ? last + 1 - p0 : kTile);
     int64_t ks = 0, vs = 0;
-    const float* k = f32_rows<Chunks>(kv, kv.k, p0, tile_rows, kv_offset, k_tile.data(), &ks);
-    const float* v = f32_rows<Chunks>(kv, kv.v, p0, tile_rows, kv_offset, v_tile.data(), &vs);
+    const void* k;
+    const void* v;
+    if constexpr (Direct) {
+      ks = vs = kv.row_stride;
+      k = static_cast<const uint16_t*>(kv.k) + p0 * ks + kv_offset;
+      v = static_cast<const uint16_t*>(kv.v) + p0 * vs + kv_offset;
+    } else {
+      k = f32_rows<Chunks>(kv, kv.k, p0, tile_rows, kv_offset, k_tile.data(), &ks);
+      v = f32_rows<Chunks>(kv, kv.v, p0, tile_rows, kv_offset, v_tile.data(), &vs);
+    }
     for (int64_t i = 0; i < states; ++i) {
       const int64_t row = i / head_count, h = i % head_count;
       if (pos + row < p0) continue;  // this row's causal window ends before the tile
@@ -99,7 +119,7 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
         __m512 sum = _mm512_setzero_ps();
         if (r < n)
 #pragma GCC unroll 16
-          for (int c = 0; c < Chunks; ++c) sum = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(k + r * ks + 16 * c), sum);
+          for (int c = 0; c < Chunks; ++c) sum = _mm512_fmadd_ps(qv[c], load16<Direct>(k, r * ks + 16 * c), sum);
         dots[s] = sum;
       }
       const __m512 scores = _mm512_mask_blend_ps(valid, _mm512_set1_ps(-INFINITY), sum_each(dots));
@@ -118,7 +138,7 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
       for (int r = 0; r < n; ++r) {
         const __m512 wr = _mm512_set1_ps(w[r]);
 #pragma GCC unroll 16
-        for (int c = 0; c < Chunks; ++c) acc[c] = _mm512_fmadd_ps(wr, _mm512_loadu_ps(v + r * vs + 16 * c), acc[c]);
+        for (int c = 0; c < Chunks; ++c) acc[c] = _mm512_fmadd_ps(wr, load16<Direct>(v, r * vs + 16 * c), acc[c]);
       }
       for (int c = 0; c < Chunks; ++c) _mm512_storeu_ps(acc_row + 16 * c, acc[c]);
     }
@@ -139,6 +159,7 @@ void attend_avx512(const float* q, int64_t q_stride, int64_t n_rows, const KvLay
   const int64_t d = shape.head_dim;
   const int64_t group = shape.n_head / shape.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  const bool direct = kv.type == KvType::f16 && n_rows == 1;
   for (int64_t h = head_begin; h < head_end;) {
     const int64_t kv_head = h / group;
     const int64_t end = std::min(head_end, (kv_head + 1) * group);
@@ -146,11 +167,21 @@ void attend_avx512(const float* q, int64_t q_stride, int64_t n_rows, const KvLay
     float* oh = out + h * d;
     const int64_t off = kv_head * kv.head_stride;
     switch (d / 16) {
-      case 1: attend_group<1>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
-      case 2: attend_group<2>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
-      case 4: attend_group<4>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
-      case 8: attend_group<8>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
-      default: attend_group<16>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
+      case 1: direct ? attend_group<1, true>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h)
+                     : attend_group<1, false>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h);
+              break;
+      case 2: direct ? attend_group<2, true>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h)
+                     : attend_group<2, false>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h);
+              break;
+      case 4: direct ? attend_group<4, true>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h)
+                     : attend_group<4, false>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h);
+              break;
+      case 8: direct ? attend_group<8, true>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h)
+                     : attend_group<8, false>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h);
+              break;
+      default: direct ? attend_group<16, true>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h)
+                     : attend_group<16, false>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h);
+              break;
     }
     h = end;
   }
