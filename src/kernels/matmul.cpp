@@ -197,7 +197,7 @@ void multiply_shared_input(std::initializer_list<const PreparedMatrix*> ws, cons
     for (size_t p = 0; p < panels; p += chunk)
       units.push_back({m, static_cast<int64_t>(p), static_cast<int64_t>(std::min(panels, p + chunk))});
   }
-  std::vector<float*> outputs(ys);
+  float* const* outputs = ys.begin();  // the caller's list lives until this call returns
   const std::vector<Unit>& work = units;
   pool.parallel_chunks(work.size(), 1, [&](size_t u0, size_t u1, int) {
     for (size_t u = u0; u < u1; ++u)

@@ -152,6 +152,15 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
   }
 }
 
+template <int Chunks>
+void attend_group_for(bool direct, const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv,
+                      int64_t kv_offset, int64_t pos, float scale, float* out, int64_t out_stride, int64_t head_count) {
+  if (direct)
+    attend_group<Chunks, true>(q, q_stride, n_rows, kv, kv_offset, pos, scale, out, out_stride, head_count);
+  else
+    attend_group<Chunks, false>(q, q_stride, n_rows, kv, kv_offset, pos, scale, out, out_stride, head_count);
+}
+
 }  // namespace
 
 void attend_avx512(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
@@ -167,21 +176,11 @@ void attend_avx512(const float* q, int64_t q_stride, int64_t n_rows, const KvLay
     float* oh = out + h * d;
     const int64_t off = kv_head * kv.head_stride;
     switch (d / 16) {
-      case 1: direct ? attend_group<1, true>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h)
-                     : attend_group<1, false>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h);
-              break;
-      case 2: direct ? attend_group<2, true>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h)
-                     : attend_group<2, false>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h);
-              break;
-      case 4: direct ? attend_group<4, true>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h)
-                     : attend_group<4, false>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h);
-              break;
-      case 8: direct ? attend_group<8, true>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h)
-                     : attend_group<8, false>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h);
-              break;
-      default: direct ? attend_group<16, true>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h)
-                     : attend_group<16, false>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h);
-              break;
+      case 1: attend_group_for<1>(direct, qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
+      case 2: attend_group_for<2>(direct, qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
+      case 4: attend_group_for<4>(direct, qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
+      case 8: attend_group_for<8>(direct, qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
+      default: attend_group_for<16>(direct, qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
     }
     h = end;
   }
