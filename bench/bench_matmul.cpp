@@ -3,9 +3,10 @@
 //   decode  (1 token):  GB/s of weight bytes read per pass (counter "GB/s"), vs "read_GB/s" from
 //                       the streaming-read benchmark BM_ReadBandwidth in the same run (decode
 //                       cycles through 320 MiB of copies so weights come from DRAM, not L3);
+//   batch   (8 tokens): the decode step of 8 server slots; weights from DRAM like decode, "GMAC/s";
 //   prefill (64..512):  multiply-adds per second (counter "GMAC/s").
 // Threads: ThreadPool::default_threads() (physical cores), or TRIT_BENCH_THREADS.
-//   bench_matmul --benchmark_filter='q2_0/avx512'  --benchmark_min_time=1s
+//   bench_matmul --benchmark_filter='q2_0/avx512'  --benchmark_min_time=1
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -58,9 +59,10 @@ void run_matmul(benchmark::State& state, formats::Format format, kernels::Isa is
   auto bytes = random_weights(type, shape.rows, shape.cols);
   kernels::MatrixView view{type, shape.rows, shape.cols, bytes.data(), type->bytes_for(static_cast<uint64_t>(shape.cols))};
   // Decode streams every weight from DRAM once per token; one matrix alone would sit in the
-  // 32 MiB L3. So decode cycles through copies totalling kDecodeBytes, as a model's layers do.
+  // 32 MiB L3. So decode (and an 8-slot batch step) cycles through copies totalling kDecodeBytes,
+  // as a model's layers do.
   constexpr size_t kDecodeBytes = size_t{320} << 20;
-  const size_t copies = n_tokens == 1 ? (kDecodeBytes + bytes.size() - 1) / bytes.size() : 1;
+  const size_t copies = n_tokens <= 8 ? (kDecodeBytes + bytes.size() - 1) / bytes.size() : 1;
   // The generic kernels read the bytes in place, so each of their copies needs its own buffer.
   std::vector<std::vector<uint8_t>> sources;
   std::vector<std::unique_ptr<kernels::PreparedMatrix>> matrices;
@@ -105,7 +107,7 @@ int register_all() {
   for (auto format : formats_)
     for (auto isa : kernels::supported_isas())
       for (const Shape& shape : kShapes)
-        for (int64_t n : {1, 64, 512}) {
+        for (int64_t n : {1, 8, 64, 512}) {
           if (isa == kernels::Isa::generic && n > 64) continue;  // minutes per iteration, says nothing new
           std::string name = std::string(formats::type_by_format(format)->name) + "/" + kernels::isa_name(isa) + "/" +
                              shape.name + "/n" + std::to_string(n);

@@ -6,8 +6,11 @@
 //   aggregate decode tokens/s = tokens after each stream's first / (last end - earliest decode start)
 // where a stream's decode start is its end minus the decode time the server reports for it
 // (timings.predicted_ms: first to last sampled token), so prompt processing is left out. Only Node's built-in fetch is used.
+// Each stream count runs -r times, the counts interleaved round by round (this machine's memory
+// bandwidth drifts by tens of percent over minutes, which one run per count would fold into the
+// speed-up); the table gives mean ± standard deviation and the speed-up is the ratio of means.
 //
-//   node bench/bench_server.mjs --trit build/trit -m model.gguf [-t 8] [-n 64] [--streams 1,4,8]
+//   node bench/bench_server.mjs --trit build/trit -m model.gguf [-t 8] [-n 64] [-r 3] [--streams 1,4,8]
 //   (with no -m: makes the 1.7b preset with `trit mkmodel` into /tmp)
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -21,6 +24,7 @@ const trit = opt("--trit", "build/trit");
 let model = opt("-m", "");
 const threads = opt("-t", "0");
 const tokens = Number(opt("-n", "64"));
+const repetitions = Number(opt("-r", "3"));
 const streams = opt("--streams", "1,4,8").split(",").map(Number);
 const parallel = Math.max(...streams);
 
@@ -85,17 +89,26 @@ async function run(k, n) {
   return decoded / ((lastEnd - firstFirst) / 1000);
 }
 
+const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+const stddev = (v) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, x) => a + (x - mean(v)) ** 2, 0) / (v.length - 1)));
+
 try {
   await run(1, 4);  // warm-up
-  const rows = [];
+  const samples = new Map(streams.map((k) => [k, []]));
+  for (let r = 0; r < repetitions; ++r)
+    for (const k of streams) {
+      const tps = await run(k, tokens);
+      samples.get(k).push(tps);
+      console.error(`round ${r + 1}, streams ${k}: ${tps.toFixed(2)} tokens/s`);
+    }
   for (const k of streams) {
-    const tps = await run(k, tokens);
-    rows.push({ streams: k, tps });
-    console.log(`streams ${k}: aggregate decode ${tps.toFixed(2)} tokens/s (${(tps / k).toFixed(2)} per stream)`);
+    const v = samples.get(k);
+    console.log(`streams ${k}: aggregate decode ${mean(v).toFixed(2)} ± ${stddev(v).toFixed(2)} tokens/s ` +
+      `(${(mean(v) / k).toFixed(2)} per stream, ${v.length} runs)`);
   }
-  const one = rows.find((r) => r.streams === 1);
-  for (const r of rows)
-    if (one && r.streams > 1) console.log(`speed-up at ${r.streams} streams: ${(r.tps / one.tps).toFixed(2)}x`);
+  const one = samples.get(1);
+  for (const k of streams)
+    if (one && k > 1) console.log(`speed-up at ${k} streams: ${(mean(samples.get(k)) / mean(one)).toFixed(2)}x`);
 } finally {
   server.kill("SIGTERM");
 }

@@ -21,6 +21,7 @@ struct BenchCommand {
   EngineFlags engine_flags;
   int64_t n_prompt = 512, n_gen = 128;
   int repetitions = 5;
+  int64_t parallel = 1;
   std::string output = "md";
 
   void setup(CLI::App& app) {
@@ -29,6 +30,11 @@ struct BenchCommand {
     app.add_option("-p,--n-prompt", n_prompt, "Prompt tokens for the pp test (0: skip)")->capture_default_str();
     app.add_option("-n,--n-gen", n_gen, "Generated tokens for the tg test (0: skip)")->capture_default_str();
     app.add_option("-r,--repetitions", repetitions, "Timed repetitions of each test")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    app.add_option("--parallel", parallel,
+                   "Also run tg with this many sequences decoded together (one batched forward per step, "
+                   "as trit serve --parallel does); its t/s counts the tokens of all of them")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
     app.add_option("-o,--output", output, "Output format")->capture_default_str()->check(CLI::IsMember({"md", "json"}));
@@ -46,6 +52,7 @@ struct BenchCommand {
     std::vector<engine::BenchSeries> results;
     if (n_prompt > 0) results.push_back(engine::bench_prompt(engine, n_prompt, repetitions));
     if (n_gen > 0) results.push_back(engine::bench_generation(engine, n_gen, repetitions));
+    if (n_gen > 0 && parallel > 1) results.push_back(engine::bench_generation(engine, n_gen, repetitions, parallel));
     const double weight_gb = engine.model().weight_bytes() / 1e9;
 
     const auto& c = engine.config();
@@ -69,12 +76,13 @@ struct BenchCommand {
         nlohmann::json r;
         r["test"] = s.test;
         r["tokens"] = s.tokens;
+        r["sequences"] = s.sequences;
         r["seconds"] = s.seconds;
         r["tokens_per_second"] = s.tokens_per_second();
         r["mean_tokens_per_second"] = s.mean();
         r["stddev_tokens_per_second"] = s.stddev();
         if (s.test.rfind("tg", 0) == 0) {
-          r["weight_read_gbs"] = s.mean() * weight_gb;
+          r["weight_read_gbs"] = s.mean() / s.sequences * weight_gb;
           r["read_bandwidth_gbs"] = s.read_gbs;  // per repetition, measured just before it
           r["mean_read_bandwidth_gbs"] = s.mean_read_gbs();
           r["fraction_of_read_bandwidth"] = s.mean_fraction_of_bandwidth(weight_gb * 1e9);
@@ -90,7 +98,7 @@ struct BenchCommand {
       std::string gbs = "", fraction = "";
       if (s.test.rfind("tg", 0) == 0) {
         char buf[64];
-        std::snprintf(buf, sizeof buf, "%.1f", s.mean() * weight_gb);
+        std::snprintf(buf, sizeof buf, "%.1f", s.mean() / s.sequences * weight_gb);
         gbs = buf;
         std::snprintf(buf, sizeof buf, "%.0f%% of %.1f", 100.0 * s.mean_fraction_of_bandwidth(weight_gb * 1e9),
                       s.mean_read_gbs());

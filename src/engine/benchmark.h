@@ -1,6 +1,7 @@
 // Throughput measurements like llama-bench: pp (prompt processing: one sequence, n_prompt tokens
 // fed in batches) and tg (text generation: n_gen tokens decoded one at a time from an empty
-// context). Each repetition starts from a fresh KV cache; tokens are drawn at random from the
+// context). tg over several sequences ("tg128 x8") decodes them together, one batched forward per
+// step as `trit serve --parallel` does, and counts the tokens of all of them. Each repetition starts from a fresh KV cache; tokens are drawn at random from the
 // vocabulary (speed does not depend on which ids they are).
 #pragma once
 #include <cstdint>
@@ -12,8 +13,9 @@
 namespace trit::engine {
 
 struct BenchSeries {
-  std::string test;                   // "pp512", "tg128"
-  int64_t tokens = 0;                 // per repetition
+  std::string test;                   // "pp512", "tg128", "tg128 x8"
+  int64_t tokens = 0;                 // per repetition, all sequences together
+  int64_t sequences = 1;              // decoded together (tg only)
   std::vector<double> seconds;        // per repetition
   // tg only: the machine's streaming read bandwidth (GB/s) measured just before each repetition,
   // with the same threads. This machine's bandwidth drifts by tens of percent over seconds (other
@@ -23,13 +25,14 @@ struct BenchSeries {
   double mean() const;                // of tokens/s
   double stddev() const;              // sample standard deviation of tokens/s
   double mean_read_gbs() const;       // mean of read_gbs
-  // Mean over repetitions of (tokens/s x bytes_per_token) / read_gbs: the share of the measured
-  // bandwidth that the weight reads of that repetition reached.
-  double mean_fraction_of_bandwidth(double bytes_per_token) const;
+  // Mean over repetitions of (steps/s x bytes_per_step) / read_gbs: the share of the measured
+  // bandwidth that the weight reads of that repetition reached (a batched step reads the weights
+  // once for all its sequences).
+  double mean_fraction_of_bandwidth(double bytes_per_step) const;
 };
 
 // One warm-up pass (not recorded), then `repetitions` timed passes.
 BenchSeries bench_prompt(Engine& engine, int64_t n_prompt, int repetitions);
-BenchSeries bench_generation(Engine& engine, int64_t n_gen, int repetitions);
+BenchSeries bench_generation(Engine& engine, int64_t n_gen, int repetitions, int64_t sequences = 1);
 
 }  // namespace trit::engine

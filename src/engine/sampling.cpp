@@ -2,15 +2,31 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <limits>
 #include <unordered_map>
 
 namespace trit::engine {
 
 int32_t argmax(std::span<const float> logits) {
-  int32_t best = 0;
-  for (size_t i = 1; i < logits.size(); ++i)
-    if (logits[i] > logits[best]) best = static_cast<int32_t>(i);
-  return best;
+  // Two passes: the maximum over 16 independent lanes (the compiler turns them into vector
+  // compares), then the first id holding it, so ties go to the lowest id. A running (value, id)
+  // pair is one long dependency chain through a load per element: ~0.5 ms over a 152k vocab,
+  // paid per sequence per step in the server.
+  constexpr size_t kLanes = 16;
+  constexpr float kNone = -std::numeric_limits<float>::infinity();
+  float lanes[kLanes];
+  std::fill(std::begin(lanes), std::end(lanes), kNone);
+  const size_t n = logits.size(), full = n - n % kLanes;
+  for (size_t i = 0; i < full; i += kLanes)
+    for (size_t j = 0; j < kLanes; ++j) lanes[j] = logits[i + j] > lanes[j] ? logits[i + j] : lanes[j];
+  float best = kNone;
+  for (float v : lanes) best = v > best ? v : best;
+  for (size_t i = full; i < n; ++i) best = logits[i] > best ? logits[i] : best;
+  // NaN never wins; a row of only NaN and -inf gives id 0.
+  for (size_t i = 0; i < n; ++i)
+    if (logits[i] == best) return static_cast<int32_t>(i);
+  return 0;
 }
 
 Sampler::Sampler(const SamplingParams& params) : params_(params), rng_(params.seed) {}

@@ -47,6 +47,29 @@ TEST(BenchCli, JsonCarriesEveryRepetition) {
   EXPECT_NEAR(tg["fraction_of_read_bandwidth"].get<double>(), expected / 3, 1e-9);
 }
 
+TEST(BenchCli, ParallelAddsABatchedTgRowCountingEverySequence) {
+  const std::string model = test::make_model("tiny", "q2_0");
+  test::CommandResult r = test::run_trit("bench -m " + test::shell_quote(model) + " -p 0 -n 6 -r 2 --parallel 3 -o json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["results"].size(), 2u) << r.out;
+  const auto& one = j["results"][0];
+  const auto& three = j["results"][1];
+  EXPECT_EQ(one["test"], "tg6");
+  EXPECT_EQ(one["sequences"], 1);
+  EXPECT_EQ(three["test"], "tg6 x3");
+  EXPECT_EQ(three["sequences"], 3);
+  EXPECT_EQ(three["tokens"], 18);  // 6 steps of 3 sequences
+  for (int i = 0; i < 2; ++i)
+    EXPECT_NEAR(three["tokens_per_second"][i].get<double>(), 18 / three["seconds"][i].get<double>(), 1e-6);
+  // Weights are read once per step, whatever the number of sequences in it.
+  EXPECT_NEAR(three["weight_read_gbs"].get<double>(),
+              three["mean_tokens_per_second"].get<double>() / 3 * j["weight_bytes_per_token"].get<double>() / 1e9, 1e-9);
+  r = test::run_trit("bench -m " + test::shell_quote(model) + " -p 0 -n 4 -r 1 --parallel 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("| tg4 x2 | "), std::string::npos) << r.out;
+}
+
 TEST(BenchCli, BadArgumentsNameTheProblem) {
   const std::string model = test::make_model("tiny", "q2_0");
   test::CommandResult r = test::run_trit("bench -m " + test::shell_quote(model) + " -p -3");
@@ -58,6 +81,9 @@ TEST(BenchCli, BadArgumentsNameTheProblem) {
   r = test::run_trit("bench -m " + test::shell_quote(model) + " -r 0");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("repetitions"), std::string::npos) << r.err;
+  r = test::run_trit("bench -m " + test::shell_quote(model) + " --parallel 0");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("parallel"), std::string::npos) << r.err;
 }
 
 }  // namespace
