@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "formats/fp16.h"
 #include "kernels/isa.h"
 #include "kernels/ops_bodies.h"
 
@@ -23,7 +24,11 @@ void add_in_place_generic(float* x, const float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] += y[i];
 }
 
-const OpsBodies kGenericOps{rms_norm_generic, silu_mul_generic, add_in_place_generic};
+void narrow_to_f16_generic(const float* x, int64_t n, uint16_t* out) {
+  for (int64_t i = 0; i < n; ++i) out[i] = formats::f32_to_fp16(x[i]);
+}
+
+const OpsBodies kGenericOps{rms_norm_generic, silu_mul_generic, add_in_place_generic, narrow_to_f16_generic};
 
 const OpsBodies& chosen() {
   static const OpsBodies& bodies = active_isa() == Isa::avx512 ? avx512_ops() : generic_ops();
@@ -65,5 +70,7 @@ void rope_neox(float* x, int64_t n_heads, int64_t head_dim, const float* cos_tab
 void silu_mul(const float* gate, const float* up, int64_t n, float* out) { chosen().silu_mul(gate, up, n, out); }
 
 void add_in_place(float* x, const float* y, int64_t n) { chosen().add_in_place(x, y, n); }
+
+void narrow_to_f16(const float* x, int64_t n, uint16_t* out) { chosen().narrow_to_f16(x, n, out); }
 
 }  // namespace trit::kernels

@@ -1,6 +1,6 @@
 // The element-wise and normalisation steps of a Qwen3 block (FORMATS.md): f32 values, f64 where a
 // sum is long. rms_norm, silu_mul and add_in_place run an AVX-512 body where the CPU has one
-// (ops_bodies.h), chosen once.
+// (ops_bodies.h), chosen once; so does narrow_to_f16.
 #pragma once
 #include <cstdint>
 
@@ -24,5 +24,9 @@ void silu_mul(const float* gate, const float* up, int64_t n, float* out);
 
 // x += y
 void add_in_place(float* x, const float* y, int64_t n);
+
+// out[i] = x[i] as IEEE half, rounded to nearest even (formats::f32_to_fp16, bit for bit on every
+// non-NaN value): the f16 KV cache's stores.
+void narrow_to_f16(const float* x, int64_t n, uint16_t* out);
 
 }  // namespace trit::kernels

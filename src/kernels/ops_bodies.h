@@ -9,6 +9,7 @@ struct OpsBodies {
   void (*rms_norm)(const float* x, const float* weight, int64_t n, float eps, float* out);
   void (*silu_mul)(const float* gate, const float* up, int64_t n, float* out);
   void (*add_in_place)(float* x, const float* y, int64_t n);
+  void (*narrow_to_f16)(const float* x, int64_t n, uint16_t* out);
 };
 
 const OpsBodies& generic_ops();

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "formats/fp16.h"
+#include "kernels/ops.h"
 #include "util/error.h"
 
 namespace trit::model {
@@ -35,12 +35,8 @@ void KvSequence::store(int64_t layer, int64_t pos, const float* k, const float* 
       std::memcpy(k_base + row, kg, head_dim_ * 4);
       std::memcpy(v_base + row, vg, head_dim_ * 4);
     } else {
-      auto* kh = reinterpret_cast<uint16_t*>(k_base + row);
-      auto* vh = reinterpret_cast<uint16_t*>(v_base + row);
-      for (int64_t i = 0; i < head_dim_; ++i) {
-        kh[i] = formats::f32_to_fp16(kg[i]);
-        vh[i] = formats::f32_to_fp16(vg[i]);
-      }
+      kernels::narrow_to_f16(kg, head_dim_, reinterpret_cast<uint16_t*>(k_base + row));
+      kernels::narrow_to_f16(vg, head_dim_, reinterpret_cast<uint16_t*>(v_base + row));
     }
   }
 }

@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "formats/fp16.h"
 #include "kernels/isa.h"
 #include "kernels/ops.h"
 #include "kernels/ops_bodies.h"
@@ -78,6 +80,33 @@ TEST(Ops, AddInPlaceIsExact) {
       for (int64_t i = 0; i < n; ++i) ASSERT_EQ(z[i], x[i] + y[i]) << name;
       EXPECT_EQ(z[n], x[n]) << name << ": wrote past the end";
     }
+  }
+}
+
+TEST(Ops, NarrowToF16MatchesTheScalarConversionBitForBit) {
+  std::mt19937 rng(11);
+  // Every range the conversion has a branch for: normal, subnormal and zero results, overflow to
+  // infinity, exact ties between two halves (rounded to even), infinities; NaN stays NaN.
+  std::vector<float> x;
+  for (float sigma : {1e-7f, 1e-5f, 1.0f, 300.0f, 7e4f}) {
+    auto v = random_vector(rng, 301, sigma);
+    x.insert(x.end(), v.begin(), v.end());
+  }
+  for (float special : {0.0f, -0.0f, 65504.0f, 65520.0f, -65520.0f, 1.0f + 1.0f / 2048, 1.0f + 3.0f / 2048,
+                        5.9604645e-8f, 2.9802322e-8f, std::numeric_limits<float>::infinity(),
+                        -std::numeric_limits<float>::infinity()})
+    x.push_back(special);
+  for (const auto& [name, ops] : bodies()) {
+    for (int64_t n : {int64_t{1}, int64_t{15}, int64_t{17}, static_cast<int64_t>(x.size())}) {
+      std::vector<uint16_t> out(n + 1, 0xabcd);
+      ops->narrow_to_f16(x.data(), n, out.data());
+      for (int64_t i = 0; i < n; ++i) ASSERT_EQ(out[i], formats::f32_to_fp16(x[i])) << name << " x=" << x[i];
+      EXPECT_EQ(out[n], 0xabcd) << name << ": wrote past the end";
+    }
+    uint16_t h = 0;
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    ops->narrow_to_f16(&nan, 1, &h);
+    EXPECT_TRUE(std::isnan(formats::fp16_to_f32(h))) << name;
   }
 }
 

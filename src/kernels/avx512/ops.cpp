@@ -1,5 +1,10 @@
-// AVX-512 bodies of rms_norm, silu_mul and add_in_place (ops.h), 16 floats at a time with a masked
-// tail. rms_norm keeps the generic body's f64 sum of squares (8 lanes per half vector).
+// AVX-512 bodies of rms_norm, silu_mul, add_in_place and narrow_to_f16 (ops.h), 16 floats at a
+// time with a masked tail. rms_norm keeps the generic body's f64 sum of squares (8 lanes per half
+// vector).
+// GCC 12's avx512fintrin.h builds its `undefined` pass-through vectors as `__m512 __Y = __Y;`,
+// which -Wmaybe-uninitialized reports at every inlined call: a header false positive.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include <cmath>
@@ -49,7 +54,15 @@ void add_in_place_avx512(float* x, const float* y, int64_t n) {
   }
 }
 
-const OpsBodies kAvx512Ops{rms_norm_avx512, silu_mul_avx512, add_in_place_avx512};
+void narrow_to_f16_avx512(const float* x, int64_t n, uint16_t* out) {
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = tail_mask(n - i);
+    const __m256i h = _mm512_cvtps_ph(_mm512_maskz_loadu_ps(m, x + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    _mm256_mask_storeu_epi16(out + i, m, h);
+  }
+}
+
+const OpsBodies kAvx512Ops{rms_norm_avx512, silu_mul_avx512, add_in_place_avx512, narrow_to_f16_avx512};
 
 }  // namespace
 
