@@ -16,11 +16,17 @@ void EngineFlags::add_to(CLI::App& app, int64_t default_context) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--kv-type", kv_type, "KV cache element type")->capture_default_str()->check(CLI::IsMember({"f16", "f32"}));
+  app.add_option("--activations", activations,
+                 "Activation precision of the ternary matmuls: int8, or int8x2 (a second int8 term for the "
+                 "rounding residual: results as with f16 weights, twice the prompt-processing work)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"int8", "int8x2"}));
 }
 
 engine::EngineOptions EngineFlags::resolve() const {
   engine::EngineOptions o = options;
   o.kv_type = kv_type == "f32" ? kernels::KvType::f32 : kernels::KvType::f16;
+  o.activations = activations == "int8x2" ? kernels::ActivationPrecision::int8x2 : kernels::ActivationPrecision::int8;
   return o;
 }
 

@@ -9,10 +9,11 @@
 
 namespace trit::cli {
 
-// -t, -c, -b, --kv-type
+// -t, -c, -b, --kv-type, --activations
 struct EngineFlags {
   engine::EngineOptions options;
   std::string kv_type = "f16";
+  std::string activations = "int8";
 
   void add_to(CLI::App& app, int64_t default_context = 4096);
   engine::EngineOptions resolve() const;

@@ -10,7 +10,7 @@ Engine::Engine(const std::string& model_path, const EngineOptions& options) : op
   if (options_.context < 0) fail("context size must be positive, got ", options_.context);
   if (options_.batch <= 0) fail("batch size must be positive, got ", options_.batch);
   if (options_.threads == 0) options_.threads = ThreadPool::default_threads();
-  model_ = model::Model::load(model_path);
+  model_ = model::Model::load(model_path, options_.activations);
   tokenizer_ = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::from_gguf(model_->file()));
   if (static_cast<int64_t>(tokenizer_->vocab_size()) > model_->config().n_vocab)
     fail(model_path, ": the tokenizer has ", tokenizer_->vocab_size(), " tokens but the embedding only ",
@@ -27,9 +27,10 @@ std::unique_ptr<model::KvSequence> Engine::new_sequence() const {
 std::string Engine::describe() const {
   double kv_mib = model::KvSequence::bytes_for(config(), options_.context, options_.kv_type) / (1024.0 * 1024.0);
   char line[256];
-  std::snprintf(line, sizeof line, "threads %d, ISA %s, context %lld, KV cache %s %.1f MiB per sequence",
+  std::snprintf(line, sizeof line, "threads %d, ISA %s, context %lld, KV cache %s %.1f MiB per sequence%s",
                 options_.threads, kernels::isa_name(kernels::active_isa()), static_cast<long long>(options_.context),
-                options_.kv_type == kernels::KvType::f16 ? "f16" : "f32", kv_mib);
+                options_.kv_type == kernels::KvType::f16 ? "f16" : "f32", kv_mib,
+                options_.activations == kernels::ActivationPrecision::int8x2 ? ", activations int8x2" : "");
   return line;
 }
 

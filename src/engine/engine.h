@@ -18,6 +18,7 @@ struct EngineOptions {
   int64_t context = 4096;      // positions per sequence; 0: the model's training context
   kernels::KvType kv_type = kernels::KvType::f16;
   int64_t batch = 512;         // most prompt tokens per forward step
+  kernels::ActivationPrecision activations = kernels::ActivationPrecision::int8;  // of ternary matmuls
 };
 
 class Engine {

@@ -1,6 +1,7 @@
 #include "kernels/activations.h"
 
 #include <cmath>
+#include <vector>
 
 namespace trit::kernels {
 
@@ -35,6 +36,28 @@ void quantize_tokens_generic(const float* x, const ActivationsOut& out, int64_t 
       out.scale[t * out.blocks + b] = scale;
       out.sum[t * out.blocks + b] = sum;
     }
+  }
+}
+
+const char* activation_precision_name(ActivationPrecision p) {
+  return p == ActivationPrecision::int8x2 ? "int8x2" : "int8";
+}
+
+void quantize_residual_tokens(const float* x, const ActivationsOut& out, int64_t t_begin, int64_t t_end,
+                              QuantizeTokensFn quantize) {
+  const int64_t n = out.n_tokens / 2, cols = out.cols;
+  static thread_local std::vector<float> residual;
+  residual.resize(static_cast<size_t>(cols));
+  for (int64_t t = t_begin; t < t_end; ++t) {
+    const int8_t* q = out.q + t * cols;
+    const float* s = out.scale + t * out.blocks;
+    for (int64_t k = 0; k < cols; ++k)
+      residual[k] = x[t * cols + k] - static_cast<float>(q[k]) * s[k / out.group];
+    // Row n + t of `out`, as a one-token activation set.
+    const int64_t row = n + t;
+    const ActivationsOut lo{out.q + row * cols, out.scale + row * out.blocks, out.sum + row * out.blocks, 1, cols,
+                            out.group, out.blocks};
+    quantize(residual.data(), lo, 0, 1);
   }
 }
 

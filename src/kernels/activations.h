@@ -13,11 +13,21 @@
 // A weight block with scale d and codes c (value (c - 1) * d) then contributes
 //   d * s * (sum_k c_k q_k - sum_k q_k)
 // so the code-1 offset costs one precomputed integer per (token, block), nothing per element.
+//
+// Precision int8x2 (opt-in) adds a second int8 term per token: the residual r = x - s q,
+// quantized the same way (its own per-block scale, at most s / 2 / 127). The kernels see 2T
+// token rows, [0, T) the values and [T, 2T) their residuals, and each output is the sum of the two
+// rows': x is carried to about 1 / (127 * 254) of its block's range instead of 1 / 254, at twice
+// the multiply-adds (the weights are still read once). It makes a ternary file's results agree
+// with the same weights in f16 to float rounding, not to int8 rounding.
 #pragma once
 #include <cstdint>
 #include <vector>
 
 namespace trit::kernels {
+
+enum class ActivationPrecision { int8, int8x2 };
+const char* activation_precision_name(ActivationPrecision p);
 
 // Raw pointers into a QuantizedActivations: the only form the files compiled with wide-ISA flags
 // (avx2/, avx512/) see. Code there must not call inline library functions (std::vector members),
@@ -60,6 +70,11 @@ using QuantizeTokensFn = void (*)(const float* x, const ActivationsOut& out, int
 void quantize_tokens_generic(const float* x, const ActivationsOut& out, int64_t t_begin, int64_t t_end);
 void quantize_tokens_avx2(const float* x, const ActivationsOut& out, int64_t t_begin, int64_t t_end);
 void quantize_tokens_avx512(const float* x, const ActivationsOut& out, int64_t t_begin, int64_t t_end);
+
+// int8x2: writes the residuals of tokens [t_begin, t_end) (rows [0, T) of `out`, already
+// quantized) as rows [T + t_begin, T + t_end), quantized with `quantize`. out.n_tokens is 2T.
+void quantize_residual_tokens(const float* x, const ActivationsOut& out, int64_t t_begin, int64_t t_end,
+                              QuantizeTokensFn quantize);
 
 // resize + quantize every token with the portable code.
 void quantize_activations(const float* x, int64_t n_tokens, int64_t cols, int64_t group,

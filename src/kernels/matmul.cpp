@@ -30,22 +30,44 @@ size_t chunk_size(size_t units, const ThreadPool& pool, size_t minimum) {
 }
 
 // Quantizes x into the calling thread's scratch; prompt batches split the tokens over the pool.
+// int8x2 adds the residual rows (activations.h), so the result holds 2 x n_tokens rows.
 const QuantizedActivations& quantize_input(const float* x, int64_t n_tokens, int64_t cols, int64_t group,
-                                           QuantizeTokensFn quantize, ThreadPool& pool) {
+                                           QuantizeTokensFn quantize, ActivationPrecision precision,
+                                           ThreadPool& pool) {
   static thread_local QuantizedActivations scratch;
   // A lambda naming `scratch` on a worker would reach that worker's own thread_local: capture a
   // reference to the caller's instead.
   QuantizedActivations& a = scratch;
-  resize_activations(a, n_tokens, cols, group);
+  const bool two_terms = precision == ActivationPrecision::int8x2;
+  resize_activations(a, two_terms ? 2 * n_tokens : n_tokens, cols, group);
+  const ActivationsOut out = a.out();
+  auto quantize_range = [&out, x, quantize, two_terms](int64_t t0, int64_t t1) {
+    quantize(x, out, t0, t1);
+    if (two_terms) quantize_residual_tokens(x, out, t0, t1, quantize);
+  };
   if (n_tokens < 4) {
-    quantize(x, a.out(), 0, n_tokens);
+    quantize_range(0, n_tokens);
   } else {
-    const ActivationsOut out = a.out();
-    pool.parallel_for(static_cast<size_t>(n_tokens), 1, [&out, x, quantize](size_t t0, size_t t1, int) {
-      quantize(x, out, static_cast<int64_t>(t0), static_cast<int64_t>(t1));
+    pool.parallel_for(static_cast<size_t>(n_tokens), 1, [&quantize_range](size_t t0, size_t t1, int) {
+      quantize_range(static_cast<int64_t>(t0), static_cast<int64_t>(t1));
     });
   }
   return a;
+}
+
+// int8x2: the kernels write 2 x n_tokens output rows into the calling thread's scratch (one
+// buffer per matrix of a shared-input call); fold_two_terms adds each token's residual row to
+// its value row into y.
+float* two_term_output(size_t matrix, int64_t n_tokens, int64_t rows) {
+  static thread_local std::vector<std::vector<float>> buffers;
+  if (buffers.size() <= matrix) buffers.resize(matrix + 1);
+  buffers[matrix].resize(static_cast<size_t>(2 * n_tokens * rows));
+  return buffers[matrix].data();
+}
+
+void fold_two_terms(const float* wide, int64_t n_tokens, int64_t rows, float* y) {
+  const int64_t n = n_tokens * rows;
+  for (int64_t i = 0; i < n; ++i) y[i] = wide[i] + wide[n + i];
 }
 
 class FloatMatrix final : public PreparedMatrix {
@@ -70,21 +92,25 @@ class FloatMatrix final : public PreparedMatrix {
 
 class TernaryFileMatrix final : public PreparedMatrix {
  public:
-  explicit TernaryFileMatrix(const MatrixView& w) : w_(w) {}
+  TernaryFileMatrix(const MatrixView& w, ActivationPrecision precision) : w_(w), precision_(precision) {}
   const MatrixView& view() const override { return w_; }
   size_t weight_bytes() const override { return w_.row_bytes * static_cast<size_t>(w_.rows); }
   void multiply(const float* x, int64_t n_tokens, float* y, ThreadPool& pool) const override {
     if (n_tokens <= 0) return;
     const QuantizedActivations& a =
-        quantize_input(x, n_tokens, w_.cols, w_.type->block_size, quantize_tokens_generic, pool);
+        quantize_input(x, n_tokens, w_.cols, w_.type->block_size, quantize_tokens_generic, precision_, pool);
+    const bool two_terms = precision_ == ActivationPrecision::int8x2;
+    float* out = two_terms ? two_term_output(0, n_tokens, w_.rows) : y;
     const size_t rows = static_cast<size_t>(w_.rows);
     pool.parallel_chunks(rows, chunk_size(rows, pool, 4), [&](size_t r0, size_t r1, int) {
-      generic_ternary_rows(w_, a, static_cast<int64_t>(r0), static_cast<int64_t>(r1), y);
+      generic_ternary_rows(w_, a, static_cast<int64_t>(r0), static_cast<int64_t>(r1), out);
     });
+    if (two_terms) fold_two_terms(out, n_tokens, w_.rows, y);
   }
 
  private:
   MatrixView w_;
+  ActivationPrecision precision_;
 };
 
 // Tells the kernel that the source pages of a repacked matrix are no longer needed, so the
@@ -105,8 +131,13 @@ void release_source_pages(const uint8_t* data, size_t bytes) {
 
 class PackedTernaryMatrix final : public PreparedMatrix {
  public:
-  PackedTernaryMatrix(const MatrixView& w, const PackedTernaryKernels& kernels, QuantizeTokensFn quantize)
-      : w_(w), kernels_(kernels), quantize_(quantize), layout_(packed_layout_for(w, kernels.rows_per_panel)) {
+  PackedTernaryMatrix(const MatrixView& w, const PackedTernaryKernels& kernels, QuantizeTokensFn quantize,
+                      ActivationPrecision precision)
+      : w_(w),
+        kernels_(kernels),
+        quantize_(quantize),
+        precision_(precision),
+        layout_(packed_layout_for(w, kernels.rows_per_panel)) {
     const size_t bytes = (layout_.total_bytes() + 63) / 64 * 64;
     packed_ = static_cast<uint8_t*>(std::aligned_alloc(64, bytes));
     if (!packed_) fail("out of memory repacking a ", w.rows, "x", w.cols, " matrix");
@@ -118,11 +149,14 @@ class PackedTernaryMatrix final : public PreparedMatrix {
   size_t weight_bytes() const override { return layout_.total_bytes(); }
   void multiply(const float* x, int64_t n_tokens, float* y, ThreadPool& pool) const override {
     if (n_tokens <= 0) return;
-    const ActivationsView a = quantize_input(x, n_tokens, w_.cols, layout_.group, quantize_, pool).view();
+    const ActivationsView a = quantize_input(x, n_tokens, w_.cols, layout_.group, quantize_, precision_, pool).view();
+    const bool two_terms = precision_ == ActivationPrecision::int8x2;
+    float* out = two_terms ? two_term_output(0, n_tokens, w_.rows) : y;
     const size_t panels = static_cast<size_t>(layout_.panels);
     pool.parallel_chunks(panels, chunk_size(panels, pool, 1), [&](size_t p0, size_t p1, int) {
-      multiply_panels(a, static_cast<int64_t>(p0), static_cast<int64_t>(p1), y);
+      multiply_panels(a, static_cast<int64_t>(p0), static_cast<int64_t>(p1), out);
     });
+    if (two_terms) fold_two_terms(out, n_tokens, w_.rows, y);
   }
   void multiply_panels(const ActivationsView& a, int64_t p0, int64_t p1, float* y) const {
     kernels_.multiply(layout_, packed_, p0, p1, a, y);
@@ -130,15 +164,17 @@ class PackedTernaryMatrix final : public PreparedMatrix {
   // Matrices that can share one quantized input and one pool job (multiply_shared_input).
   bool shares_input_with(const PackedTernaryMatrix& o) const {
     return o.kernels_.multiply == kernels_.multiply && o.quantize_ == quantize_ && o.w_.cols == w_.cols &&
-           o.layout_.group == layout_.group;
+           o.layout_.group == layout_.group && o.precision_ == precision_;
   }
   QuantizeTokensFn quantizer() const { return quantize_; }
+  ActivationPrecision precision() const { return precision_; }
   const PackedLayout& layout() const { return layout_; }
 
  private:
   MatrixView w_;
   PackedTernaryKernels kernels_;
   QuantizeTokensFn quantize_;
+  ActivationPrecision precision_;
   PackedLayout layout_;
   uint8_t* packed_ = nullptr;
 };
@@ -182,8 +218,10 @@ void multiply_shared_input(std::initializer_list<const PreparedMatrix*> ws, cons
     return;
   }
   const PackedTernaryMatrix& first = *packed.front();
-  const ActivationsView a =
-      quantize_input(x, n_tokens, first.view().cols, first.layout().group, first.quantizer(), pool).view();
+  const ActivationsView a = quantize_input(x, n_tokens, first.view().cols, first.layout().group, first.quantizer(),
+                                           first.precision(), pool)
+                                .view();
+  const bool two_terms = first.precision() == ActivationPrecision::int8x2;
   // Work units: each matrix's panels cut as multiply() cuts them, all in one list.
   struct Unit {
     size_t matrix;
@@ -197,17 +235,23 @@ void multiply_shared_input(std::initializer_list<const PreparedMatrix*> ws, cons
     for (size_t p = 0; p < panels; p += chunk)
       units.push_back({m, static_cast<int64_t>(p), static_cast<int64_t>(std::min(panels, p + chunk))});
   }
-  float* const* outputs = ys.begin();  // the caller's list lives until this call returns
+  // The caller's list lives until this call returns; int8x2 writes wide scratch rows instead.
+  thread_local std::vector<float*> wide;
+  wide.clear();
+  for (size_t m = 0; two_terms && m < packed.size(); ++m) wide.push_back(two_term_output(m, n_tokens, packed[m]->view().rows));
+  float* const* outputs = two_terms ? wide.data() : ys.begin();
   const std::vector<Unit>& work = units;
   pool.parallel_chunks(work.size(), 1, [&](size_t u0, size_t u1, int) {
     for (size_t u = u0; u < u1; ++u)
       packed[work[u].matrix]->multiply_panels(a, work[u].p0, work[u].p1, outputs[work[u].matrix]);
   });
+  auto y = ys.begin();
+  for (size_t m = 0; two_terms && m < packed.size(); ++m) fold_two_terms(wide[m], n_tokens, packed[m]->view().rows, *y++);
 }
 
 std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w) { return prepare_matrix(w, active_isa()); }
 
-std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w, Isa isa) {
+std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w, Isa isa, ActivationPrecision precision) {
   validate(w);
   if (static_cast<int>(isa) > static_cast<int>(detect_cpu_isa()))
     fail("kernels for ", isa_name(isa), " requested, but this CPU supports up to ", isa_name(detect_cpu_isa()));
@@ -223,8 +267,8 @@ std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w, Isa isa) {
                                                           : nullptr;
   if (packed)
     return std::make_unique<PackedTernaryMatrix>(
-        w, *packed, isa == Isa::avx512 ? quantize_tokens_avx512 : quantize_tokens_avx2);
-  return std::make_unique<TernaryFileMatrix>(w);
+        w, *packed, isa == Isa::avx512 ? quantize_tokens_avx512 : quantize_tokens_avx2, precision);
+  return std::make_unique<TernaryFileMatrix>(w, precision);
 }
 
 }  // namespace trit::kernels

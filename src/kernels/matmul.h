@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "formats/type_info.h"
+#include "kernels/activations.h"
 #include "kernels/isa.h"
 #include "util/thread_pool.h"
 
@@ -36,10 +37,12 @@ class PreparedMatrix {
   virtual void multiply(const float* x, int64_t n_tokens, float* y, ThreadPool& pool) const = 0;
 };
 
-// Prepares W for the kernels of `isa` (default: active_isa()). Throws trit::Error for a weight
-// format the kernels cannot compute with.
+// Prepares W for the kernels of `isa` (default: active_isa()). Ternary weights multiply int8
+// activations at `precision` (activations.h; float weights ignore it). Throws trit::Error for a
+// weight format the kernels cannot compute with.
 std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w);
-std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w, Isa isa);
+std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w, Isa isa,
+                                               ActivationPrecision precision = ActivationPrecision::int8);
 
 // ys[i] = Ws[i] x for matrices that read the same input (Wq, Wk, Wv; Wgate, Wup), each as
 // multiply() would compute it. Repacked ternary matrices of one kernel set quantize x once and

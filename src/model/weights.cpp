@@ -27,22 +27,26 @@ std::vector<float> bind_vector(const gguf::File& file, const std::string& name, 
 }
 
 std::unique_ptr<kernels::PreparedMatrix> bind_matrix(const gguf::File& file, const std::string& name, int64_t rows,
-                                                     int64_t cols) {
+                                                     int64_t cols, kernels::ActivationPrecision precision) {
   const gguf::TensorInfo& t = bind(file, name, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)});
   if (t.type->format == formats::Format::other)
     fail(file.path(), ": tensor '", name, "' has type ", t.type->name,
          ", which trit cannot compute with (supported: q2_0, q2_0_g64, q1_0, q8_0, f16, bf16, f32)");
   kernels::MatrixView view{t.type, rows, cols, t.data, t.row_bytes()};
-  return kernels::prepare_matrix(view);
+  return kernels::prepare_matrix(view, kernels::active_isa(), precision);
 }
 
 }  // namespace
 
-std::unique_ptr<Model> Model::load(const std::string& path) { return load(gguf::File::open(path)); }
+std::unique_ptr<Model> Model::load(const std::string& path, kernels::ActivationPrecision precision) {
+  return load(gguf::File::open(path), precision);
+}
 
-std::unique_ptr<Model> Model::load(gguf::File file) { return std::unique_ptr<Model>(new Model(std::move(file))); }
+std::unique_ptr<Model> Model::load(gguf::File file, kernels::ActivationPrecision precision) {
+  return std::unique_ptr<Model>(new Model(std::move(file), precision));
+}
 
-Model::Model(gguf::File file) : file_(std::move(file)), config_(ModelConfig::from_gguf(file_)) {
+Model::Model(gguf::File file, kernels::ActivationPrecision precision) : file_(std::move(file)), config_(ModelConfig::from_gguf(file_)) {
   const ModelConfig& c = config_;
   token_embd_ = &bind(file_, "token_embd.weight", {uint64_t(c.n_embd), uint64_t(c.n_vocab)});
   if (!token_embd_->type->dequantize_row)
@@ -51,20 +55,20 @@ Model::Model(gguf::File file) : file_(std::move(file)), config_(ModelConfig::fro
     const std::string p = "blk." + std::to_string(i) + ".";
     LayerWeights l;
     l.attn_norm = bind_vector(file_, p + "attn_norm.weight", c.n_embd);
-    l.wq = bind_matrix(file_, p + "attn_q.weight", c.q_dim(), c.n_embd);
-    l.wk = bind_matrix(file_, p + "attn_k.weight", c.kv_dim(), c.n_embd);
-    l.wv = bind_matrix(file_, p + "attn_v.weight", c.kv_dim(), c.n_embd);
+    l.wq = bind_matrix(file_, p + "attn_q.weight", c.q_dim(), c.n_embd, precision);
+    l.wk = bind_matrix(file_, p + "attn_k.weight", c.kv_dim(), c.n_embd, precision);
+    l.wv = bind_matrix(file_, p + "attn_v.weight", c.kv_dim(), c.n_embd, precision);
     l.q_norm = bind_vector(file_, p + "attn_q_norm.weight", c.head_dim);
     l.k_norm = bind_vector(file_, p + "attn_k_norm.weight", c.head_dim);
-    l.wo = bind_matrix(file_, p + "attn_output.weight", c.n_embd, c.q_dim());
+    l.wo = bind_matrix(file_, p + "attn_output.weight", c.n_embd, c.q_dim(), precision);
     l.ffn_norm = bind_vector(file_, p + "ffn_norm.weight", c.n_embd);
-    l.ffn_gate = bind_matrix(file_, p + "ffn_gate.weight", c.n_ff, c.n_embd);
-    l.ffn_up = bind_matrix(file_, p + "ffn_up.weight", c.n_ff, c.n_embd);
-    l.ffn_down = bind_matrix(file_, p + "ffn_down.weight", c.n_embd, c.n_ff);
+    l.ffn_gate = bind_matrix(file_, p + "ffn_gate.weight", c.n_ff, c.n_embd, precision);
+    l.ffn_up = bind_matrix(file_, p + "ffn_up.weight", c.n_ff, c.n_embd, precision);
+    l.ffn_down = bind_matrix(file_, p + "ffn_down.weight", c.n_embd, c.n_ff, precision);
     layers_.push_back(std::move(l));
   }
   output_norm_ = bind_vector(file_, "output_norm.weight", c.n_embd);
-  lm_head_ = bind_matrix(file_, c.tied_embeddings ? "token_embd.weight" : "output.weight", c.n_vocab, c.n_embd);
+  lm_head_ = bind_matrix(file_, c.tied_embeddings ? "token_embd.weight" : "output.weight", c.n_vocab, c.n_embd, precision);
 }
 
 void Model::embed(int32_t token, float* out) const {

@@ -29,9 +29,12 @@ struct LayerWeights {
 
 class Model {
  public:
-  // Maps the file, reads the config, binds and checks every tensor.
-  static std::unique_ptr<Model> load(const std::string& path);
-  static std::unique_ptr<Model> load(gguf::File file);
+  // Maps the file, reads the config, binds and checks every tensor. Ternary matrices multiply
+  // activations at `precision` (kernels/activations.h).
+  static std::unique_ptr<Model> load(const std::string& path,
+                                     kernels::ActivationPrecision precision = kernels::ActivationPrecision::int8);
+  static std::unique_ptr<Model> load(gguf::File file,
+                                     kernels::ActivationPrecision precision = kernels::ActivationPrecision::int8);
 
   const ModelConfig& config() const { return config_; }
   const gguf::File& file() const { return file_; }
@@ -48,7 +51,7 @@ class Model {
   uint64_t parameter_count() const;
 
  private:
-  Model(gguf::File file);
+  Model(gguf::File file, kernels::ActivationPrecision precision);
 
   gguf::File file_;
   ModelConfig config_;

@@ -16,13 +16,13 @@ namespace {
 using formats::Format;
 
 void check(const std::vector<Format>& formats, const std::vector<int64_t>& rows, int64_t cols, int64_t n_tokens,
-           Isa isa, int threads) {
+           Isa isa, int threads, ActivationPrecision precision = ActivationPrecision::int8) {
   std::mt19937 rng(static_cast<uint32_t>(cols + n_tokens * 7 + threads));
   std::vector<testing::RandomMatrix> ms;
   std::vector<std::unique_ptr<PreparedMatrix>> prepared;
   for (size_t i = 0; i < formats.size(); ++i) {
     ms.push_back(testing::make_random_matrix(formats[i], rows[i], cols, rng));
-    prepared.push_back(prepare_matrix(ms.back().view(), isa));
+    prepared.push_back(prepare_matrix(ms.back().view(), isa, precision));
   }
   const std::vector<float> x = testing::make_random_activations(n_tokens, cols, rng);
   ThreadPool pool(threads);
@@ -37,7 +37,8 @@ void check(const std::vector<Format>& formats, const std::vector<int64_t>& rows,
   for (size_t i = 0; i < 3; ++i)
     for (size_t j = 0; j < alone[i].size(); ++j)
       ASSERT_EQ(shared[i][j], alone[i][j]) << isa_name(isa) << " matrix " << i << " (" << ms[i].type->name
-                                           << ") element " << j << " n=" << n_tokens << " threads=" << threads;
+                                           << ") element " << j << " n=" << n_tokens << " threads=" << threads
+                                           << " activations " << activation_precision_name(precision);
 }
 
 TEST(SharedInput, EachMatrixGetsWhatItsOwnMultiplyGives) {
@@ -50,6 +51,11 @@ TEST(SharedInput, EachMatrixGetsWhatItsOwnMultiplyGives) {
         check({Format::q1_0, Format::q1_0, Format::q1_0}, {31, 16, 1}, 256, n, isa, threads);
         // Mixed kernel sets fall back to one multiply per matrix.
         check({Format::q2_0_g128, Format::f16, Format::q2_0_g64}, {21, 7, 19}, 256, n, isa, threads);
+        // Two-term activations: shared scratch per matrix, folded into each output.
+        check({Format::q2_0_g128, Format::q2_0_g128, Format::q2_0_g128}, {53, 17, 17}, 384, n, isa, threads,
+              ActivationPrecision::int8x2);
+        check({Format::q1_0, Format::q1_0, Format::q1_0}, {31, 16, 1}, 256, n, isa, threads,
+              ActivationPrecision::int8x2);
       }
 }
 

@@ -20,6 +20,8 @@ namespace {
 // q2_0 2.06%, q2_0_g64 1.44%, q1_0 1.85%). The float kernels (f16, bf16, f32 weights) differ from
 // the f64 reference only by f32 rounding (< 1e-4 measured). Real mistakes (a wrong RoPE pair, a
 // missing norm, a transposed matrix, a wrong GQA head) move logits by tens of percent of the range.
+// With --activations int8x2 (a second int8 term for the rounding residual, ~1/64500 of a block's
+// range per element) the ternary files come within the float tolerance too.
 constexpr double kRelativeTolerance = 0.03;
 constexpr double kFloatRelativeTolerance = 1e-3;
 
@@ -41,11 +43,13 @@ double relative_error(const float* engine, const std::vector<double>& reference)
   return max_diff / (hi - lo);
 }
 
-engine::EngineOptions options(kernels::KvType kv = kernels::KvType::f32) {
+engine::EngineOptions options(kernels::KvType kv = kernels::KvType::f32,
+                              kernels::ActivationPrecision activations = kernels::ActivationPrecision::int8) {
   engine::EngineOptions o;
   o.threads = 2;
   o.context = 256;
   o.kv_type = kv;
+  o.activations = activations;
   return o;
 }
 
@@ -88,6 +92,35 @@ TEST_P(ForwardVsReference, WholePromptAndTokenByTokenMatchReference) {
 
 INSTANTIATE_TEST_SUITE_P(EveryWeightType, ForwardVsReference,
                          ::testing::Values("q2_0", "q2_0_g64", "q1_0", "f16", "bf16", "f32"));
+
+class TwoTermActivationsVsReference : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TwoTermActivationsVsReference, TernaryFilesComeWithinTheFloatTolerance) {
+  engine::Engine engine(test::make_model("tiny", GetParam(), 7),
+                        options(kernels::KvType::f32, kernels::ActivationPrecision::int8x2));
+  const int64_t vocab = engine.config().n_vocab;
+  const std::vector<int32_t> prompt = random_tokens(23, static_cast<int>(vocab), 3);
+  test::ReferenceModel reference(engine.model().file());
+  const auto expected = reference.forward(prompt);
+  auto kv = engine.new_sequence();
+  model::SequenceStep step{kv.get(), prompt, true};
+  const std::vector<float> whole = engine.forward().run(std::span(&step, 1));
+  double worst = 0;
+  for (size_t t = 0; t < prompt.size(); ++t) worst = std::max(worst, relative_error(&whole[t * vocab], expected[t]));
+  EXPECT_LT(worst, kFloatRelativeTolerance) << GetParam();
+  RecordProperty("whole_prompt_relative_error", std::to_string(worst));
+  // Decode (one token: the two terms make a 2-row batch) through the KV cache.
+  auto kv2 = engine.new_sequence();
+  double worst_step = 0;
+  for (size_t t = 0; t < prompt.size(); ++t) {
+    model::SequenceStep one{kv2.get(), std::span(&prompt[t], 1), false};
+    worst_step = std::max(worst_step, relative_error(engine.forward().run(std::span(&one, 1)).data(), expected[t]));
+  }
+  EXPECT_LT(worst_step, kFloatRelativeTolerance) << GetParam();
+}
+
+INSTANTIATE_TEST_SUITE_P(TernaryWeightTypes, TwoTermActivationsVsReference,
+                         ::testing::Values("q2_0", "q2_0_g64", "q1_0"));
 
 TEST(Forward, F16KvCacheStaysCloseToReference) {
   engine::Engine engine(test::make_model("tiny", "q2_0", 7), options(kernels::KvType::f16));
@@ -167,6 +200,20 @@ TEST(Forward, F16AndQ2_0FilesOfOneSeedMakeTheSameGreedyChoices) {
   }
   EXPECT_LE(ties, 3) << "near-ties are rare; many disagreements mean a kernel is off";
   RecordProperty("near_ties", ties);
+}
+
+// The literal requirement: free-running greedy decoding of the q2_0 and f16 files of one seed,
+// 64 steps from a random prompt with no end-of-text stop, gives the same tokens. With int8
+// activations this fails on near-ties for about half the seeds (see the test above); with
+// int8x2 the ternary path is as exact as the f16 one up to float rounding, for every seed tried.
+TEST(Forward, F16AndQ2_0FilesOfOneSeedGiveTheSameGreedyTokensWithInt8x2) {
+  for (int seed = 1; seed <= 8; ++seed) {
+    engine::Engine q2(test::make_model("tiny", "q2_0", seed),
+                      options(kernels::KvType::f16, kernels::ActivationPrecision::int8x2));
+    engine::Engine f16(test::make_model("tiny", "f16", seed), options(kernels::KvType::f16));
+    const std::vector<int32_t> prompt = random_tokens(6, static_cast<int>(q2.config().n_vocab), 100 + seed);
+    EXPECT_EQ(greedy(q2, prompt, 64), greedy(f16, prompt, 64)) << "seed " << seed;
+  }
 }
 
 TEST(Forward, GoldenGreedyTokensOfTheTinyModel) {
