@@ -30,6 +30,16 @@ SamplingParams greedy() {
   return p;
 }
 
+// Temperature 1 with every filter off: each test turns on the one it checks.
+SamplingParams unfiltered() {
+  SamplingParams p;
+  p.temperature = 1.0f;
+  p.top_k = 0;
+  p.top_p = 1.0f;
+  p.min_p = 0.0f;
+  return p;
+}
+
 // How often each id is drawn from `row` over many draws.
 std::vector<int> histogram(const SamplingParams& p, const std::vector<float>& row, int draws = 4000) {
   Sampler sampler(p);
@@ -98,11 +108,8 @@ TEST(Sampler, PresenceAndFrequencyPenaltiesSubtract) {
 }
 
 TEST(Sampler, TopKKeepsOnlyTheKMostLikely) {
-  SamplingParams p;
-  p.temperature = 1.0f;
+  SamplingParams p = unfiltered();
   p.top_k = 2;
-  p.top_p = 1.0f;
-  p.min_p = 0.0f;
   const auto counts = histogram(p, {1.0f, 3.0f, 0.0f, 2.9f});
   EXPECT_EQ(counts[0] + counts[2], 0);
   EXPECT_GT(counts[1], 0);
@@ -110,10 +117,7 @@ TEST(Sampler, TopKKeepsOnlyTheKMostLikely) {
 }
 
 TEST(Sampler, TopPKeepsTheSmallestSetReachingP) {
-  SamplingParams p;
-  p.temperature = 1.0f;
-  p.top_k = 0;
-  p.min_p = 0.0f;
+  SamplingParams p = unfiltered();
   p.top_p = 0.5f;  // probabilities ~ 0.64, 0.24, 0.09, 0.03: the first alone reaches 0.5
   const std::vector<float> row{3.0f, 2.0f, 1.0f, 0.0f};
   auto counts = histogram(p, row);
@@ -125,10 +129,7 @@ TEST(Sampler, TopPKeepsTheSmallestSetReachingP) {
 }
 
 TEST(Sampler, MinPDropsTokensFarBelowTheBest) {
-  SamplingParams p;
-  p.temperature = 1.0f;
-  p.top_k = 0;
-  p.top_p = 1.0f;
+  SamplingParams p = unfiltered();
   p.min_p = 0.2f;  // keeps p >= 0.2 * p_max: exp(-1) = 0.37 stays, exp(-2) = 0.14 goes
   const auto counts = histogram(p, {0.0f, -1.0f, -2.0f});
   EXPECT_GT(counts[1], 0);
@@ -136,10 +137,7 @@ TEST(Sampler, MinPDropsTokensFarBelowTheBest) {
 }
 
 TEST(Sampler, LowTemperatureSharpensAndTheSeedRepeats) {
-  SamplingParams p;
-  p.top_k = 0;
-  p.top_p = 1.0f;
-  p.min_p = 0.0f;
+  SamplingParams p = unfiltered();
   p.temperature = 0.05f;  // a gap of 1 becomes 20: the best is drawn essentially always
   const std::vector<float> row{2.0f, 1.0f, 1.5f};
   EXPECT_GE(histogram(p, row)[0], 3990);

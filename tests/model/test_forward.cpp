@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <tuple>
 
 #include "common/test_util.h"
 #include "engine/engine.h"
@@ -53,11 +54,14 @@ engine::EngineOptions options(kernels::KvType kv = kernels::KvType::f32,
   return o;
 }
 
-class ForwardVsReference : public ::testing::TestWithParam<std::string> {};
+// (weight type, activation precision of the ternary kernels).
+using WeightsAndActivations = std::tuple<std::string, kernels::ActivationPrecision>;
+class ForwardVsReference : public ::testing::TestWithParam<WeightsAndActivations> {};
 
 TEST_P(ForwardVsReference, WholePromptAndTokenByTokenMatchReference) {
-  const std::string path = test::make_model("tiny", GetParam(), 7);
-  engine::Engine engine(path, options());
+  const auto& [type, activations] = GetParam();
+  const std::string where = type + " " + kernels::activation_precision_name(activations);
+  engine::Engine engine(test::make_model("tiny", type, 7), options(kernels::KvType::f32, activations));
   const int64_t vocab = engine.config().n_vocab;
   const std::vector<int32_t> prompt = random_tokens(23, static_cast<int>(vocab), 3);
 
@@ -70,12 +74,14 @@ TEST_P(ForwardVsReference, WholePromptAndTokenByTokenMatchReference) {
   const std::vector<float> whole = engine.forward().run(std::span(&step, 1));
   double worst = 0;
   for (size_t t = 0; t < prompt.size(); ++t) worst = std::max(worst, relative_error(&whole[t * vocab], expected[t]));
-  const bool float_weights = GetParam() == "f16" || GetParam() == "bf16" || GetParam() == "f32";
-  const double tolerance = float_weights ? kFloatRelativeTolerance : kRelativeTolerance;
-  EXPECT_LT(worst, tolerance) << GetParam() << ": whole-prompt logits differ from the reference";
+  const bool float_weights = type == "f16" || type == "bf16" || type == "f32";
+  const bool float_like = float_weights || activations == kernels::ActivationPrecision::int8x2;
+  const double tolerance = float_like ? kFloatRelativeTolerance : kRelativeTolerance;
+  EXPECT_LT(worst, tolerance) << where << ": whole-prompt logits differ from the reference";
   RecordProperty("whole_prompt_relative_error", std::to_string(worst));
 
-  // The same sequence fed one token at a time through the KV cache.
+  // The same sequence fed one token at a time through the KV cache (with int8x2 a decode step
+  // is a 2-row batch: the value and residual terms).
   auto kv2 = engine.new_sequence();
   double worst_step = 0, worst_vs_whole = 0;
   for (size_t t = 0; t < prompt.size(); ++t) {
@@ -85,42 +91,24 @@ TEST_P(ForwardVsReference, WholePromptAndTokenByTokenMatchReference) {
     std::vector<double> whole_row(whole.begin() + t * vocab, whole.begin() + (t + 1) * vocab);
     worst_vs_whole = std::max(worst_vs_whole, relative_error(logits.data(), whole_row));
   }
-  EXPECT_LT(worst_step, tolerance) << GetParam() << ": token-by-token logits differ from the reference";
+  EXPECT_LT(worst_step, tolerance) << where << ": token-by-token logits differ from the reference";
   // Prompt and decode may take different kernel paths (GEMM vs GEMV) but compute the same math.
-  EXPECT_LT(worst_vs_whole, 1e-3) << GetParam() << ": decode through the KV cache disagrees with the whole prompt";
+  EXPECT_LT(worst_vs_whole, 1e-3) << where << ": decode through the KV cache disagrees with the whole prompt";
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryWeightType, ForwardVsReference,
-                         ::testing::Values("q2_0", "q2_0_g64", "q1_0", "f16", "bf16", "f32"));
-
-class TwoTermActivationsVsReference : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(TwoTermActivationsVsReference, TernaryFilesComeWithinTheFloatTolerance) {
-  engine::Engine engine(test::make_model("tiny", GetParam(), 7),
-                        options(kernels::KvType::f32, kernels::ActivationPrecision::int8x2));
-  const int64_t vocab = engine.config().n_vocab;
-  const std::vector<int32_t> prompt = random_tokens(23, static_cast<int>(vocab), 3);
-  test::ReferenceModel reference(engine.model().file());
-  const auto expected = reference.forward(prompt);
-  auto kv = engine.new_sequence();
-  model::SequenceStep step{kv.get(), prompt, true};
-  const std::vector<float> whole = engine.forward().run(std::span(&step, 1));
-  double worst = 0;
-  for (size_t t = 0; t < prompt.size(); ++t) worst = std::max(worst, relative_error(&whole[t * vocab], expected[t]));
-  EXPECT_LT(worst, kFloatRelativeTolerance) << GetParam();
-  RecordProperty("whole_prompt_relative_error", std::to_string(worst));
-  // Decode (one token: the two terms make a 2-row batch) through the KV cache.
-  auto kv2 = engine.new_sequence();
-  double worst_step = 0;
-  for (size_t t = 0; t < prompt.size(); ++t) {
-    model::SequenceStep one{kv2.get(), std::span(&prompt[t], 1), false};
-    worst_step = std::max(worst_step, relative_error(engine.forward().run(std::span(&one, 1)).data(), expected[t]));
-  }
-  EXPECT_LT(worst_step, kFloatRelativeTolerance) << GetParam();
+std::vector<WeightsAndActivations> every_weight_type() {
+  std::vector<WeightsAndActivations> cases;
+  for (const char* type : {"q2_0", "q2_0_g64", "q1_0", "f16", "bf16", "f32"})
+    cases.emplace_back(type, kernels::ActivationPrecision::int8);
+  for (const char* type : {"q2_0", "q2_0_g64", "q1_0"}) cases.emplace_back(type, kernels::ActivationPrecision::int8x2);
+  return cases;
 }
 
-INSTANTIATE_TEST_SUITE_P(TernaryWeightTypes, TwoTermActivationsVsReference,
-                         ::testing::Values("q2_0", "q2_0_g64", "q1_0"));
+INSTANTIATE_TEST_SUITE_P(EveryWeightType, ForwardVsReference, ::testing::ValuesIn(every_weight_type()),
+                         [](const auto& info) {
+                           return std::get<0>(info.param) + "_" +
+                                  kernels::activation_precision_name(std::get<1>(info.param));
+                         });
 
 TEST(Forward, F16KvCacheStaysCloseToReference) {
   engine::Engine engine(test::make_model("tiny", "q2_0", 7), options(kernels::KvType::f16));
