@@ -71,7 +71,10 @@ async function stream(i, n) {
     while ((cut = buffer.indexOf("\n\n")) >= 0) {
       const line = buffer.slice(0, cut);
       buffer = buffer.slice(cut + 2);
+      // Only the last chunks carry usage and timings. Parsing every token's chunk would spend this
+      // 2-core machine's CPU (shared with the server) on the client.
       if (!line.startsWith("data: ") || line === "data: [DONE]") continue;
+      if (!line.includes('"usage"') && !line.includes('"timings"')) continue;
       const j = JSON.parse(line.slice(6));
       if (j.usage) usage = j.usage;
       if (j.timings) timings = j.timings;
