@@ -1,0 +1,131 @@
+// Attention and element-wise op microbenchmarks, every body this CPU runs (generic, avx512), on
+// the 4B model's shapes (32 query heads, 8 kv heads, head_dim 128; n_embd 2560, n_ff 9728).
+//   decode/ctxN:   one query row over N cached positions (f16 cache), all heads, one thread:
+//                  counter "GFMA/s" (2 x heads x N x head_dim multiply-adds: q.k and p.v);
+//   prefill/runR:  R consecutive prompt rows at positions 512-R.., sharing each pass over the
+//                  cache as the forward pass's attention runs do;
+//   ops:           rms_norm, silu_mul, add_in_place, narrow_to_f16 on one row, "GB/s" of floats read.
+//   bench_attention --benchmark_filter='avx512'
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "formats/fp16.h"
+#include "kernels/attention_heads.h"
+#include "kernels/isa.h"
+#include "kernels/ops_bodies.h"
+
+namespace {
+
+using namespace trit;
+using namespace trit::kernels;
+
+constexpr AttentionShape kShape{32, 8, 128};
+
+std::vector<std::pair<std::string, AttendFn>> attend_bodies() {
+  std::vector<std::pair<std::string, AttendFn>> b = {{"generic", attend_generic}};
+  for (Isa isa : supported_isas())
+    if (isa == Isa::avx512) b.push_back({"avx512", attend_avx512});
+  return b;
+}
+
+std::vector<std::pair<std::string, const OpsBodies*>> ops_bodies() {
+  std::vector<std::pair<std::string, const OpsBodies*>> b = {{"generic", &generic_ops()}};
+  for (Isa isa : supported_isas())
+    if (isa == Isa::avx512) b.push_back({"avx512", &avx512_ops()});
+  return b;
+}
+
+std::vector<float> random_floats(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal;
+  std::vector<float> v(n);
+  for (float& x : v) x = normal(rng);
+  return v;
+}
+
+// A head-major f16 cache of `positions` rows for every kv head (the engine's layout).
+struct Cache {
+  std::vector<uint16_t> k, v;
+  KvLayerView view;
+  explicit Cache(int64_t positions) {
+    const size_t n = static_cast<size_t>(kShape.n_head_kv * positions * kShape.head_dim);
+    const auto kf = random_floats(n, 1), vf = random_floats(n, 2);
+    for (size_t i = 0; i < n; ++i) {
+      k.push_back(formats::f32_to_fp16(kf[i]));
+      v.push_back(formats::f32_to_fp16(vf[i]));
+    }
+    view = {KvType::f16, k.data(), v.data(), kShape.head_dim, positions * kShape.head_dim};
+  }
+};
+
+void bm_attention(benchmark::State& state, AttendFn attend_fn, int64_t positions, int64_t rows) {
+  Cache cache(positions);
+  const int64_t width = kShape.n_head * kShape.head_dim;
+  const auto q = random_floats(static_cast<size_t>(rows * width), 3);
+  std::vector<float> out(static_cast<size_t>(rows * width));
+  const int64_t pos = positions - rows;  // the last row sees every cached position
+  for (auto _ : state) {
+    attend_fn(q.data(), width, rows, cache.view, kShape, pos, out.data(), width, 0, kShape.n_head);
+    benchmark::DoNotOptimize(out.data());
+  }
+  double fma = 0;
+  for (int64_t r = 0; r < rows; ++r) fma += 2.0 * kShape.n_head * (pos + r + 1) * kShape.head_dim;
+  state.counters["GFMA/s"] = benchmark::Counter(fma * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+}
+
+void bm_op(benchmark::State& state, const OpsBodies* ops, const std::string& op, int64_t n) {
+  const auto x = random_floats(static_cast<size_t>(n), 4), y = random_floats(static_cast<size_t>(n), 5);
+  std::vector<float> out(static_cast<size_t>(n)), acc = x;
+  std::vector<uint16_t> half(static_cast<size_t>(n));
+  int inputs = 1;
+  for (auto _ : state) {
+    if (op == "rms_norm") {
+      ops->rms_norm(x.data(), y.data(), n, 1e-6f, out.data());
+      inputs = 2;
+    } else if (op == "silu_mul") {
+      ops->silu_mul(x.data(), y.data(), n, out.data());
+      inputs = 2;
+    } else if (op == "add_in_place") {
+      ops->add_in_place(acc.data(), y.data(), n);
+      inputs = 2;
+    } else {
+      ops->narrow_to_f16(x.data(), n, half.data());
+    }
+    benchmark::ClobberMemory();
+  }
+  state.counters["GB/s"] =
+      benchmark::Counter(4.0 * n * inputs * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+}
+
+int register_all() {
+  for (const auto& [name, fn] : attend_bodies()) {
+    for (int64_t ctx : {128, 512, 2048}) {
+      const std::string id = "attention/" + name + "/decode/ctx" + std::to_string(ctx);
+      benchmark::RegisterBenchmark(id.c_str(), [fn = fn, ctx](benchmark::State& s) { bm_attention(s, fn, ctx, 1); })
+          ->Unit(benchmark::kMicrosecond);
+    }
+    for (int64_t run : {1, 4}) {
+      const std::string id = "attention/" + name + "/prefill/ctx512/run" + std::to_string(run);
+      benchmark::RegisterBenchmark(id.c_str(), [fn = fn, run](benchmark::State& s) { bm_attention(s, fn, 512, run); })
+          ->Unit(benchmark::kMicrosecond);
+    }
+  }
+  for (const auto& [name, ops] : ops_bodies())
+    for (const char* op : {"rms_norm", "silu_mul", "add_in_place", "narrow_to_f16"})
+      for (int64_t n : {2560, 9728}) {
+        const std::string id = std::string("ops/") + name + "/" + op + "/n" + std::to_string(n);
+        benchmark::RegisterBenchmark(id.c_str(), [ops = ops, op = std::string(op), n](benchmark::State& s) {
+          bm_op(s, ops, op, n);
+        })->Unit(benchmark::kNanosecond);
+      }
+  return 0;
+}
+const int registered = register_all();
+
+}  // namespace
+
+BENCHMARK_MAIN();
