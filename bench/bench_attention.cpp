@@ -1,5 +1,6 @@
 // Attention and element-wise op microbenchmarks, every body this CPU runs (generic, avx512), on
-// the 4B model's shapes (32 query heads, 8 kv heads, head_dim 128; n_embd 2560, n_ff 9728).
+// the 4B model's shapes (32 query heads, 8 kv heads, head_dim 128; n_embd 2560, n_ff 9728) and,
+// for decode, the 1.7B's (16 query heads: 2 per kv head instead of 4).
 //   decode/ctxN:   one query row over N cached positions (f16 cache), all heads, one thread:
 //                  counter "GFMA/s" (2 x heads x N x head_dim multiply-adds: q.k and p.v);
 //   prefill/runR:  R consecutive prompt rows at positions 512-R.., sharing each pass over the
@@ -23,7 +24,8 @@ namespace {
 using namespace trit;
 using namespace trit::kernels;
 
-constexpr AttentionShape kShape{32, 8, 128};
+constexpr AttentionShape k4b{32, 8, 128};
+constexpr AttentionShape k1_7b{16, 8, 128};
 
 std::vector<std::pair<std::string, AttendFn>> attend_bodies() {
   std::vector<std::pair<std::string, AttendFn>> b = {{"generic", attend_generic}};
@@ -51,29 +53,30 @@ std::vector<float> random_floats(size_t n, uint32_t seed) {
 struct Cache {
   std::vector<uint16_t> k, v;
   KvLayerView view;
-  explicit Cache(int64_t positions) {
-    const size_t n = static_cast<size_t>(kShape.n_head_kv * positions * kShape.head_dim);
+  Cache(const AttentionShape& shape, int64_t positions) {
+    const size_t n = static_cast<size_t>(shape.n_head_kv * positions * shape.head_dim);
     const auto kf = random_floats(n, 1), vf = random_floats(n, 2);
     for (size_t i = 0; i < n; ++i) {
       k.push_back(formats::f32_to_fp16(kf[i]));
       v.push_back(formats::f32_to_fp16(vf[i]));
     }
-    view = {KvType::f16, k.data(), v.data(), kShape.head_dim, positions * kShape.head_dim};
+    view = {KvType::f16, k.data(), v.data(), shape.head_dim, positions * shape.head_dim};
   }
 };
 
-void bm_attention(benchmark::State& state, AttendFn attend_fn, int64_t positions, int64_t rows) {
-  Cache cache(positions);
-  const int64_t width = kShape.n_head * kShape.head_dim;
+void bm_attention(benchmark::State& state, AttendFn attend_fn, const AttentionShape& shape, int64_t positions,
+                  int64_t rows) {
+  Cache cache(shape, positions);
+  const int64_t width = shape.n_head * shape.head_dim;
   const auto q = random_floats(static_cast<size_t>(rows * width), 3);
   std::vector<float> out(static_cast<size_t>(rows * width));
   const int64_t pos = positions - rows;  // the last row sees every cached position
   for (auto _ : state) {
-    attend_fn(q.data(), width, rows, cache.view, kShape, pos, out.data(), width, 0, kShape.n_head);
+    attend_fn(q.data(), width, rows, cache.view, shape, pos, out.data(), width, 0, shape.n_head);
     benchmark::DoNotOptimize(out.data());
   }
   double fma = 0;
-  for (int64_t r = 0; r < rows; ++r) fma += 2.0 * kShape.n_head * (pos + r + 1) * kShape.head_dim;
+  for (int64_t r = 0; r < rows; ++r) fma += 2.0 * shape.n_head * (pos + r + 1) * shape.head_dim;
   state.counters["GFMA/s"] = benchmark::Counter(fma * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 
@@ -103,14 +106,16 @@ void bm_op(benchmark::State& state, const OpsBodies* ops, const std::string& op,
 
 int register_all() {
   for (const auto& [name, fn] : attend_bodies()) {
-    for (int64_t ctx : {128, 512, 2048}) {
-      const std::string id = "attention/" + name + "/decode/ctx" + std::to_string(ctx);
-      benchmark::RegisterBenchmark(id.c_str(), [fn = fn, ctx](benchmark::State& s) { bm_attention(s, fn, ctx, 1); })
-          ->Unit(benchmark::kMicrosecond);
-    }
+    for (const auto& [model, shape] : {std::pair{"4b", k4b}, std::pair{"1.7b", k1_7b}})
+      for (int64_t ctx : {128, 512, 2048}) {
+        const std::string id = "attention/" + name + "/" + model + "/decode/ctx" + std::to_string(ctx);
+        benchmark::RegisterBenchmark(id.c_str(), [fn = fn, shape = shape, ctx](benchmark::State& s) {
+          bm_attention(s, fn, shape, ctx, 1);
+        })->Unit(benchmark::kMicrosecond);
+      }
     for (int64_t run : {1, 4}) {
-      const std::string id = "attention/" + name + "/prefill/ctx512/run" + std::to_string(run);
-      benchmark::RegisterBenchmark(id.c_str(), [fn = fn, run](benchmark::State& s) { bm_attention(s, fn, 512, run); })
+      const std::string id = "attention/" + name + "/4b/prefill/ctx512/run" + std::to_string(run);
+      benchmark::RegisterBenchmark(id.c_str(), [fn = fn, run](benchmark::State& s) { bm_attention(s, fn, k4b, 512, run); })
           ->Unit(benchmark::kMicrosecond);
     }
   }
