@@ -53,7 +53,7 @@ struct BenchCommand {
     if (n_prompt > 0) results.push_back(engine::bench_prompt(engine, n_prompt, repetitions));
     if (n_gen > 0) results.push_back(engine::bench_generation(engine, n_gen, repetitions));
     if (n_gen > 0 && parallel > 1) results.push_back(engine::bench_generation(engine, n_gen, repetitions, parallel));
-    const double weight_gb = engine.model().weight_bytes() / 1e9;
+    const double weight_bytes = static_cast<double>(engine.model().weight_bytes());  // read once per tg step
 
     const auto& c = engine.config();
     const std::string name = std::filesystem::path(path).filename().string();
@@ -82,10 +82,10 @@ struct BenchCommand {
         r["mean_tokens_per_second"] = s.mean();
         r["stddev_tokens_per_second"] = s.stddev();
         if (s.test.rfind("tg", 0) == 0) {
-          r["weight_read_gbs"] = s.mean() / s.sequences * weight_gb;
+          r["weight_read_gbs"] = s.mean_weight_gbs(weight_bytes);
           r["read_bandwidth_gbs"] = s.read_gbs;  // per repetition, measured just before it
           r["mean_read_bandwidth_gbs"] = s.mean_read_gbs();
-          r["fraction_of_read_bandwidth"] = s.mean_fraction_of_bandwidth(weight_gb * 1e9);
+          r["fraction_of_read_bandwidth"] = s.mean_fraction_of_bandwidth(weight_bytes);
         }
         j["results"].push_back(r);
       }
@@ -98,9 +98,9 @@ struct BenchCommand {
       std::string gbs = "", fraction = "";
       if (s.test.rfind("tg", 0) == 0) {
         char buf[64];
-        std::snprintf(buf, sizeof buf, "%.1f", s.mean() / s.sequences * weight_gb);
+        std::snprintf(buf, sizeof buf, "%.1f", s.mean_weight_gbs(weight_bytes));
         gbs = buf;
-        std::snprintf(buf, sizeof buf, "%.0f%% of %.1f", 100.0 * s.mean_fraction_of_bandwidth(weight_gb * 1e9),
+        std::snprintf(buf, sizeof buf, "%.0f%% of %.1f", 100.0 * s.mean_fraction_of_bandwidth(weight_bytes),
                       s.mean_read_gbs());
         fraction = buf;
       }

@@ -77,6 +77,10 @@ double BenchSeries::mean_read_gbs() const {
   return read_gbs.empty() ? 0.0 : sum / read_gbs.size();
 }
 
+double BenchSeries::mean_weight_gbs(double bytes_per_step) const {
+  return mean() / static_cast<double>(sequences) * bytes_per_step / 1e9;
+}
+
 double BenchSeries::mean_fraction_of_bandwidth(double bytes_per_step) const {
   const auto tps = tokens_per_second();
   double sum = 0;

@@ -1,8 +1,9 @@
 // Throughput measurements like llama-bench: pp (prompt processing: one sequence, n_prompt tokens
 // fed in batches) and tg (text generation: n_gen tokens decoded one at a time from an empty
 // context). tg over several sequences ("tg128 x8") decodes them together, one batched forward per
-// step as `trit serve --parallel` does, and counts the tokens of all of them. Each repetition starts from a fresh KV cache; tokens are drawn at random from the
-// vocabulary (speed does not depend on which ids they are).
+// step as `trit serve --parallel` does, and counts the tokens of all of them. Each repetition
+// starts from a fresh KV cache; tokens are drawn at random from the vocabulary (speed does not
+// depend on which ids they are).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -25,6 +26,8 @@ struct BenchSeries {
   double mean() const;                // of tokens/s
   double stddev() const;              // sample standard deviation of tokens/s
   double mean_read_gbs() const;       // mean of read_gbs
+  // Weight bytes read per second on average: steps/s x bytes_per_step (tg).
+  double mean_weight_gbs(double bytes_per_step) const;
   // Mean over repetitions of (steps/s x bytes_per_step) / read_gbs: the share of the measured
   // bandwidth that the weight reads of that repetition reached (a batched step reads the weights
   // once for all its sequences).

@@ -129,6 +129,10 @@ void release_source_pages(const uint8_t* data, size_t bytes) {
 #endif
 }
 
+class PackedTernaryMatrix;
+void multiply_packed_set(const PackedTernaryMatrix* const* ms, size_t count, const float* x, int64_t n_tokens,
+                         float* const* ys, ThreadPool& pool);
+
 class PackedTernaryMatrix final : public PreparedMatrix {
  public:
   PackedTernaryMatrix(const MatrixView& w, const PackedTernaryKernels& kernels, QuantizeTokensFn quantize,
@@ -148,15 +152,8 @@ class PackedTernaryMatrix final : public PreparedMatrix {
   const MatrixView& view() const override { return w_; }
   size_t weight_bytes() const override { return layout_.total_bytes(); }
   void multiply(const float* x, int64_t n_tokens, float* y, ThreadPool& pool) const override {
-    if (n_tokens <= 0) return;
-    const ActivationsView a = quantize_input(x, n_tokens, w_.cols, layout_.group, quantize_, precision_, pool).view();
-    const bool two_terms = precision_ == ActivationPrecision::int8x2;
-    float* out = two_terms ? two_term_output(0, n_tokens, w_.rows) : y;
-    const size_t panels = static_cast<size_t>(layout_.panels);
-    pool.parallel_chunks(panels, chunk_size(panels, pool, 1), [&](size_t p0, size_t p1, int) {
-      multiply_panels(a, static_cast<int64_t>(p0), static_cast<int64_t>(p1), out);
-    });
-    if (two_terms) fold_two_terms(out, n_tokens, w_.rows, y);
+    const PackedTernaryMatrix* self = this;
+    multiply_packed_set(&self, 1, x, n_tokens, &y, pool);
   }
   void multiply_panels(const ActivationsView& a, int64_t p0, int64_t p1, float* y) const {
     kernels_.multiply(layout_, packed_, p0, p1, a, y);
@@ -178,6 +175,42 @@ class PackedTernaryMatrix final : public PreparedMatrix {
   PackedLayout layout_;
   uint8_t* packed_ = nullptr;
 };
+
+// x quantized once for a set of matrices that share_input_with the first, then one pool job
+// over all their panels, each matrix cut as it would be alone; int8x2 results are folded at the
+// end. PackedTernaryMatrix::multiply is the set of one.
+void multiply_packed_set(const PackedTernaryMatrix* const* ms, size_t count, const float* x, int64_t n_tokens,
+                         float* const* ys, ThreadPool& pool) {
+  if (n_tokens <= 0) return;
+  const PackedTernaryMatrix& first = *ms[0];
+  const ActivationsView a = quantize_input(x, n_tokens, first.view().cols, first.layout().group, first.quantizer(),
+                                           first.precision(), pool)
+                                .view();
+  const bool two_terms = first.precision() == ActivationPrecision::int8x2;
+  struct Unit {
+    size_t matrix;
+    int64_t p0, p1;
+  };
+  thread_local std::vector<Unit> units;
+  units.clear();
+  for (size_t m = 0; m < count; ++m) {
+    const size_t panels = static_cast<size_t>(ms[m]->layout().panels);
+    const size_t chunk = chunk_size(panels, pool, 1);
+    for (size_t p = 0; p < panels; p += chunk)
+      units.push_back({m, static_cast<int64_t>(p), static_cast<int64_t>(std::min(panels, p + chunk))});
+  }
+  // int8x2 writes 2 x n_tokens rows per matrix into scratch instead of the caller's outputs.
+  thread_local std::vector<float*> wide;
+  wide.clear();
+  for (size_t m = 0; two_terms && m < count; ++m) wide.push_back(two_term_output(m, n_tokens, ms[m]->view().rows));
+  float* const* outputs = two_terms ? wide.data() : ys;
+  const std::vector<Unit>& work = units;
+  pool.parallel_chunks(work.size(), 1, [&](size_t u0, size_t u1, int) {
+    for (size_t u = u0; u < u1; ++u)
+      ms[work[u].matrix]->multiply_panels(a, work[u].p0, work[u].p1, outputs[work[u].matrix]);
+  });
+  for (size_t m = 0; two_terms && m < count; ++m) fold_two_terms(wide[m], n_tokens, ms[m]->view().rows, ys[m]);
+}
 
 bool is_ternary(formats::Format f) {
   return f == formats::Format::q2_0_g128 || f == formats::Format::q2_0_g64 || f == formats::Format::q1_0;
@@ -217,36 +250,7 @@ void multiply_shared_input(std::initializer_list<const PreparedMatrix*> ws, cons
     for (const PreparedMatrix* w : ws) w->multiply(x, n_tokens, *y++, pool);
     return;
   }
-  const PackedTernaryMatrix& first = *packed.front();
-  const ActivationsView a = quantize_input(x, n_tokens, first.view().cols, first.layout().group, first.quantizer(),
-                                           first.precision(), pool)
-                                .view();
-  const bool two_terms = first.precision() == ActivationPrecision::int8x2;
-  // Work units: each matrix's panels cut as multiply() cuts them, all in one list.
-  struct Unit {
-    size_t matrix;
-    int64_t p0, p1;
-  };
-  thread_local std::vector<Unit> units;
-  units.clear();
-  for (size_t m = 0; m < packed.size(); ++m) {
-    const size_t panels = static_cast<size_t>(packed[m]->layout().panels);
-    const size_t chunk = chunk_size(panels, pool, 1);
-    for (size_t p = 0; p < panels; p += chunk)
-      units.push_back({m, static_cast<int64_t>(p), static_cast<int64_t>(std::min(panels, p + chunk))});
-  }
-  // The caller's list lives until this call returns; int8x2 writes wide scratch rows instead.
-  thread_local std::vector<float*> wide;
-  wide.clear();
-  for (size_t m = 0; two_terms && m < packed.size(); ++m) wide.push_back(two_term_output(m, n_tokens, packed[m]->view().rows));
-  float* const* outputs = two_terms ? wide.data() : ys.begin();
-  const std::vector<Unit>& work = units;
-  pool.parallel_chunks(work.size(), 1, [&](size_t u0, size_t u1, int) {
-    for (size_t u = u0; u < u1; ++u)
-      packed[work[u].matrix]->multiply_panels(a, work[u].p0, work[u].p1, outputs[work[u].matrix]);
-  });
-  auto y = ys.begin();
-  for (size_t m = 0; two_terms && m < packed.size(); ++m) fold_two_terms(wide[m], n_tokens, packed[m]->view().rows, *y++);
+  multiply_packed_set(packed.data(), packed.size(), x, n_tokens, ys.begin(), pool);
 }
 
 std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w) { return prepare_matrix(w, active_isa()); }
