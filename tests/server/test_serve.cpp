@@ -280,8 +280,10 @@ void require_node_modules() {
 
 TEST(ServeClients, OfficialOpenAiClient) {
   require_node_modules();
+  // A context long enough that the abandoned 100000-token stream is still generating when the
+  // client leaves, however fast the engine is (at -c 2048 it could finish first).
   test::ServeProcess server("-m " + test::shell_quote(tiny_model()) +
-                            " -t 1 -c 2048 --parallel 4 --api-key test-key --max-body 65536");
+                            " -t 1 -c 16384 --parallel 4 --api-key test-key --max-body 65536");
   ASSERT_TRUE(server.ok()) << server.log();
   auto r = test::run_command("cd " + test::shell_quote(js_dir()) + " && TRIT_BASE_URL=" + server.base_url() +
                              " TRIT_API_KEY=test-key timeout 300 node client.test.mjs");
@@ -296,7 +298,9 @@ TEST(ServeClients, ChatPageInHeadlessChromium) {
   // exercises every step (its text is not words).
   const bool moby = test::have_shared();
   const std::string model = moby ? test::shared_dir() + "/models/moby-tiny-Q2_0.gguf" : tiny_model();
-  test::ServeProcess server("-m " + test::shell_quote(model) + " -t 1 -c 2048 --parallel 2");
+  // The Stop test needs an answer that is still streaming when the click lands, on a loaded
+  // machine too: room for 16000 tokens (moby-tiny writes 2000 in under 2 s).
+  test::ServeProcess server("-m " + test::shell_quote(model) + " -t 1 -c 16384 --parallel 2");
   ASSERT_TRUE(server.ok()) << server.log();
   const std::string shots = std::string(TRIT_TEST_WORK_DIR) + "/screenshots";
   test::run_command("mkdir -p " + test::shell_quote(shots));

@@ -26,7 +26,7 @@ try {
 
   // Settings: a long answer for the stop test, thinking off for a direct answer.
   await page.click("#settings-toggle");
-  await page.fill("#max-tokens", "2000");
+  await page.fill("#max-tokens", "16000");
   await page.fill("#temperature", "0.7");
   await page.uncheck("#thinking");
   await page.click("#settings-toggle");

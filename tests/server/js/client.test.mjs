@@ -138,7 +138,7 @@ await check("errors: 401, 400, 413", async () => {
   await expectError(400, () => client.chat.completions.create(chat({ max_tokens: 0 })), "max_tokens");
   await expectError(400, () => client.chat.completions.create({ model: "m", messages: [{ role: "robot", content: "x" }] }), "robot");
   await expectError(400, () => client.chat.completions.create(chat({ temperature: "warm" })), "temperature");
-  await expectError(400, () => client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "x ".repeat(15000) }] }), "context");
+  await expectError(400, () => client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "x ".repeat(20000) }] }), "context");
   await expectError(413, () => client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "x".repeat(70000) }] }));
 });
 
