@@ -27,9 +27,11 @@ namespace {
 
 constexpr int kRows = 16;
 constexpr int kMaxTokens = 8;
-// Decode prefetch distance per stream: 768-1024 bytes measured 5-10% faster in `trit bench` tg
-// on this machine than 4096 (two streams per core, so 2 KiB of lookahead per core).
-constexpr int kPrefetchBytes = 1024;
+// Decode prefetch distance per stream (two streams per core). On the Zen 5 machine, `trit bench`
+// tg128 alternating binaries, medians of 4: 2048 bytes beat 1024 by 2% (4B), 10% (1.7B Q2_0) and
+// 12% (1.7B Q1_0, whose loop is twice the arithmetic per byte); 3072 and 4096 were no better, nor
+// (in bench_matmul) prefetching to L2 instead of L1.
+constexpr int kPrefetchBytes = 2048;
 constexpr size_t kChunkBytes = 192 * 1024;  // packed weights of one chunk (L2 is 1 MiB per core)
 
 inline __m512i broadcast_q4(const int8_t* q) {
