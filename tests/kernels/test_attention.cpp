@@ -1,5 +1,6 @@
 // attend() on every ISA body against a plain f64 softmax-attention, on f16 and f32 caches, with
-// GQA and odd positions.
+// GQA and odd positions, and with scores spread over hundreds of units, where a softmax step that
+// misses the running maximum overflows exp.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@ namespace {
 struct Case {
   int64_t n_head, n_head_kv, head_dim, pos;
   KvType type;
+  float q_scale = 1.0f;  // query magnitude: 100 spreads the scores over hundreds of units
 };
 
 TEST(Attention, EveryBodyMatchesF64Reference) {
@@ -29,11 +31,13 @@ TEST(Attention, EveryBodyMatchesF64Reference) {
     if (isa == Isa::avx512) bodies.push_back({"avx512", attend_avx512});
   for (const Case& c : {Case{4, 2, 64, 0, KvType::f16}, Case{4, 2, 64, 37, KvType::f16}, Case{8, 2, 128, 130, KvType::f32},
                         Case{6, 3, 32, 255, KvType::f16}, Case{2, 1, 16, 5, KvType::f32},
-                        Case{32, 8, 128, 300, KvType::f16}, Case{4, 1, 256, 17, KvType::f16}, Case{3, 3, 48, 20, KvType::f32}}) {
+                        Case{32, 8, 128, 300, KvType::f16}, Case{4, 1, 256, 17, KvType::f16}, Case{3, 3, 48, 20, KvType::f32},
+                        Case{8, 2, 128, 200, KvType::f16, 100.0f}, Case{4, 4, 64, 70, KvType::f32, 100.0f}}) {
     const int64_t kv_dim = c.n_head_kv * c.head_dim, rows = c.pos + 1;
     std::vector<float> q(c.n_head * c.head_dim), k(rows * kv_dim), v(rows * kv_dim);
     for (auto* vec : {&q, &k, &v})
       for (float& x : *vec) x = normal(rng);
+    for (float& x : q) x *= c.q_scale;
     std::vector<uint16_t> k16(k.size()), v16(v.size());
     for (size_t i = 0; i < k.size(); ++i) {
       k16[i] = formats::f32_to_fp16(k[i]);

@@ -1,14 +1,14 @@
 // AVX-512 attention for a run of query rows at consecutive positions, heads [head_begin, head_end).
 //
-// Heads that share a kv head (GQA) are done together, over the cache in tiles of 16 positions:
-//   1. the tile's key and value rows are widened to f32 once (F16C) into scratch (L1), for all
-//      the heads of the group;
-//   2. per head, 16 dot products q.k (each a 16-lane partial sum over head_dim), folded into one
-//      vector of 16 scores by a transpose-and-add tree (15 shuffle pairs, no per-key horizontal
-//      sum);
-//   3. online softmax per tile: new max, exp of the 16 scores at once (exp.h), the running sum and
+// Heads that share a kv head (GQA) are done together, over the cache in spans of 64 positions:
+//   1. the span's key and value rows are widened to f32 once (F16C) into scratch (L1), for all
+//      the heads of the group (one query row reads an f16 cache in place instead);
+//   2. per head, 16 dot products q.k at a time (each a 16-lane partial sum over head_dim), folded
+//      into one vector of 16 scores by a transpose-and-add tree (15 shuffle pairs, no per-key
+//      horizontal sum), four such tiles per span;
+//   3. online softmax per span: new max, exp of the scores 16 at once (exp.h), the running sum and
 //      the accumulated output rescaled by exp(old max - new max);
-//   4. out += p_k * v_k for the tile's positions, the output row held in registers.
+//   4. out += p_k * v_k for the span's positions, the output row held in registers.
 // Same math as attend_generic (running max and sum); exp.h's exp is within ~1 ulp of expf.
 // GCC 12 header false positive on inlined cvtph/cvtepi32 (see matmul_ternary.cpp).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -24,6 +24,8 @@ namespace trit::kernels {
 namespace {
 
 constexpr int kTile = 16;
+constexpr int kTilesPerSpan = 4;
+constexpr int kSpan = kTile * kTilesPerSpan;  // positions per online-softmax step
 
 // Slot s of the reduction tree ends up in lane kSlotLane[s]; the map is its own inverse, so
 // computing position kSlotLane[s] of the tile in slot s leaves position j in lane j.
@@ -61,10 +63,6 @@ const float* f32_rows(const KvLayerView& kv, const void* base, int64_t p0, int n
   return scratch;
 }
 
-// Chunks = head_dim / 16, a compile-time count so a head's q and output row stay in registers
-// within a tile; between tiles each (row, head)'s running output lives in `acc_rows` (L1).
-// Query rows r = 0..n_rows-1 sit at positions pos + r (a run of one prompt): each tile of the
-// cache is widened once for all of them, and row r stops at its own position (causal).
 // 16 values of a row: f32 in memory, or f16 widened on the way in.
 template <bool F16>
 [[gnu::always_inline]] inline __m512 load16(const void* rows, int64_t index) {
@@ -74,25 +72,36 @@ template <bool F16>
     return _mm512_loadu_ps(static_cast<const float*>(rows) + index);
 }
 
+// Chunks = head_dim / 16, a compile-time count so a head's q and output row stay in registers
+// within a span; between spans each (row, head)'s running output lives in `acc_rows` (L1).
+// Query rows r = 0..n_rows-1 sit at positions pos + r (a run of one prompt): each span of the
+// cache is widened once for all of them, and row r stops at its own position (causal).
 // Direct: read an f16 cache in place, widening as it is used (one query row: nothing would
-// reuse a widened tile, so the scratch round trip only costs); otherwise tiles come from
+// reuse a widened span, so the scratch round trip only costs); otherwise spans come from
 // f32_rows.
+//
+// One online-softmax step covers a span of kSpan positions (kTilesPerSpan tiles of 16 scores):
+// the step is a serial chain per head (max, exp, correction, rescale of the output), and with one
+// step per 16 positions that chain, not the multiply-adds, bounded decode at depth.
 template <int Chunks, bool Direct>
 void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, int64_t kv_offset,
                   int64_t pos, float scale, float* out, int64_t out_stride, int64_t head_count) {
   constexpr int64_t d = 16 * Chunks;
+  // Two sets of output accumulators (even and odd positions) halve the multiply-add chain of the
+  // weighted sum; at head_dim 256 they would not fit in registers.
+  constexpr int kSets = Chunks <= 8 ? 2 : 1;
   const int64_t states = n_rows * head_count;
-  thread_local std::vector<float> k_tile, v_tile, acc_rows, running;
-  k_tile.resize(kTile * d);
-  v_tile.resize(kTile * d);
+  thread_local std::vector<float> k_span, v_span, acc_rows, running;
+  k_span.resize(kSpan * d);
+  v_span.resize(kSpan * d);
   acc_rows.assign(states * d, 0.0f);
   running.resize(2 * states);
   float* running_max = running.data();
   float* running_sum = running.data() + states;
   for (int64_t i = 0; i < states; ++i) running_max[i] = -INFINITY, running_sum[i] = 0.0f;
   const int64_t last = pos + n_rows - 1;
-  for (int64_t p0 = 0; p0 <= last; p0 += kTile) {
-    const int tile_rows = static_cast<int>(last + 1 - p0 < kTile ? last + 1 - p0 : kTile);
+  for (int64_t p0 = 0; p0 <= last; p0 += kSpan) {
+    const int span_rows = static_cast<int>(last + 1 - p0 < kSpan ? last + 1 - p0 : kSpan);
     int64_t ks = 0, vs = 0;
     const void* k;
     const void* v;
@@ -101,46 +110,80 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
       k = static_cast<const uint16_t*>(kv.k) + p0 * ks + kv_offset;
       v = static_cast<const uint16_t*>(kv.v) + p0 * vs + kv_offset;
     } else {
-      k = f32_rows<Chunks>(kv, kv.k, p0, tile_rows, kv_offset, k_tile.data(), &ks);
-      v = f32_rows<Chunks>(kv, kv.v, p0, tile_rows, kv_offset, v_tile.data(), &vs);
+      k = f32_rows<Chunks>(kv, kv.k, p0, span_rows, kv_offset, k_span.data(), &ks);
+      v = f32_rows<Chunks>(kv, kv.v, p0, span_rows, kv_offset, v_span.data(), &vs);
     }
     for (int64_t i = 0; i < states; ++i) {
       const int64_t row = i / head_count, h = i % head_count;
-      if (pos + row < p0) continue;  // this row's causal window ends before the tile
-      const int n = static_cast<int>(pos + row + 1 - p0 < kTile ? pos + row + 1 - p0 : kTile);
-      const __mmask16 valid = static_cast<__mmask16>((1u << n) - 1);
+      if (pos + row < p0) continue;  // this row's causal window ends before the span
+      const int n = static_cast<int>(pos + row + 1 - p0 < kSpan ? pos + row + 1 - p0 : kSpan);
       const float* qh = q + row * q_stride + h * d;
       __m512 qv[Chunks];
       for (int c = 0; c < Chunks; ++c) qv[c] = _mm512_mul_ps(_mm512_loadu_ps(qh + 16 * c), _mm512_set1_ps(scale));
-      __m512 dots[kTile];
+      // Scores of the span, 16 per vector (positions past n are -inf), and their maximum.
+      __m512 scores[kTilesPerSpan];
+      __mmask16 valid[kTilesPerSpan];
+      __m512 highest = _mm512_set1_ps(-INFINITY);
+#pragma GCC unroll 4
+      for (int t = 0; t < kTilesPerSpan; ++t) {
+        const int in_tile = n - t * kTile < kTile ? n - t * kTile : kTile;
+        if (in_tile <= 0) break;
+        valid[t] = static_cast<__mmask16>((1u << in_tile) - 1);
+        const int64_t first = t * kTile;
+        __m512 dots[kTile];
 #pragma GCC unroll 16
-      for (int s = 0; s < kTile; ++s) {
-        const int r = kSlotLane[s];
-        __m512 sum = _mm512_setzero_ps();
-        if (r < n)
+        for (int s = 0; s < kTile; ++s) {
+          const int r = kSlotLane[s];
+          __m512 sum = _mm512_setzero_ps();
+          if (r < in_tile)
 #pragma GCC unroll 16
-          for (int c = 0; c < Chunks; ++c) sum = _mm512_fmadd_ps(qv[c], load16<Direct>(k, r * ks + 16 * c), sum);
-        dots[s] = sum;
+            for (int c = 0; c < Chunks; ++c) sum = _mm512_fmadd_ps(qv[c], load16<Direct>(k, (first + r) * ks + 16 * c), sum);
+          dots[s] = sum;
+        }
+        scores[t] = _mm512_mask_blend_ps(valid[t], _mm512_set1_ps(-INFINITY), sum_each(dots));
+        highest = _mm512_max_ps(highest, scores[t]);
       }
-      const __m512 scores = _mm512_mask_blend_ps(valid, _mm512_set1_ps(-INFINITY), sum_each(dots));
-      const float tile_max = _mm512_reduce_max_ps(scores);
-      const float new_max = tile_max > running_max[i] ? tile_max : running_max[i];
-      const float correction = std::exp(running_max[i] - new_max);  // 0 on the first tile
-      const __m512 weights =
-          _mm512_maskz_mov_ps(valid, avx512::exp_ps(_mm512_sub_ps(scores, _mm512_set1_ps(new_max))));
-      running_sum[i] = running_sum[i] * correction + _mm512_reduce_add_ps(weights);
+      const float span_max = _mm512_reduce_max_ps(highest);
+      const float new_max = span_max > running_max[i] ? span_max : running_max[i];
+      const float correction = std::exp(running_max[i] - new_max);  // 0 on the first span
+      alignas(64) float w[kSpan];
+      __m512 weight_sum = _mm512_setzero_ps();
+      const int tiles = (n + kTile - 1) / kTile;
+#pragma GCC unroll 4
+      for (int t = 0; t < kTilesPerSpan; ++t) {
+        if (t >= tiles) break;
+        const __m512 weights =
+            _mm512_maskz_mov_ps(valid[t], avx512::exp_ps(_mm512_sub_ps(scores[t], _mm512_set1_ps(new_max))));
+        weight_sum = _mm512_add_ps(weight_sum, weights);
+        _mm512_store_ps(w + t * kTile, weights);
+      }
+      running_sum[i] = running_sum[i] * correction + _mm512_reduce_add_ps(weight_sum);
       running_max[i] = new_max;
-      alignas(64) float w[kTile];
-      _mm512_store_ps(w, weights);
       float* acc_row = acc_rows.data() + i * d;
-      __m512 acc[Chunks];
-      for (int c = 0; c < Chunks; ++c) acc[c] = _mm512_mul_ps(_mm512_loadu_ps(acc_row + 16 * c), _mm512_set1_ps(correction));
-      for (int r = 0; r < n; ++r) {
+      __m512 acc[kSets][Chunks];
+      for (int c = 0; c < Chunks; ++c) {
+        acc[0][c] = _mm512_mul_ps(_mm512_loadu_ps(acc_row + 16 * c), _mm512_set1_ps(correction));
+        if constexpr (kSets == 2) acc[1][c] = _mm512_setzero_ps();
+      }
+      int r = 0;
+      for (; r + kSets <= n; r += kSets)
+#pragma GCC unroll 2
+        for (int set = 0; set < kSets; ++set) {
+          const __m512 wr = _mm512_set1_ps(w[r + set]);
+#pragma GCC unroll 16
+          for (int c = 0; c < Chunks; ++c)
+            acc[set][c] = _mm512_fmadd_ps(wr, load16<Direct>(v, (r + set) * vs + 16 * c), acc[set][c]);
+        }
+      if (r < n) {
         const __m512 wr = _mm512_set1_ps(w[r]);
 #pragma GCC unroll 16
-        for (int c = 0; c < Chunks; ++c) acc[c] = _mm512_fmadd_ps(wr, load16<Direct>(v, r * vs + 16 * c), acc[c]);
+        for (int c = 0; c < Chunks; ++c) acc[0][c] = _mm512_fmadd_ps(wr, load16<Direct>(v, r * vs + 16 * c), acc[0][c]);
       }
-      for (int c = 0; c < Chunks; ++c) _mm512_storeu_ps(acc_row + 16 * c, acc[c]);
+      for (int c = 0; c < Chunks; ++c) {
+        __m512 total = acc[0][c];
+        if constexpr (kSets == 2) total = _mm512_add_ps(total, acc[1][c]);
+        _mm512_storeu_ps(acc_row + 16 * c, total);
+      }
     }
   }
   for (int64_t i = 0; i < states; ++i) {
