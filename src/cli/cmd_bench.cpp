@@ -22,6 +22,7 @@ struct BenchCommand {
   int64_t n_prompt = 512, n_gen = 128;
   int repetitions = 5;
   int64_t parallel = 1;
+  int64_t depth = 0;
   std::string output = "md";
 
   void setup(CLI::App& app) {
@@ -32,6 +33,10 @@ struct BenchCommand {
     app.add_option("-r,--repetitions", repetitions, "Timed repetitions of each test")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
+    app.add_option("-d,--n-depth", depth,
+                   "Run the tests after this many tokens already in the context (long-context speed)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     app.add_option("--parallel", parallel,
                    "Also run tg with this many sequences decoded together (one batched forward per step, "
                    "as trit serve --parallel does); its t/s counts the tokens of all of them")
@@ -44,15 +49,16 @@ struct BenchCommand {
     if (n_prompt < 0 || n_gen < 0) fail("-p and -n must not be negative");
     engine::EngineOptions options = engine_flags.resolve();
     // Just enough context for the longer test, so the KV cache does not dominate memory.
-    if (options.context == 0) options.context = std::max<int64_t>(std::max(n_prompt, n_gen), 1);
+    if (options.context == 0) options.context = depth + std::max<int64_t>(std::max(n_prompt, n_gen), 1);
     const std::string path = model.resolve();
     engine::Engine engine(path, options);
     log_info(engine.describe());
 
     std::vector<engine::BenchSeries> results;
-    if (n_prompt > 0) results.push_back(engine::bench_prompt(engine, n_prompt, repetitions));
-    if (n_gen > 0) results.push_back(engine::bench_generation(engine, n_gen, repetitions));
-    if (n_gen > 0 && parallel > 1) results.push_back(engine::bench_generation(engine, n_gen, repetitions, parallel));
+    if (n_prompt > 0) results.push_back(engine::bench_prompt(engine, n_prompt, repetitions, depth));
+    if (n_gen > 0) results.push_back(engine::bench_generation(engine, n_gen, repetitions, 1, depth));
+    if (n_gen > 0 && parallel > 1)
+      results.push_back(engine::bench_generation(engine, n_gen, repetitions, parallel, depth));
     const double weight_bytes = static_cast<double>(engine.model().weight_bytes());  // read once per tg step
 
     const auto& c = engine.config();
@@ -77,6 +83,7 @@ struct BenchCommand {
         r["test"] = s.test;
         r["tokens"] = s.tokens;
         r["sequences"] = s.sequences;
+        r["depth"] = s.depth;
         r["seconds"] = s.seconds;
         r["tokens_per_second"] = s.tokens_per_second();
         r["mean_tokens_per_second"] = s.mean();

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <memory>
 #include <random>
+#include <string>
 
 #include "kernels/bandwidth.h"
 #include "util/error.h"
@@ -19,33 +20,54 @@ std::vector<int32_t> random_tokens(const Engine& engine, int64_t n, uint32_t see
   return tokens;
 }
 
-double time_prompt(Engine& engine, const std::vector<int32_t>& tokens) {
-  auto kv = engine.new_sequence();
+// Feeds tokens to a sequence in batches of the engine's batch size, as a prompt is processed.
+void feed(Engine& engine, model::KvSequence& kv, const std::vector<int32_t>& tokens) {
   const size_t batch = static_cast<size_t>(engine.options().batch);
-  Timer timer;
   for (size_t begin = 0; begin < tokens.size(); begin += batch) {
-    model::SequenceStep step{kv.get(), std::span(tokens.data() + begin, std::min(batch, tokens.size() - begin)), false};
+    model::SequenceStep step{&kv, std::span(tokens.data() + begin, std::min(batch, tokens.size() - begin)), false};
     engine.forward().run(std::span(&step, 1));
   }
+}
+
+// A sequence whose cache already holds `depth` tokens (untimed). Each timed pass rewinds it to
+// that length, so the prefix is computed once however many passes follow.
+std::unique_ptr<model::KvSequence> sequence_at_depth(Engine& engine, int64_t depth) {
+  auto kv = engine.new_sequence();
+  if (depth > 0) feed(engine, *kv, random_tokens(engine, depth, 3));
+  return kv;
+}
+
+double time_prompt(Engine& engine, model::KvSequence& kv, int64_t depth, const std::vector<int32_t>& tokens) {
+  kv.set_length(depth);
+  Timer timer;
+  feed(engine, kv, tokens);
   return timer.seconds();
 }
 
 // Every sequence decodes the same tokens (speed does not depend on which).
-double time_generation(Engine& engine, const std::vector<int32_t>& tokens, int64_t sequences) {
-  std::vector<std::unique_ptr<model::KvSequence>> kv;
-  for (int64_t i = 0; i < sequences; ++i) kv.push_back(engine.new_sequence());
-  std::vector<model::SequenceStep> steps(static_cast<size_t>(sequences));
+double time_generation(Engine& engine, const std::vector<std::unique_ptr<model::KvSequence>>& kv, int64_t depth,
+                       const std::vector<int32_t>& tokens) {
+  for (const auto& sequence : kv) sequence->set_length(depth);
+  std::vector<model::SequenceStep> steps(kv.size());
   Timer timer;
   for (const int32_t& token : tokens) {
-    for (int64_t i = 0; i < sequences; ++i) steps[i] = {kv[i].get(), std::span(&token, 1), false};
+    for (size_t i = 0; i < kv.size(); ++i) steps[i] = {kv[i].get(), std::span(&token, 1), false};
     engine.forward().run(steps);
   }
   return timer.seconds();
 }
 
-void check_fits(const Engine& engine, int64_t n, const char* what) {
+// llama-bench's names: "pp512", "tg128", and " @ d2048" when the tests run at a depth.
+std::string test_name(const char* kind, int64_t n, int64_t depth) {
+  return kind + std::to_string(n) + (depth > 0 ? " @ d" + std::to_string(depth) : "");
+}
+
+void check_fits(const Engine& engine, int64_t n, int64_t depth, const char* what) {
   if (n <= 0) fail(what, " must be positive");
-  if (n > engine.context()) fail(what, " (", n, ") exceeds the context of ", engine.context(), " (raise -c)");
+  if (depth < 0) fail("the depth (-d) must not be negative");
+  if (depth + n > engine.context())
+    fail(what, " (", n, ")", depth > 0 ? " after the depth (" + std::to_string(depth) + ")" : std::string(),
+         " exceeds the context of ", engine.context(), " (raise -c)");
 }
 
 }  // namespace
@@ -89,26 +111,29 @@ double BenchSeries::mean_fraction_of_bandwidth(double bytes_per_step) const {
   return read_gbs.empty() ? 0.0 : sum / read_gbs.size();
 }
 
-BenchSeries bench_prompt(Engine& engine, int64_t n_prompt, int repetitions) {
-  check_fits(engine, n_prompt, "the prompt length (-p)");
-  BenchSeries series{"pp" + std::to_string(n_prompt), n_prompt, 1, {}, {}};
+BenchSeries bench_prompt(Engine& engine, int64_t n_prompt, int repetitions, int64_t depth) {
+  check_fits(engine, n_prompt, depth, "the prompt length (-p)");
+  BenchSeries series{test_name("pp", n_prompt, depth), n_prompt, 1, depth, {}, {}};
   const auto tokens = random_tokens(engine, n_prompt, 1);
-  time_prompt(engine, tokens);
-  for (int r = 0; r < repetitions; ++r) series.seconds.push_back(time_prompt(engine, tokens));
+  auto kv = sequence_at_depth(engine, depth);
+  time_prompt(engine, *kv, depth, tokens);
+  for (int r = 0; r < repetitions; ++r) series.seconds.push_back(time_prompt(engine, *kv, depth, tokens));
   return series;
 }
 
-BenchSeries bench_generation(Engine& engine, int64_t n_gen, int repetitions, int64_t sequences) {
-  check_fits(engine, n_gen, "the generation length (-n)");
+BenchSeries bench_generation(Engine& engine, int64_t n_gen, int repetitions, int64_t sequences, int64_t depth) {
+  check_fits(engine, n_gen, depth, "the generation length (-n)");
   if (sequences < 1) fail("the number of parallel sequences must be at least 1");
-  BenchSeries series{"tg" + std::to_string(n_gen) + (sequences > 1 ? " x" + std::to_string(sequences) : ""),
-                     n_gen * sequences, sequences, {}, {}};
+  BenchSeries series{test_name("tg", n_gen, depth) + (sequences > 1 ? " x" + std::to_string(sequences) : ""),
+                     n_gen * sequences, sequences, depth, {}, {}};
   const auto tokens = random_tokens(engine, n_gen, 2);
-  time_generation(engine, std::vector<int32_t>(tokens.begin(), tokens.begin() + std::min<int64_t>(n_gen, 16)), sequences);
+  std::vector<std::unique_ptr<model::KvSequence>> kv;
+  for (int64_t i = 0; i < sequences; ++i) kv.push_back(sequence_at_depth(engine, depth));
+  time_generation(engine, kv, depth, std::vector<int32_t>(tokens.begin(), tokens.begin() + std::min<int64_t>(n_gen, 16)));
   for (int r = 0; r < repetitions; ++r) {
     // 512 MiB, best of 2: far beyond any cache, ~30 ms.
     series.read_gbs.push_back(kernels::measure_read_bandwidth_gbs(engine.pool(), size_t{512} << 20, 2));
-    series.seconds.push_back(time_generation(engine, tokens, sequences));
+    series.seconds.push_back(time_generation(engine, kv, depth, tokens));
   }
   return series;
 }

@@ -1,6 +1,7 @@
 // Throughput measurements like llama-bench: pp (prompt processing: one sequence, n_prompt tokens
-// fed in batches) and tg (text generation: n_gen tokens decoded one at a time from an empty
-// context). tg over several sequences ("tg128 x8") decodes them together, one batched forward per
+// fed in batches) and tg (text generation: n_gen tokens decoded one at a time), from an empty
+// context or, at a depth d, after d tokens already in the cache (llama-bench's -d: attention then
+// reads d more positions per token). tg over several sequences ("tg128 x8") decodes them together, one batched forward per
 // step as `trit serve --parallel` does, and counts the tokens of all of them. Each repetition
 // starts from a fresh KV cache; tokens are drawn at random from the vocabulary (speed does not
 // depend on which ids they are).
@@ -14,9 +15,10 @@
 namespace trit::engine {
 
 struct BenchSeries {
-  std::string test;                   // "pp512", "tg128", "tg128 x8"
+  std::string test;                   // "pp512", "tg128", "tg128 x8", "tg128 @ d2048"
   int64_t tokens = 0;                 // per repetition, all sequences together
   int64_t sequences = 1;              // decoded together (tg only)
+  int64_t depth = 0;                  // tokens already in each sequence's cache
   std::vector<double> seconds;        // per repetition
   // tg only: the machine's streaming read bandwidth (GB/s) measured just before each repetition,
   // with the same threads. This machine's bandwidth drifts by tens of percent over seconds (other
@@ -35,7 +37,7 @@ struct BenchSeries {
 };
 
 // One warm-up pass (not recorded), then `repetitions` timed passes.
-BenchSeries bench_prompt(Engine& engine, int64_t n_prompt, int repetitions);
-BenchSeries bench_generation(Engine& engine, int64_t n_gen, int repetitions, int64_t sequences = 1);
+BenchSeries bench_prompt(Engine& engine, int64_t n_prompt, int repetitions, int64_t depth = 0);
+BenchSeries bench_generation(Engine& engine, int64_t n_gen, int repetitions, int64_t sequences = 1, int64_t depth = 0);
 
 }  // namespace trit::engine

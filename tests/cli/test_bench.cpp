@@ -70,6 +70,35 @@ TEST(BenchCli, ParallelAddsABatchedTgRowCountingEverySequence) {
   EXPECT_NE(r.out.find("| tg4 x2 | "), std::string::npos) << r.out;
 }
 
+TEST(BenchCli, DepthRunsTheTestsAfterThatManyTokensInTheContext) {
+  const std::string model = test::make_model("tiny", "q2_0");
+  // -c exactly depth + the longer test: every repetition must rewind the cache to the depth, or
+  // the second one would overflow the context.
+  test::CommandResult r =
+      test::run_trit("bench -m " + test::shell_quote(model) + " -p 8 -n 6 -d 20 -c 28 -r 3 --parallel 2 -o json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["results"].size(), 3u) << r.out;
+  EXPECT_EQ(j["results"][0]["test"], "pp8 @ d20");
+  EXPECT_EQ(j["results"][1]["test"], "tg6 @ d20");
+  EXPECT_EQ(j["results"][2]["test"], "tg6 @ d20 x2");
+  for (const auto& res : j["results"]) {
+    EXPECT_EQ(res["depth"], 20);
+    EXPECT_EQ(res["seconds"].size(), 3u);
+  }
+  r = test::run_trit("bench -m " + test::shell_quote(model) + " -p 0 -n 4 -d 20 -r 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("| tg4 @ d20 | "), std::string::npos) << r.out;
+  // One position short: the error names the depth and the context.
+  r = test::run_trit("bench -m " + test::shell_quote(model) + " -p 8 -n 6 -d 20 -c 27 -r 1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("depth (20)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("context of 27"), std::string::npos) << r.err;
+  r = test::run_trit("bench -m " + test::shell_quote(model) + " -d -5");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("depth"), std::string::npos) << r.err;
+}
+
 TEST(BenchCli, BadArgumentsNameTheProblem) {
   const std::string model = test::make_model("tiny", "q2_0");
   test::CommandResult r = test::run_trit("bench -m " + test::shell_quote(model) + " -p -3");
