@@ -1,4 +1,4 @@
-// Attention and element-wise op microbenchmarks, every body this CPU runs (generic, avx512), on
+// Attention and element-wise op microbenchmarks, every body this CPU runs (generic, avx2, avx512), on
 // the 4B model's shapes (32 query heads, 8 kv heads, head_dim 128; n_embd 2560, n_ff 9728) and,
 // for decode, the 1.7B's (16 query heads: 2 per kv head instead of 4).
 //   decode/ctxN:   one query row over N cached positions (f16 cache), all heads, one thread:
@@ -29,8 +29,10 @@ constexpr AttentionShape k1_7b{16, 8, 128};
 
 std::vector<std::pair<std::string, AttendFn>> attend_bodies() {
   std::vector<std::pair<std::string, AttendFn>> b = {{"generic", attend_generic}};
-  for (Isa isa : supported_isas())
+  for (Isa isa : supported_isas()) {
+    if (isa == Isa::avx2) b.push_back({"avx2", attend_avx2});
     if (isa == Isa::avx512) b.push_back({"avx512", attend_avx512});
+  }
   return b;
 }
 

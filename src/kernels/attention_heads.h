@@ -11,7 +11,9 @@ using AttendFn = void (*)(const float* q, int64_t q_stride, int64_t n_rows, cons
 
 void attend_generic(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
                     int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end);
-// Needs head_dim 16, 32, 64, 128 or 256 (the dispatcher falls back to the generic body otherwise).
+// Need head_dim 16, 32, 64, 128 or 256 (the dispatcher falls back to the generic body otherwise).
+void attend_avx2(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
+                 int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end);
 void attend_avx512(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
                    int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end);
 

@@ -27,8 +27,10 @@ TEST(Attention, EveryBodyMatchesF64Reference) {
   std::normal_distribution<float> normal(0.0f, 1.0f);
   // "dispatch" is attend(), which picks the ISA body or falls back to generic for other head sizes.
   std::vector<std::pair<std::string, AttendFn>> bodies = {{"generic", attend_generic}, {"dispatch", attend}};
-  for (Isa isa : supported_isas())
+  for (Isa isa : supported_isas()) {
+    if (isa == Isa::avx2) bodies.push_back({"avx2", attend_avx2});
     if (isa == Isa::avx512) bodies.push_back({"avx512", attend_avx512});
+  }
   for (const Case& c : {Case{4, 2, 64, 0, KvType::f16}, Case{4, 2, 64, 37, KvType::f16}, Case{8, 2, 128, 130, KvType::f32},
                         Case{6, 3, 32, 255, KvType::f16}, Case{2, 1, 16, 5, KvType::f32},
                         Case{32, 8, 128, 300, KvType::f16}, Case{4, 1, 256, 17, KvType::f16}, Case{3, 3, 48, 20, KvType::f32},
@@ -67,7 +69,7 @@ TEST(Attention, EveryBodyMatchesF64Reference) {
     }
     for (auto [name, body] : bodies) {
       const bool wide_head = c.head_dim == 16 || c.head_dim == 32 || c.head_dim == 64 || c.head_dim == 128 || c.head_dim == 256;
-      if (name == "avx512" && !wide_head) continue;  // attend() falls back to generic for these ("dispatch")
+      if ((name == "avx512" || name == "avx2") && !wide_head) continue;  // attend() falls back to generic for these ("dispatch")
       std::vector<float> out(q.size(), NAN);
       // All heads at once, then split at an odd head so a range starts inside a GQA group.
       const int64_t qd = c.n_head * c.head_dim;

@@ -1,0 +1,172 @@
+// AVX2 attention for a run of query rows at consecutive positions, heads [head_begin, head_end):
+// the machines without AVX-512 (most laptops) would otherwise take the scalar body, which was half
+// of prompt time there.
+//
+// Per (query row, head), over the cache in spans of 64 positions:
+//   1. scores 8 at a time: 8 dot products q.k held as 8-lane partial sums (q one 8-value chunk
+//      at a time, so 10 of the 16 ymm registers suffice at any head_dim), folded into one vector
+//      of 8 scores by a horizontal-add tree;
+//   2. one online-softmax step per span: new max, exp of the scores (exp.h), the running sum and
+//      the output so far rescaled by exp(old max - new max);
+//   3. out += p_k * v_k, the output row in bands of 8 chunks held in registers.
+// f16 caches are widened as they are read (F16C). Every (row, head) runs the same arithmetic
+// whatever else is in the call, so a row gives the same bits in a prompt run as alone.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "kernels/attention_heads.h"
+#include "kernels/avx2/exp.h"
+
+namespace trit::kernels {
+namespace {
+
+constexpr int kLanes = 8;
+constexpr int kTilesPerSpan = 8;
+constexpr int kSpan = kLanes * kTilesPerSpan;  // positions per online-softmax step
+constexpr int kBand = 8;                       // output chunks in registers during the weighted sum
+
+// Lane j of the result = the sum of the 8 lanes of v[j].
+[[gnu::always_inline]] inline __m256 sum_each(const __m256* v) {
+  const __m256 t0 = _mm256_hadd_ps(v[0], v[1]), t1 = _mm256_hadd_ps(v[2], v[3]);
+  const __m256 t2 = _mm256_hadd_ps(v[4], v[5]), t3 = _mm256_hadd_ps(v[6], v[7]);
+  const __m256 u0 = _mm256_hadd_ps(t0, t1), u1 = _mm256_hadd_ps(t2, t3);  // halves: rows 0-3 | 4-7
+  return _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31));
+}
+
+[[gnu::always_inline]] inline float reduce_max(__m256 v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  return _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)));
+}
+
+[[gnu::always_inline]] inline float reduce_add(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+
+// All-ones in lanes [0, n), zero above.
+[[gnu::always_inline]] inline __m256 first_lanes(int n) {
+  return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+}
+
+// 8 values of the cache: f32 in place, or f16 widened on the way in.
+template <bool F16>
+[[gnu::always_inline]] inline __m256 load8(const void* base, int64_t index) {
+  if constexpr (F16)
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(base) + index)));
+  else
+    return _mm256_loadu_ps(static_cast<const float*>(base) + index);
+}
+
+// Chunks = head_dim / 8. Heads [0, head_count) of q share one kv head (at kv_offset).
+template <int Chunks, bool F16>
+void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, int64_t kv_offset,
+                  int64_t pos, float scale, float* out, int64_t out_stride, int64_t head_count) {
+  constexpr int64_t d = kLanes * Chunks;
+  constexpr int kBandChunks = Chunks < kBand ? Chunks : kBand;
+  const int64_t stride = kv.row_stride;
+  alignas(32) float scaled_q[d];
+  alignas(32) float acc_row[d];
+  alignas(32) float w[kSpan];
+  for (int64_t row = 0; row < n_rows; ++row)
+    for (int64_t h = 0; h < head_count; ++h) {
+      const int64_t last = pos + row;  // causal: this row sees positions 0..last
+      const float* qh = q + row * q_stride + h * d;
+      for (int c = 0; c < Chunks; ++c) {
+        _mm256_store_ps(scaled_q + kLanes * c, _mm256_mul_ps(_mm256_loadu_ps(qh + kLanes * c), _mm256_set1_ps(scale)));
+        _mm256_store_ps(acc_row + kLanes * c, _mm256_setzero_ps());
+      }
+      float running_max = -INFINITY, running_sum = 0.0f;
+      for (int64_t p0 = 0; p0 <= last; p0 += kSpan) {
+        const int n = static_cast<int>(last + 1 - p0 < kSpan ? last + 1 - p0 : kSpan);
+        const int tiles = (n + kLanes - 1) / kLanes;
+        __m256 highest = _mm256_set1_ps(-INFINITY);
+        for (int t = 0; t < tiles; ++t) {
+          const int in_tile = std::min(kLanes, n - t * kLanes);
+          // Rows past the window read the last visible row (always inside the cache) and are
+          // masked out below.
+          int64_t at[kLanes];
+          for (int s = 0; s < kLanes; ++s) at[s] = (p0 + t * kLanes + std::min(s, in_tile - 1)) * stride + kv_offset;
+          __m256 dots[kLanes];
+          for (int s = 0; s < kLanes; ++s) dots[s] = _mm256_setzero_ps();
+#pragma GCC unroll 4
+          for (int c = 0; c < Chunks; ++c) {
+            const __m256 qc = _mm256_load_ps(scaled_q + kLanes * c);
+#pragma GCC unroll 8
+            for (int s = 0; s < kLanes; ++s) dots[s] = _mm256_fmadd_ps(qc, load8<F16>(kv.k, at[s] + kLanes * c), dots[s]);
+          }
+          const __m256 scores =
+              _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), sum_each(dots), first_lanes(in_tile));
+          highest = _mm256_max_ps(highest, scores);
+          _mm256_store_ps(w + kLanes * t, scores);
+        }
+        const float span_max = reduce_max(highest);
+        const float new_max = span_max > running_max ? span_max : running_max;
+        const float correction = std::exp(running_max - new_max);  // 0 on the first span
+        __m256 weight_sum = _mm256_setzero_ps();
+        for (int t = 0; t < tiles; ++t) {
+          const __m256 weights = _mm256_and_ps(
+              first_lanes(n - t * kLanes),
+              avx2::exp_ps(_mm256_sub_ps(_mm256_load_ps(w + kLanes * t), _mm256_set1_ps(new_max))));
+          weight_sum = _mm256_add_ps(weight_sum, weights);
+          _mm256_store_ps(w + kLanes * t, weights);
+        }
+        running_sum = running_sum * correction + reduce_add(weight_sum);
+        running_max = new_max;
+        for (int band = 0; band < Chunks; band += kBandChunks) {
+          __m256 acc[kBandChunks];
+          for (int c = 0; c < kBandChunks; ++c)
+            acc[c] = _mm256_mul_ps(_mm256_load_ps(acc_row + kLanes * (band + c)), _mm256_set1_ps(correction));
+          for (int r = 0; r < n; ++r) {
+            const __m256 wr = _mm256_set1_ps(w[r]);
+            const int64_t at = (p0 + r) * stride + kv_offset + kLanes * band;
+#pragma GCC unroll 8
+            for (int c = 0; c < kBandChunks; ++c) acc[c] = _mm256_fmadd_ps(wr, load8<F16>(kv.v, at + kLanes * c), acc[c]);
+          }
+          for (int c = 0; c < kBandChunks; ++c) _mm256_store_ps(acc_row + kLanes * (band + c), acc[c]);
+        }
+      }
+      const __m256 inv = _mm256_set1_ps(1.0f / running_sum);
+      for (int c = 0; c < Chunks; ++c)
+        _mm256_storeu_ps(out + row * out_stride + h * d + kLanes * c, _mm256_mul_ps(_mm256_load_ps(acc_row + kLanes * c), inv));
+    }
+}
+
+template <int Chunks>
+void attend_group_for(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, int64_t kv_offset,
+                      int64_t pos, float scale, float* out, int64_t out_stride, int64_t head_count) {
+  if (kv.type == KvType::f16)
+    attend_group<Chunks, true>(q, q_stride, n_rows, kv, kv_offset, pos, scale, out, out_stride, head_count);
+  else
+    attend_group<Chunks, false>(q, q_stride, n_rows, kv, kv_offset, pos, scale, out, out_stride, head_count);
+}
+
+}  // namespace
+
+void attend_avx2(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
+                 int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end) {
+  const int64_t d = shape.head_dim;
+  const int64_t group = shape.n_head / shape.n_head_kv;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  for (int64_t h = head_begin; h < head_end;) {
+    const int64_t kv_head = h / group;
+    const int64_t end = std::min(head_end, (kv_head + 1) * group);
+    const float* qh = q + h * d;
+    float* oh = out + h * d;
+    const int64_t off = kv_head * kv.head_stride;
+    switch (d / kLanes) {
+      case 2: attend_group_for<2>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
+      case 4: attend_group_for<4>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
+      case 8: attend_group_for<8>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
+      case 16: attend_group_for<16>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
+      default: attend_group_for<32>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
+    }
+    h = end;
+  }
+}
+
+}  // namespace trit::kernels
