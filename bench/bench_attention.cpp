@@ -38,8 +38,10 @@ std::vector<std::pair<std::string, AttendFn>> attend_bodies() {
 
 std::vector<std::pair<std::string, const OpsBodies*>> ops_bodies() {
   std::vector<std::pair<std::string, const OpsBodies*>> b = {{"generic", &generic_ops()}};
-  for (Isa isa : supported_isas())
+  for (Isa isa : supported_isas()) {
+    if (isa == Isa::avx2) b.push_back({"avx2", &avx2_ops()});
     if (isa == Isa::avx512) b.push_back({"avx512", &avx512_ops()});
+  }
   return b;
 }
 

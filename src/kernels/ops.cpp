@@ -31,7 +31,9 @@ void narrow_to_f16_generic(const float* x, int64_t n, uint16_t* out) {
 const OpsBodies kGenericOps{rms_norm_generic, silu_mul_generic, add_in_place_generic, narrow_to_f16_generic};
 
 const OpsBodies& chosen() {
-  static const OpsBodies& bodies = active_isa() == Isa::avx512 ? avx512_ops() : generic_ops();
+  static const OpsBodies& bodies = active_isa() == Isa::avx512 ? avx512_ops()
+                                   : active_isa() == Isa::avx2  ? avx2_ops()
+                                                                : generic_ops();
   return bodies;
 }
 

@@ -13,6 +13,7 @@ struct OpsBodies {
 };
 
 const OpsBodies& generic_ops();
+const OpsBodies& avx2_ops();
 const OpsBodies& avx512_ops();
 
 }  // namespace trit::kernels
