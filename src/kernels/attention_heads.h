@@ -5,6 +5,21 @@
 
 namespace trit::kernels {
 
+// Calls group(first, count, kv_offset) for each run of query heads [first, first + count) within
+// [head_begin, head_end) that read one kv head (GQA), kv_offset being that head's offset in a cache
+// row. A template over the caller's lambda, so each ISA file gets its own copy.
+template <typename Group>
+[[gnu::always_inline]] inline void for_each_kv_group(const AttentionShape& shape, int64_t head_stride,
+                                                     int64_t head_begin, int64_t head_end, Group&& group) {
+  const int64_t per_kv_head = shape.n_head / shape.n_head_kv;
+  for (int64_t h = head_begin; h < head_end;) {
+    const int64_t kv_head = h / per_kv_head;
+    const int64_t end = head_end < (kv_head + 1) * per_kv_head ? head_end : (kv_head + 1) * per_kv_head;
+    group(h, end - h, kv_head * head_stride);
+    h = end;
+  }
+}
+
 using AttendFn = void (*)(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv,
                           const AttentionShape& shape, int64_t pos, float* out, int64_t out_stride,
                           int64_t head_begin, int64_t head_end);

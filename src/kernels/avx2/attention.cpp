@@ -150,23 +150,18 @@ void attend_group_for(const float* q, int64_t q_stride, int64_t n_rows, const Kv
 void attend_avx2(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
                  int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end) {
   const int64_t d = shape.head_dim;
-  const int64_t group = shape.n_head / shape.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
-  for (int64_t h = head_begin; h < head_end;) {
-    const int64_t kv_head = h / group;
-    const int64_t end = std::min(head_end, (kv_head + 1) * group);
+  for_each_kv_group(shape, kv.head_stride, head_begin, head_end, [&](int64_t h, int64_t count, int64_t off) {
     const float* qh = q + h * d;
     float* oh = out + h * d;
-    const int64_t off = kv_head * kv.head_stride;
     switch (d / kLanes) {
-      case 2: attend_group_for<2>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
-      case 4: attend_group_for<4>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
-      case 8: attend_group_for<8>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
-      case 16: attend_group_for<16>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
-      default: attend_group_for<32>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
+      case 2: return attend_group_for<2>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, count);
+      case 4: return attend_group_for<4>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, count);
+      case 8: return attend_group_for<8>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, count);
+      case 16: return attend_group_for<16>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, count);
+      default: return attend_group_for<32>(qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, count);
     }
-    h = end;
-  }
+  });
 }
 
 }  // namespace trit::kernels

@@ -209,24 +209,19 @@ void attend_group_for(bool direct, const float* q, int64_t q_stride, int64_t n_r
 void attend_avx512(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
                    int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end) {
   const int64_t d = shape.head_dim;
-  const int64_t group = shape.n_head / shape.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   const bool direct = kv.type == KvType::f16 && n_rows == 1;
-  for (int64_t h = head_begin; h < head_end;) {
-    const int64_t kv_head = h / group;
-    const int64_t end = std::min(head_end, (kv_head + 1) * group);
+  for_each_kv_group(shape, kv.head_stride, head_begin, head_end, [&](int64_t h, int64_t count, int64_t off) {
     const float* qh = q + h * d;
     float* oh = out + h * d;
-    const int64_t off = kv_head * kv.head_stride;
     switch (d / 16) {
-      case 1: attend_group_for<1>(direct, qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
-      case 2: attend_group_for<2>(direct, qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
-      case 4: attend_group_for<4>(direct, qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
-      case 8: attend_group_for<8>(direct, qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
-      default: attend_group_for<16>(direct, qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, end - h); break;
+      case 1: return attend_group_for<1>(direct, qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, count);
+      case 2: return attend_group_for<2>(direct, qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, count);
+      case 4: return attend_group_for<4>(direct, qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, count);
+      case 8: return attend_group_for<8>(direct, qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, count);
+      default: return attend_group_for<16>(direct, qh, q_stride, n_rows, kv, off, pos, scale, oh, out_stride, count);
     }
-    h = end;
-  }
+  });
 }
 
 }  // namespace trit::kernels
