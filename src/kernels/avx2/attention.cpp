@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "kernels/attention_heads.h"
@@ -62,6 +63,17 @@ template <bool F16>
     return _mm256_loadu_ps(static_cast<const float*>(base) + index);
 }
 
+// Asks for the cache row of D values at `index` (elements from `base`) ahead of its use: each
+// (row, head) sweeps the whole cache, and asking for the next span's rows as it reads this one's
+// keeps a long cache streaming from DRAM (as in the AVX-512 body). The row may lie past the cache
+// (prefetches never fault), so its address is formed as an integer.
+template <int64_t D, bool F16>
+[[gnu::always_inline]] inline void prefetch_row(const void* base, int64_t index) {
+  constexpr int64_t bytes = D * (F16 ? 2 : 4);
+  const uintptr_t at = reinterpret_cast<uintptr_t>(base) + static_cast<uintptr_t>(index) * (F16 ? 2 : 4);
+  for (int64_t byte = 0; byte < bytes; byte += 64) _mm_prefetch(reinterpret_cast<const char*>(at + byte), _MM_HINT_T0);
+}
+
 // Chunks = head_dim / 8. Heads [0, head_count) of q share one kv head (at kv_offset).
 template <int Chunks, bool F16>
 void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, int64_t kv_offset,
@@ -90,7 +102,10 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
           // Rows past the window read the last visible row (always inside the cache) and are
           // masked out below.
           int64_t at[kLanes];
-          for (int s = 0; s < kLanes; ++s) at[s] = (p0 + t * kLanes + std::min(s, in_tile - 1)) * stride + kv_offset;
+          for (int s = 0; s < kLanes; ++s) {
+            at[s] = (p0 + t * kLanes + std::min(s, in_tile - 1)) * stride + kv_offset;
+            prefetch_row<d, F16>(kv.k, (p0 + kSpan + t * kLanes + s) * stride + kv_offset);
+          }
           __m256 dots[kLanes];
           for (int s = 0; s < kLanes; ++s) dots[s] = _mm256_setzero_ps();
 #pragma GCC unroll 4
@@ -122,6 +137,7 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
           for (int c = 0; c < kBandChunks; ++c)
             acc[c] = _mm256_mul_ps(_mm256_load_ps(acc_row + kLanes * (band + c)), _mm256_set1_ps(correction));
           for (int r = 0; r < n; ++r) {
+            if (band == 0) prefetch_row<d, F16>(kv.v, (p0 + kSpan + r) * stride + kv_offset);
             const __m256 wr = _mm256_set1_ps(w[r]);
             const int64_t at = (p0 + r) * stride + kv_offset + kLanes * band;
 #pragma GCC unroll 8
