@@ -1,10 +1,11 @@
 // Throughput measurements like llama-bench: pp (prompt processing: one sequence, n_prompt tokens
 // fed in batches) and tg (text generation: n_gen tokens decoded one at a time), from an empty
 // context or, at a depth d, after d tokens already in the cache (llama-bench's -d: attention then
-// reads d more positions per token). tg over several sequences ("tg128 x8") decodes them together, one batched forward per
-// step as `trit serve --parallel` does, and counts the tokens of all of them. Each repetition
-// starts from a fresh KV cache; tokens are drawn at random from the vocabulary (speed does not
-// depend on which ids they are).
+// reads d more positions per token). tg over several sequences ("tg128 x8") decodes them
+// together, one batched forward per step as `trit serve --parallel` does, and counts the tokens
+// of all of them. Each repetition starts from the same cache state (empty, or rewound to the
+// depth); tokens are drawn at random from the vocabulary (speed does not depend on which ids
+// they are).
 #pragma once
 #include <cstdint>
 #include <string>

@@ -6,8 +6,8 @@
 namespace trit::kernels {
 
 // Calls group(first, count, kv_offset) for each run of query heads [first, first + count) within
-// [head_begin, head_end) that read one kv head (GQA), kv_offset being that head's offset in a cache
-// row. A template over the caller's lambda, so each ISA file gets its own copy.
+// [head_begin, head_end) that read one kv head (GQA), kv_offset being where that kv head's rows
+// start in the layer's cache (kv_head x head_stride elements). A template over the caller's lambda, so each ISA file gets its own copy.
 template <typename Group>
 [[gnu::always_inline]] inline void for_each_kv_group(const AttentionShape& shape, int64_t head_stride,
                                                      int64_t head_begin, int64_t head_end, Group&& group) {

@@ -1,7 +1,7 @@
 // AVX-512 attention for a run of query rows at consecutive positions, heads [head_begin, head_end).
 //
 // Heads that share a kv head (GQA) are done together, over the cache in spans of 64 positions:
-//   1. the span's key and value rows are widened to f32 once (F16C) into scratch (L1), for all
+//   1. the span's key and value rows are widened to f32 once (F16C) into scratch (L1/L2), for all
 //      the heads of the group (one query row reads an f16 cache in place instead);
 //   2. per head, 16 dot products q.k at a time (each a 16-lane partial sum over head_dim), folded
 //      into one vector of 16 scores by a transpose-and-add tree (15 shuffle pairs, no per-key
