@@ -11,6 +11,7 @@
 
 #include "cli/command.h"
 #include "gguf/reader.h"
+#include "kernels/kernel_set.h"
 #include "model/config.h"
 #include "util/error.h"
 
@@ -135,6 +136,7 @@ json build_summary(const gguf::File& f) {
   const gguf::Value* tmpl = f.find("tokenizer.chat_template");
   j["chat_template"] = tmpl != nullptr && tmpl->type() == gguf::ValueType::string;
   if (j["chat_template"]) j["chat_template_chars"] = std::get<std::string>(tmpl->data).size();
+  j["kernels"] = kernels::active_kernel_set().description;
   return j;
 }
 
@@ -190,6 +192,7 @@ void print_text(const json& j) {
     std::printf("chat template: yes (%zu chars)\n", j["chat_template_chars"].get<size_t>());
   else
     std::printf("chat template: no\n");
+  std::printf("kernels:       %s\n", j["kernels"].get<std::string>().c_str());
 }
 
 CommandRun setup(CLI::App& sub) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "formats/type_info.h"
 #include "tools/synthetic_model.h"
 #include "util/progress.h"
 #include "util/timer.h"
@@ -24,8 +25,8 @@ CommandRun setup(CLI::App& sub) {
   sub.add_option("--preset", o->preset, "Model shape: tiny, 0.6b, 1.7b, 4b, 8b")
       ->check(CLI::IsMember({"tiny", "0.6b", "1.7b", "4b", "8b"}))
       ->capture_default_str();
-  sub.add_option("--type", o->type, "Weight type: q2_0 (group 128), q2_0_g64, q1_0, f16, bf16, f32")
-      ->check(CLI::IsMember(tools::synthetic_type_names()))
+  sub.add_option("--type", o->type, "Weight type: " + formats::join_names(formats::synthetic_type_names()))
+      ->check(CLI::IsMember(formats::synthetic_type_names()))
       ->capture_default_str();
   sub.add_option("--tokenizer", o->tokenizer_json,
                  "Hugging Face tokenizer.json to embed (default: a small built-in byte vocab)");

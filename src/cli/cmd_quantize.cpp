@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "formats/type_info.h"
 #include "tools/quantize.h"
 #include "tools/quantize_report.h"
 
@@ -17,8 +18,7 @@ struct QuantizeCommand {
   bool quiet = false;
 
   void setup(CLI::App& app) {
-    std::string types;
-    for (const std::string& t : tools::quantize_type_names()) types += (types.empty() ? "" : ", ") + t;
+    const std::string types = formats::join_names(formats::quantize_type_names());
     app.add_option("IN", options.input, "Input GGUF model (F32, F16, BF16 or any type trit reads)")
         ->required()
         ->check(CLI::ExistingFile);
@@ -45,7 +45,7 @@ struct QuantizeCommand {
   }
 };
 
-CommandRegistration registration("quantize", "Convert a model's weights to another type (q2_0, q2_0_g64, q1_0, ...)",
+CommandRegistration registration("quantize", "Convert a model's weights to another weight type",
                                  [](CLI::App& app) {
                                    auto command = std::make_shared<QuantizeCommand>();
                                    command->setup(app);

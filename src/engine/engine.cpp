@@ -1,6 +1,6 @@
 #include "engine/engine.h"
 
-#include "kernels/isa.h"
+#include "kernels/kernel_set.h"
 #include "util/error.h"
 
 namespace trit::engine {
@@ -27,8 +27,8 @@ std::unique_ptr<model::KvSequence> Engine::new_sequence() const {
 std::string Engine::describe() const {
   double kv_mib = model::KvSequence::bytes_for(config(), options_.context, options_.kv_type) / (1024.0 * 1024.0);
   char line[256];
-  std::snprintf(line, sizeof line, "threads %d, ISA %s, context %lld, KV cache %s %.1f MiB per sequence%s",
-                options_.threads, kernels::isa_name(kernels::active_isa()), static_cast<long long>(options_.context),
+  std::snprintf(line, sizeof line, "threads %d, kernels %s, context %lld, KV cache %s %.1f MiB per sequence%s",
+                options_.threads, kernels::active_kernel_set().description, static_cast<long long>(options_.context),
                 options_.kv_type == kernels::KvType::f16 ? "f16" : "f32", kv_mib,
                 options_.activations == kernels::ActivationPrecision::int8x2 ? ", activations int8x2" : "");
   return line;

@@ -1,6 +1,7 @@
 #include "formats/q1_0.h"
 
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 
 #include "formats/fp16.h"
@@ -19,6 +20,18 @@ void quantize_row_q1_0(const float* src, void* dst, int64_t n) {
     for (int j = 0; j < 128; ++j)
       if (x[j] >= 0.0f) blocks[b].bits[j / 8] |= static_cast<uint8_t>(1u << (j % 8));
   }
+}
+
+void decode_codes_q1_0(const uint8_t* block, uint8_t* codes) {
+  const uint8_t* bits = block + offsetof(BlockQ1_0, bits);
+  for (int j = 0; j < 128; ++j) codes[j] = static_cast<uint8_t>(2 * q1_0_bit(bits, j));
+}
+
+void encode_codes_q1_0(const uint8_t* codes, uint8_t* block) {
+  uint8_t* bits = block + offsetof(BlockQ1_0, bits);
+  std::memset(bits, 0, 16);
+  for (int j = 0; j < 128; ++j)
+    if (codes[j] >= 1) bits[j / 8] |= static_cast<uint8_t>(1u << (j % 8));
 }
 
 void dequantize_row_q1_0(const void* src, float* dst, int64_t n) {

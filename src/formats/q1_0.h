@@ -18,5 +18,9 @@ inline int q1_0_bit(const uint8_t* bits, int j) { return (bits[j / 8] >> (j % 8)
 // are exactly +-s with an f16 scale s this reproduces s and the signs.
 void quantize_row_q1_0(const float* src, void* dst, int64_t n);
 void dequantize_row_q1_0(const void* src, float* dst, int64_t n);
+// One block's signs as the codes the kernels see: bit b -> code 2b (value 2b - 1), and back (code >= 1
+// sets the bit).
+void decode_codes_q1_0(const uint8_t* block, uint8_t* codes);
+void encode_codes_q1_0(const uint8_t* codes, uint8_t* block);
 
 }  // namespace trit::formats

@@ -1,6 +1,7 @@
 #include "formats/q2_0.h"
 
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 
 #include "formats/fp16.h"
@@ -40,7 +41,25 @@ void dequantize(const void* src, float* dst, int64_t n) {
   }
 }
 
+template <int Group>
+void decode_codes(const uint8_t* block, uint8_t* codes) {
+  const uint8_t* qs = block + offsetof(BlockQ2_0<Group>, qs);
+  for (int j = 0; j < Group; ++j) codes[j] = static_cast<uint8_t>(q2_0_code(qs, j));
+}
+
+template <int Group>
+void encode_codes(const uint8_t* codes, uint8_t* block) {
+  uint8_t* qs = block + offsetof(BlockQ2_0<Group>, qs);
+  std::memset(qs, 0, Group / 4);
+  for (int j = 0; j < Group; ++j) qs[j / 4] |= static_cast<uint8_t>((codes[j] & 3) << (2 * (j % 4)));
+}
+
 }  // namespace
+
+void decode_codes_q2_0_g128(const uint8_t* block, uint8_t* codes) { decode_codes<128>(block, codes); }
+void decode_codes_q2_0_g64(const uint8_t* block, uint8_t* codes) { decode_codes<64>(block, codes); }
+void encode_codes_q2_0_g128(const uint8_t* codes, uint8_t* block) { encode_codes<128>(codes, block); }
+void encode_codes_q2_0_g64(const uint8_t* codes, uint8_t* block) { encode_codes<64>(codes, block); }
 
 void quantize_row_q2_0_g128(const float* src, void* dst, int64_t n) { quantize<128>(src, dst, n); }
 void quantize_row_q2_0_g64(const float* src, void* dst, int64_t n) { quantize<64>(src, dst, n); }

@@ -27,5 +27,10 @@ void quantize_row_q2_0_g128(const float* src, void* dst, int64_t n);
 void quantize_row_q2_0_g64(const float* src, void* dst, int64_t n);
 void dequantize_row_q2_0_g128(const void* src, float* dst, int64_t n);
 void dequantize_row_q2_0_g64(const void* src, float* dst, int64_t n);
+// One block's codes (TypeInfo::decode_codes / encode_codes).
+void decode_codes_q2_0_g128(const uint8_t* block, uint8_t* codes);
+void decode_codes_q2_0_g64(const uint8_t* block, uint8_t* codes);
+void encode_codes_q2_0_g128(const uint8_t* codes, uint8_t* block);
+void encode_codes_q2_0_g64(const uint8_t* codes, uint8_t* block);
 
 }  // namespace trit::formats

@@ -1,7 +1,7 @@
 #include "kernels/attention.h"
 
 #include "kernels/attention_heads.h"
-#include "kernels/isa.h"
+#include "kernels/kernel_set.h"
 
 #include <algorithm>
 #include <cmath>
@@ -53,9 +53,7 @@ void attend_row(const float* q, const KvLayerView& kv, const AttentionShape& sha
 
 void attend(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
             int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end) {
-  static const AttendFn chosen = active_isa() == Isa::avx512 ? attend_avx512
-                                 : active_isa() == Isa::avx2  ? attend_avx2
-                                                              : attend_generic;
+  static const AttendFn chosen = active_kernel_set().attend;
   const int64_t d = shape.head_dim;
   const bool wide_ok = d == 16 || d == 32 || d == 64 || d == 128 || d == 256;
   const AttendFn body = wide_ok ? chosen : attend_generic;

@@ -1,22 +1,13 @@
 #include "kernels/kernel_info.h"
 
-#include "kernels/kernel_tables.h"
+#include "kernels/kernel_set.h"
+#include "kernels/packed_layout.h"
 
 namespace trit::kernels {
 
-bool repacks_weights(formats::Format format, Isa isa) {
-  if (isa == Isa::avx512) return avx512_ternary_kernels(format) != nullptr;
-  if (isa == Isa::avx2) return avx2_ternary_kernels(format) != nullptr;
-  return false;
-}
-
-std::string kernel_description(formats::Format format, Isa isa) {
-  const bool ternary = format == formats::Format::q2_0_g128 || format == formats::Format::q2_0_g64 ||
-                       format == formats::Format::q1_0;
-  if (!ternary) return std::string(isa_name(isa)) + " f32 dot (rows widened to f32)";
-  if (isa == Isa::avx512) return "avx512 vnni int8 (vpdpbusd), repacked into 16-row panels at load";
-  if (isa == Isa::avx2) return "avx2 int8 (vpmaddubsw), repacked into 8-row panels at load";
-  return "generic int8, file layout";
+bool repacks_weights(const formats::TypeInfo& type, Isa isa) {
+  return type.coded() &&
+         kernel_set(isa).packed_ternary(packed_code_bits(type), static_cast<int>(type.block_size)) != nullptr;
 }
 
 }  // namespace trit::kernels

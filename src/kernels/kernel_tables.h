@@ -1,5 +1,5 @@
-// The per-ISA kernel entry points. matmul.cpp picks one set per matrix at prepare() time from the
-// ISA and the weight format; the kernel bodies never test the ISA themselves.
+// The per-ISA weight-kernel entry points, gathered into one KernelSet per ISA by kernel_sets.cpp;
+// the kernel bodies never test the ISA themselves.
 #pragma once
 #include <cstdint>
 
@@ -20,9 +20,10 @@ struct PackedTernaryKernels {
   PackedTernaryFn multiply;
 };
 
-// Null where the ISA has no packed kernel for the format.
-const PackedTernaryKernels* avx512_ternary_kernels(formats::Format format);
-const PackedTernaryKernels* avx2_ternary_kernels(formats::Format format);
+// The packed kernels of an ISA for codes of `bits` bits in blocks of `group` (packed_layout.h);
+// null where it has none.
+const PackedTernaryKernels* avx512_packed_ternary(int bits, int group);
+const PackedTernaryKernels* avx2_packed_ternary(int bits, int group);
 
 // Ternary weights in the file's own layout (generic/): rows [row_begin, row_end).
 void generic_ternary_rows(const MatrixView& w, const QuantizedActivations& x, int64_t row_begin,

@@ -1,9 +1,11 @@
 // prepare_matrix(): validates a weight matrix and binds it to the kernel set of one ISA.
 //
-//   f32 / f16 / bf16 / q8_0  -> FloatMatrix: rows widened to f32, dotted with f32 activations.
-//   q2_0 g128/g64, q1_0      -> generic ISA: TernaryFileMatrix, the file's layout, int8 activations.
-//                            -> avx2/avx512: PackedTernaryMatrix, repacked once into row panels
-//                               (packed_layout.h); the source pages are then released.
+//   floating family (f32, f16, bf16, q8_0) -> FloatMatrix: rows widened to f32, dotted with f32
+//                                            activations.
+//   ternary and sign families  -> PackedTernaryMatrix where the ISA's kernel set has packed kernels
+//                                 for the type's (bits, group): repacked once into row panels
+//                                 (packed_layout.h), the source pages then released;
+//                              -> else TernaryFileMatrix: the file's layout, int8 activations.
 #include "kernels/matmul.h"
 
 #include <sys/mman.h>
@@ -13,7 +15,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "kernels/kernel_tables.h"
+#include "kernels/kernel_set.h"
 #include "util/error.h"
 
 namespace trit::kernels {
@@ -212,14 +214,10 @@ void multiply_packed_set(const PackedTernaryMatrix* const* ms, size_t count, con
   for (size_t m = 0; two_terms && m < count; ++m) fold_two_terms(wide[m], n_tokens, ms[m]->view().rows, ys[m]);
 }
 
-bool is_ternary(formats::Format f) {
-  return f == formats::Format::q2_0_g128 || f == formats::Format::q2_0_g64 || f == formats::Format::q1_0;
-}
-
 void validate(const MatrixView& w) {
   if (w.type == nullptr) fail("matrix has no weight type");
   if (w.rows <= 0 || w.cols <= 0) fail("matrix of ", w.type->name, " has empty shape ", w.rows, "x", w.cols);
-  if (w.type->format == formats::Format::other || w.type->dequantize_row == nullptr)
+  if (!w.type->computable())
     fail("weight type ", w.type->name, " is not supported by trit's matrix kernels");
   if (w.cols % w.type->block_size != 0)
     fail("matrix of ", w.type->name, " has ", w.cols, " columns, not a multiple of its block size ",
@@ -259,19 +257,11 @@ std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w, Isa isa, Act
   validate(w);
   if (static_cast<int>(isa) > static_cast<int>(detect_cpu_isa()))
     fail("kernels for ", isa_name(isa), " requested, but this CPU supports up to ", isa_name(detect_cpu_isa()));
-  const formats::Format format = w.type->format;
-  if (!is_ternary(format)) {
-    FloatRowsFn fn = isa == Isa::avx512 ? avx512_float_rows()
-                     : isa == Isa::avx2 ? avx2_float_rows()
-                                        : generic_float_rows();
-    return std::make_unique<FloatMatrix>(w, fn);
-  }
-  const PackedTernaryKernels* packed = isa == Isa::avx512 ? avx512_ternary_kernels(format)
-                                       : isa == Isa::avx2 ? avx2_ternary_kernels(format)
-                                                          : nullptr;
-  if (packed)
-    return std::make_unique<PackedTernaryMatrix>(
-        w, *packed, isa == Isa::avx512 ? quantize_tokens_avx512 : quantize_tokens_avx2, precision);
+  const KernelSet& set = kernel_set(isa);
+  if (!w.type->coded()) return std::make_unique<FloatMatrix>(w, set.float_rows);
+  const PackedTernaryKernels* packed =
+      set.packed_ternary(packed_code_bits(*w.type), static_cast<int>(w.type->block_size));
+  if (packed) return std::make_unique<PackedTernaryMatrix>(w, *packed, set.quantize_tokens, precision);
   return std::make_unique<TernaryFileMatrix>(w, precision);
 }
 

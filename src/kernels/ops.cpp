@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "formats/fp16.h"
-#include "kernels/isa.h"
+#include "kernels/kernel_set.h"
 #include "kernels/ops_bodies.h"
 
 namespace trit::kernels {
@@ -30,12 +30,7 @@ void narrow_to_f16_generic(const float* x, int64_t n, uint16_t* out) {
 
 const OpsBodies kGenericOps{rms_norm_generic, silu_mul_generic, add_in_place_generic, narrow_to_f16_generic};
 
-const OpsBodies& chosen() {
-  static const OpsBodies& bodies = active_isa() == Isa::avx512 ? avx512_ops()
-                                   : active_isa() == Isa::avx2  ? avx2_ops()
-                                                                : generic_ops();
-  return bodies;
-}
+const OpsBodies& chosen() { return active_kernel_set().ops; }
 
 }  // namespace
 

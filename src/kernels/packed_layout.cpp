@@ -11,12 +11,9 @@ PackedLayout packed_layout_for(const MatrixView& w, int rows_per_panel) {
   l.rows_per_panel = rows_per_panel;
   l.rows = w.rows;
   l.cols = w.cols;
-  switch (w.type->format) {
-    case formats::Format::q2_0_g128: l.group = 128; l.bits = 2; break;
-    case formats::Format::q2_0_g64: l.group = 64; l.bits = 2; break;
-    case formats::Format::q1_0: l.group = 128; l.bits = 1; break;
-    default: fail("pack_ternary: ", w.type->name, " is not a ternary format");
-  }
+  if (!w.type->coded()) fail("pack_ternary: ", w.type->name, " is not a ternary or sign type");
+  l.group = static_cast<int>(w.type->block_size);
+  l.bits = packed_code_bits(*w.type);
   l.blocks = w.cols / l.group;
   l.panels = (w.rows + rows_per_panel - 1) / rows_per_panel;
   return l;
@@ -57,30 +54,58 @@ inline uint32_t transpose_sign_bits(uint32_t x) {
          kSpread.v[x >> 24] << 6;
 }
 
+// Any other block layout: the type's own decoder gives one code per element; the packed word for
+// vector j, row lane holds element j * span + 4p + m at bits [p*bits + 8m ...) as described in
+// packed_layout.h (2-bit codes: 4 fields per byte; sign codes 0/2 stored as their bit).
+inline uint32_t packed_word(const uint8_t* codes, int j, int bits) {
+  const int planes = 8 / bits;
+  uint32_t word = 0;
+  for (int p = 0; p < planes; ++p)
+    for (int m = 0; m < 4; ++m) {
+      const uint32_t code = codes[j * 4 * planes + 4 * p + m];
+      word |= (bits == 2 ? code & 3 : code >> 1 & 1) << (8 * m + p * bits);
+    }
+  return word;
+}
+
 }  // namespace
+
+int packed_code_bits(const formats::TypeInfo& type) { return type.family == formats::Family::sign ? 1 : 2; }
 
 void pack_ternary(const MatrixView& w, const PackedLayout& l, uint8_t* dst) {
   std::memset(dst, 0, l.total_bytes());
   const int R = l.rows_per_panel;
   const int words = l.group * l.bits / 32;  // = vectors per block
-  const size_t block_bytes = static_cast<size_t>(w.type->block_bytes);
+  const formats::TypeInfo& type = *w.type;
+  const size_t block_bytes = static_cast<size_t>(type.block_bytes);
+  // The file's payload words move as they are (after a field transpose) when its codes already
+  // sit in the packed bit width; anything else is decoded block by block.
+  const bool fields = (type.code_layout == formats::CodeLayout::fields2 && l.bits == 2) ||
+                      (type.code_layout == formats::CodeLayout::fields1 && l.bits == 1);
+  uint8_t codes[4096];
+  if (!fields && l.group > 4096) fail("pack_ternary: blocks of ", l.group, " elements are too long to decode");
   for (int64_t panel = 0; panel < l.panels; ++panel) {
     uint8_t* base = dst + panel * l.panel_bytes();
     auto* scales = reinterpret_cast<uint16_t*>(base);
-    uint8_t* codes = base + l.scale_bytes();
+    uint8_t* packed_codes = base + l.scale_bytes();
     for (int i = 0; i < R; ++i) {
       const int64_t row = panel * R + i;
       if (row >= w.rows) break;  // padding rows: scale 0, codes 0
       const uint8_t* src_row = w.data + row * w.row_bytes;
       for (int64_t b = 0; b < l.blocks; ++b) {
         const uint8_t* block = src_row + b * block_bytes;
-        std::memcpy(&scales[b * R + i], block, 2);
-        const uint8_t* payload = block + 2;
-        uint8_t* out = codes + b * l.block_code_bytes() + 4 * i;
+        std::memcpy(&scales[b * R + i], block + type.scale_offset, 2);
+        const uint8_t* payload = block + type.payload_offset;
+        uint8_t* out = packed_codes + b * l.block_code_bytes() + 4 * i;
+        if (!fields) type.decode_codes(block, codes);
         for (int j = 0; j < words; ++j) {
           uint32_t word;
-          std::memcpy(&word, payload + 4 * j, 4);
-          word = l.bits == 2 ? transpose_2bit_fields(word) : transpose_sign_bits(word);
+          if (fields) {
+            std::memcpy(&word, payload + 4 * j, 4);
+            word = l.bits == 2 ? transpose_2bit_fields(word) : transpose_sign_bits(word);
+          } else {
+            word = packed_word(codes, j, l.bits);
+          }
           std::memcpy(out + j * l.vector_bytes(), &word, 4);
         }
       }

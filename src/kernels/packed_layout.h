@@ -12,8 +12,9 @@
 // at bits [p*bits, p*bits + bits). So shifting a whole vector right by p*bits and masking gives,
 // in every 32-bit lane i, the codes of row i for 4 consecutive elements k0..k0+3: exactly the
 // operand shape of vpdpbusd / vpmaddubsw against 4 activation bytes broadcast to every lane.
-// Q2_0 codes are stored as in the file (0..3, value code - 1); Q1_0 stores its sign bits (the
-// kernels expand bit b to code 2b, value 2b - 1, so both formats share the offset arithmetic).
+// Ternary codes are stored as 2-bit fields (0..3, value code - 1), whatever the file's encoding;
+// the sign family stores its bits (the kernels expand bit b to code 2b, value 2b - 1, so both
+// families share the offset arithmetic).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -41,8 +42,12 @@ struct PackedLayout {
 };
 
 PackedLayout packed_layout_for(const MatrixView& w, int rows_per_panel);
+// Bits per packed code of a coded type: 1 for the sign family, 2 for ternary.
+int packed_code_bits(const formats::TypeInfo& type);
 
-// Writes the packed form of w (a Q2_0 g128/g64 or Q1_0 matrix) to dst (layout.total_bytes()).
+// Writes the packed form of w (a matrix of a ternary or sign type) to dst (layout.total_bytes()).
+// Payloads already in 2-bit or 1-bit fields are transposed a word at a time; any other layout is
+// decoded through its TypeInfo::decode_codes.
 void pack_ternary(const MatrixView& w, const PackedLayout& layout, uint8_t* dst);
 
 }  // namespace trit::kernels

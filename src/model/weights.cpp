@@ -29,9 +29,9 @@ std::vector<float> bind_vector(const gguf::File& file, const std::string& name, 
 std::unique_ptr<kernels::PreparedMatrix> bind_matrix(const gguf::File& file, const std::string& name, int64_t rows,
                                                      int64_t cols, kernels::ActivationPrecision precision) {
   const gguf::TensorInfo& t = bind(file, name, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)});
-  if (t.type->format == formats::Format::other)
+  if (!t.type->computable())
     fail(file.path(), ": tensor '", name, "' has type ", t.type->name,
-         ", which trit cannot compute with (supported: q2_0, q2_0_g64, q1_0, q8_0, f16, bf16, f32)");
+         ", which trit cannot compute with (supported: ", formats::join_names(formats::computable_type_names()), ")");
   kernels::MatrixView view{t.type, rows, cols, t.data, t.row_bytes()};
   return kernels::prepare_matrix(view, kernels::active_isa(), precision);
 }

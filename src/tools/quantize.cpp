@@ -24,13 +24,7 @@ namespace fs = std::filesystem;
 // Elements converted per step: a few MiB of source and output at once, whatever the row length.
 constexpr uint64_t kBlockElements = uint64_t{4} << 20;
 
-const std::vector<std::string> kTypeNames = {"q2_0", "q2_0_g64", "q1_0", "q8_0", "f16", "bf16", "f32"};
-
-std::string list_types() {
-  std::string s;
-  for (const std::string& t : kTypeNames) s += (s.empty() ? "" : ", ") + t;
-  return s;
-}
+std::string list_types() { return formats::join_names(formats::quantize_type_names()); }
 
 // Drops the pages of the input mapping that hold only data already converted. The mapping is a
 // read-only view of the file, so the kernel reads a page back if anything touches it again; what
@@ -157,7 +151,6 @@ size_t QuantizeReport::lossless_matrices() const {
                        [](const TensorReport& t) { return t.matrix && t.lossless; });
 }
 
-const std::vector<std::string>& quantize_type_names() { return kTypeNames; }
 
 uint32_t quantize_file_type(const std::string& type_name) {
   const formats::TypeInfo* t = formats::type_by_name(type_name);
@@ -168,8 +161,8 @@ uint32_t quantize_file_type(const std::string& type_name) {
 QuantizeReport quantize_model(const QuantizeOptions& options) {
   Timer timer;
   const formats::TypeInfo* target = nullptr;
-  if (std::find(kTypeNames.begin(), kTypeNames.end(), options.type) != kTypeNames.end())
-    target = formats::type_by_name(options.type);
+  const std::vector<std::string> names = formats::quantize_type_names();
+  if (std::find(names.begin(), names.end(), options.type) != names.end()) target = formats::type_by_name(options.type);
   if (target == nullptr) fail("unsupported type '", options.type, "': choose one of ", list_types());
   if (options.output.empty()) fail("no output file given");
   refuse_same_file(options.input, options.output);

@@ -18,7 +18,7 @@ namespace trit::tools {
 struct QuantizeOptions {
   std::string input;
   std::string output;
-  std::string type;        // q2_0 (group 128), q2_0_g64, q1_0, q8_0, f16, bf16, f32
+  std::string type;        // one of formats::quantize_type_names()
   bool overwrite = false;  // replace an existing output file
   int threads = 0;         // 0: physical cores
   Progress::Mode progress = Progress::Mode::automatic;
@@ -61,8 +61,6 @@ struct QuantizeReport {
   size_t lossless_matrices() const;
 };
 
-// The type names `trit quantize` accepts, in the order its help lists them.
-const std::vector<std::string>& quantize_type_names();
 // general.file_type (llama_ftype) for a target type name, from the type registry
 // (formats::TypeInfo::file_type); the real Bonsai files use 1 for F16 and 41 for Q2_0.
 uint32_t quantize_file_type(const std::string& type_name);

@@ -30,8 +30,6 @@ const std::vector<SyntheticPreset> kPresets = {
     {"8b", 36, 4096, 12288, 32, 8, 128, 65536, kQwen3Vocab, false},
 };
 
-const std::vector<std::string> kTypeNames = {"q2_0", "q2_0_g64", "q1_0", "f16", "bf16", "f32"};
-
 struct PlannedTensor {
   std::string name;
   std::vector<uint64_t> dims;  // dims[0] = row length
@@ -87,7 +85,6 @@ tokenizer::VocabData load_vocab(const SyntheticOptions& o, const SyntheticPreset
 }  // namespace
 
 const std::vector<SyntheticPreset>& all_presets() { return kPresets; }
-const std::vector<std::string>& synthetic_type_names() { return kTypeNames; }
 
 const SyntheticPreset* find_preset(const std::string& name) {
   for (const SyntheticPreset& p : kPresets)
@@ -98,8 +95,9 @@ const SyntheticPreset* find_preset(const std::string& name) {
 SyntheticResult make_synthetic_model(const SyntheticOptions& o) {
   const SyntheticPreset* preset = find_preset(o.preset);
   if (!preset) fail("unknown preset '", o.preset, "' (expected tiny, 0.6b, 1.7b, 4b or 8b)");
-  if (std::find(kTypeNames.begin(), kTypeNames.end(), o.type) == kTypeNames.end())
-    fail("unknown type '", o.type, "' for mkmodel (expected q2_0, q2_0_g64, q1_0, f16, bf16 or f32)");
+  const std::vector<std::string> types = formats::synthetic_type_names();
+  if (std::find(types.begin(), types.end(), o.type) == types.end())
+    fail("unknown type '", o.type, "' for mkmodel (expected one of ", formats::join_names(types), ")");
   const formats::TypeInfo& type = *formats::type_by_name(o.type);
   const formats::TypeInfo& f32 = *formats::type_by_format(formats::Format::f32);
   if (o.output.empty()) fail("no output file given (-o)");

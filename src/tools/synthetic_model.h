@@ -27,8 +27,6 @@ struct SyntheticPreset {
 
 const SyntheticPreset* find_preset(const std::string& name);  // null when unknown
 const std::vector<SyntheticPreset>& all_presets();
-// The type names mkmodel accepts: q2_0, q2_0_g64, q1_0, f16, bf16, f32.
-const std::vector<std::string>& synthetic_type_names();
 
 struct SyntheticOptions {
   std::string preset = "tiny";

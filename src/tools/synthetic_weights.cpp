@@ -5,8 +5,6 @@
 #include <vector>
 
 #include "formats/fp16.h"
-#include "formats/q1_0.h"
-#include "formats/q2_0.h"
 #include "util/error.h"
 
 namespace trit::tools {
@@ -53,68 +51,53 @@ MatrixGenerator::MatrixGenerator(uint64_t seed, const std::string& name, int64_t
     : rng_(seed, name), cols_(cols), type_(type) {
   if (cols % 128 != 0) fail("synthetic tensor '", name, "': row length ", cols, " is not a multiple of 128");
   // Ternary weights have variance 0.6 d^2, signs d^2.
-  float variance_per_d2 = type.format == formats::Format::q1_0 ? 1.0f : 0.6f;
+  float variance_per_d2 = type.family == formats::Family::sign ? 1.0f : 0.6f;
   scale_base_ = 1.0f / std::sqrt(variance_per_d2 * static_cast<float>(cols));
 }
 
-void MatrixGenerator::ternary_row(int group, uint8_t* out) {
-  const int64_t blocks = cols_ / group;
-  const size_t block_bytes = 2 + group / 4;
-  for (int64_t b = 0; b < blocks; ++b) {
-    uint8_t* block = out + b * block_bytes;
-    uint16_t d = scale_to_fp16((0.5f + rng_.uniform()) * scale_base_);
-    std::memcpy(block, &d, 2);
-    uint8_t* qs = block + 2;
-    // Each 64-bit draw gives 8 codes = 2 bytes of qs.
-    for (int i = 0; i < group / 4; i += 2) {
-      uint64_t r = rng_.next();
-      const uint8_t* c = kCodes.code;
-      qs[i] = static_cast<uint8_t>(c[r & 255] | c[(r >> 8) & 255] << 2 | c[(r >> 16) & 255] << 4 |
-                                   c[(r >> 24) & 255] << 6);
-      qs[i + 1] = static_cast<uint8_t>(c[(r >> 32) & 255] | c[(r >> 40) & 255] << 2 |
-                                       c[(r >> 48) & 255] << 4 | c[(r >> 56) & 255] << 6);
+void MatrixGenerator::coded_row(const formats::TypeInfo& type, uint8_t* out) {
+  const int64_t group = type.block_size;
+  uint8_t codes[1024];
+  if (group % 8 != 0 || group > 1024) fail("synthetic weights: type ", type.name, " has blocks of ", group);
+  for (int64_t b = 0; b < cols_ / group; ++b) {
+    uint8_t* block = out + b * type.block_bytes;
+    const uint16_t d = scale_to_fp16((0.5f + rng_.uniform()) * scale_base_);
+    if (type.family == formats::Family::sign) {
+      // One random bit per sign, 64 per draw, element j at bit j % 64: code 0 (-d) or 2 (+d).
+      for (int64_t j = 0; j < group; j += 64) {
+        const uint64_t r = rng_.next();
+        for (int i = 0; i < 64 && j + i < group; ++i) codes[j + i] = static_cast<uint8_t>(2 * ((r >> i) & 1));
+      }
+    } else {
+      // Each 64-bit draw gives 8 codes, one per byte.
+      for (int64_t j = 0; j < group; j += 8) {
+        const uint64_t r = rng_.next();
+        for (int i = 0; i < 8; ++i) codes[j + i] = kCodes.code[(r >> (8 * i)) & 255];
+      }
     }
-  }
-}
-
-void MatrixGenerator::sign_row(uint8_t* out) {
-  for (int64_t b = 0; b < cols_ / 128; ++b) {
-    formats::BlockQ1_0 block;
-    block.d = scale_to_fp16((0.5f + rng_.uniform()) * scale_base_);
-    uint64_t lo = rng_.next(), hi = rng_.next();
-    std::memcpy(block.bits, &lo, 8);
-    std::memcpy(block.bits + 8, &hi, 8);
-    std::memcpy(out + b * sizeof block, &block, sizeof block);
+    std::memset(block, 0, static_cast<size_t>(type.block_bytes));
+    type.encode_codes(codes, block);
+    std::memcpy(block + type.scale_offset, &d, 2);
   }
 }
 
 void MatrixGenerator::next_rows(int64_t rows, uint8_t* out) {
   const size_t row_bytes = type_.bytes_for(cols_);
-  switch (type_.format) {
-    case formats::Format::q2_0_g128:
-      for (int64_t r = 0; r < rows; ++r) ternary_row(128, out + r * row_bytes);
-      return;
-    case formats::Format::q2_0_g64:
-      for (int64_t r = 0; r < rows; ++r) ternary_row(64, out + r * row_bytes);
-      return;
-    case formats::Format::q1_0:
-      for (int64_t r = 0; r < rows; ++r) sign_row(out + r * row_bytes);
-      return;
-    case formats::Format::f32:
-    case formats::Format::f16:
-    case formats::Format::bf16: {
-      // The q2_0 g128 row, dequantized, then stored exactly in the float type.
-      std::vector<uint8_t> q2(cols_ / 128 * sizeof(formats::BlockQ2_0<128>));
-      std::vector<float> values(cols_);
-      for (int64_t r = 0; r < rows; ++r) {
-        ternary_row(128, q2.data());
-        formats::dequantize_row_q2_0_g128(q2.data(), values.data(), cols_);
-        type_.quantize_row(values.data(), out + r * row_bytes, cols_);
-      }
-      return;
-    }
-    default:
-      fail("synthetic weights: type ", type_.name, " is not supported");
+  if (type_.coded() && type_.encode_codes) {
+    for (int64_t r = 0; r < rows; ++r) coded_row(type_, out + r * row_bytes);
+    return;
+  }
+  if (type_.format != formats::Format::f32 && type_.format != formats::Format::f16 &&
+      type_.format != formats::Format::bf16)
+    fail("synthetic weights: type ", type_.name, " is not supported");
+  // The q2_0 g128 row, dequantized, then stored exactly in the float type.
+  const formats::TypeInfo& q2 = *formats::type_by_format(formats::Format::q2_0_g128);
+  std::vector<uint8_t> blocks(q2.bytes_for(cols_));
+  std::vector<float> values(cols_);
+  for (int64_t r = 0; r < rows; ++r) {
+    coded_row(q2, blocks.data());
+    q2.dequantize_row(blocks.data(), values.data(), cols_);
+    type_.quantize_row(values.data(), out + r * row_bytes, cols_);
   }
 }
 

@@ -42,9 +42,11 @@ class Rng {
   uint64_t s_[4];
 };
 
-// Produces the rows of one weight matrix of `cols` columns in `type` (f32, f16, bf16, q1_0,
-// q2_0 g128 or g64), in order. The float types come from q2_0 g128 blocks dequantized, so
-// `f16` of a seed equals the dequantized `q2_0` of that seed exactly.
+// Produces the rows of one weight matrix of `cols` columns in `type` (a ternary or sign type of the
+// registry, or f32, f16, bf16), in order. Codes are drawn per block in element order and written
+// by the type's encode_codes, so every ternary type of group 128 (q2_0, pq2_0, ...) holds the same
+// weights for a seed; the float types come from q2_0 g128 blocks dequantized, so `f16` of a seed
+// equals the dequantized `q2_0` of that seed exactly.
 class MatrixGenerator {
  public:
   MatrixGenerator(uint64_t seed, const std::string& name, int64_t cols, const formats::TypeInfo& type);
@@ -52,8 +54,8 @@ class MatrixGenerator {
   void next_rows(int64_t rows, uint8_t* out);
 
  private:
-  void ternary_row(int group, uint8_t* out);  // one row of q2_0 blocks
-  void sign_row(uint8_t* out);                // one row of q1_0 blocks
+  // One row of blocks of a coded type.
+  void coded_row(const formats::TypeInfo& type, uint8_t* out);
 
   Rng rng_;
   int64_t cols_;

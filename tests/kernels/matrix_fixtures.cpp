@@ -8,8 +8,12 @@
 namespace trit::kernels::testing {
 
 RandomMatrix make_random_matrix(formats::Format format, int64_t rows, int64_t cols, std::mt19937& rng) {
+  return make_random_matrix(*formats::type_by_format(format), rows, cols, rng);
+}
+
+RandomMatrix make_random_matrix(const formats::TypeInfo& type, int64_t rows, int64_t cols, std::mt19937& rng) {
   RandomMatrix m;
-  m.type = formats::type_by_format(format);
+  m.type = &type;
   m.rows = rows;
   m.cols = cols;
   const size_t row_bytes = m.type->bytes_for(static_cast<uint64_t>(cols));
@@ -17,14 +21,14 @@ RandomMatrix make_random_matrix(formats::Format format, int64_t rows, int64_t co
   std::uniform_int_distribution<int> byte(0, 255);
   std::uniform_real_distribution<float> scale(0.01f, 0.2f);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  const bool ternary = format == formats::Format::q2_0_g128 || format == formats::Format::q2_0_g64 ||
-                       format == formats::Format::q1_0;
-  if (ternary) {
+  if (type.coded()) {
+    // Random payload bytes (every code, code 3 included where the layout can hold it) and, at the
+    // type's scale offset, a random scale or (one block in eight) zero.
     const size_t bb = static_cast<size_t>(m.type->block_bytes);
     for (size_t off = 0; off < m.bytes.size(); off += bb) {
+      for (size_t i = 0; i < bb; ++i) m.bytes[off + i] = static_cast<uint8_t>(byte(rng));
       const uint16_t d = byte(rng) < 32 ? 0 : formats::f32_to_fp16(scale(rng));
-      std::memcpy(&m.bytes[off], &d, 2);
-      for (size_t i = 2; i < bb; ++i) m.bytes[off + i] = static_cast<uint8_t>(byte(rng));
+      std::memcpy(&m.bytes[off + static_cast<size_t>(type.scale_offset)], &d, 2);
     }
   } else {
     std::vector<float> row(static_cast<size_t>(cols));

@@ -23,6 +23,7 @@ struct RandomMatrix {
 // Ternary formats get uniformly random codes (Q2_0 includes code 3 = +2) and random f16 scales,
 // about one block in eight with scale 0; float formats quantize random normal values.
 RandomMatrix make_random_matrix(formats::Format format, int64_t rows, int64_t cols, std::mt19937& rng);
+RandomMatrix make_random_matrix(const formats::TypeInfo& type, int64_t rows, int64_t cols, std::mt19937& rng);
 
 // Activations: normal values with rare 10x outliers (as in LLM hidden states) and, when cols allow, one all-zero block.
 std::vector<float> make_random_activations(int64_t n_tokens, int64_t cols, std::mt19937& rng);

@@ -1,8 +1,11 @@
 // CPU feature detection and the TRIT_ISA override rule.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "kernels/isa.h"
 #include "kernels/isa_select.h"
+#include "kernels/kernel_set.h"
 #include "util/error.h"
 
 namespace trit::kernels {
@@ -50,6 +53,32 @@ TEST(Isa, ActiveIsaFollowsEnvironment) {
   // active_isa() is computed once per process, so compare it with the rule applied to the
   // environment this test process started with.
   EXPECT_EQ(active_isa(), isa_from_override(std::getenv("TRIT_ISA"), detect_cpu_isa()));
+}
+
+// One kernel set per ISA, every entry filled, and the active one is the active ISA's.
+TEST(KernelSet, EverySetIsCompleteAndTheActiveOneMatchesTheIsa) {
+  for (Isa isa : {Isa::generic, Isa::avx2, Isa::avx512}) {
+    const KernelSet& set = kernel_set(isa);
+    EXPECT_EQ(set.isa, isa);
+    EXPECT_NE(std::string(set.description).find(isa_name(isa)), std::string::npos) << set.description;
+    EXPECT_NE(set.float_rows, nullptr);
+    EXPECT_NE(set.quantize_tokens, nullptr);
+    EXPECT_NE(set.packed_ternary, nullptr);
+    EXPECT_NE(set.attend, nullptr);
+    EXPECT_NE(set.ops.rms_norm, nullptr);
+    EXPECT_NE(set.ops.silu_mul, nullptr);
+    EXPECT_NE(set.ops.add_in_place, nullptr);
+    EXPECT_NE(set.ops.narrow_to_f16, nullptr);
+  }
+  EXPECT_EQ(active_kernel_set().isa, active_isa());
+  // The SIMD sets have packed kernels for the registry's groups and none for a group they cannot sum.
+  for (Isa isa : {Isa::avx2, Isa::avx512}) {
+    EXPECT_NE(kernel_set(isa).packed_ternary(2, 128), nullptr);
+    EXPECT_NE(kernel_set(isa).packed_ternary(2, 64), nullptr);
+    EXPECT_NE(kernel_set(isa).packed_ternary(1, 128), nullptr);
+    EXPECT_EQ(kernel_set(isa).packed_ternary(2, 256), nullptr);
+  }
+  EXPECT_EQ(kernel_set(Isa::generic).packed_ternary(2, 128), nullptr);
 }
 
 }  // namespace

@@ -29,7 +29,7 @@ size_t resident_pages(const void* addr, size_t bytes) {
 TEST(RepackMemory, SourcePagesOfAMappedFileAreReleased) {
   bool any = false;
   for (Isa isa : supported_isas())
-    if (repacks_weights(formats::Format::q2_0_g128, isa)) any = true;
+    if (repacks_weights(*formats::type_by_format(formats::Format::q2_0_g128), isa)) any = true;
   if (!any) GTEST_SKIP() << "no ISA on this CPU repacks weights";
 #ifdef MADV_PAGEOUT
   {  // kernels before Linux 5.4 refuse MADV_PAGEOUT: then there is nothing to check
@@ -51,7 +51,7 @@ TEST(RepackMemory, SourcePagesOfAMappedFileAreReleased) {
   void* map = mmap(nullptr, m.bytes.size(), PROT_READ, MAP_PRIVATE, fd, 0);
   ASSERT_NE(map, MAP_FAILED);
   for (Isa isa : supported_isas()) {
-    if (!repacks_weights(formats::Format::q2_0_g128, isa)) continue;
+    if (!repacks_weights(*formats::type_by_format(formats::Format::q2_0_g128), isa)) continue;
     unsigned sum = 0;  // fault every page in
     for (size_t i = 0; i < m.bytes.size(); i += 4096) sum += static_cast<const volatile uint8_t*>(map)[i];
     (void)sum;

@@ -45,6 +45,9 @@ inline void panel_tile(const PackedLayout& layout, const uint8_t* panel, const A
                        int64_t t0, int64_t row0, float* y) {
   constexpr int kPlanes = 8 / Bits;
   constexpr int kVectors = Group * Bits / 32;  // 32-byte vectors per block
+  // A block's products are summed in int16 lanes: Group / 4 vpmaddubsw results of at most
+  // 2 * 3 * 127 each (codes up to 3, activations up to 127 in magnitude) must stay below 2^15.
+  static_assert(Group / 4 * 2 * 3 * 127 <= 32767, "int16 block sums of this group could overflow");
   const auto* scales = reinterpret_cast<const uint16_t*>(panel);
   const uint8_t* codes = panel + layout.scale_bytes();
   const int8_t* q[NT];
@@ -126,6 +129,6 @@ void multiply_panels(const PackedLayout& l, const uint8_t* packed, int64_t panel
 
 }  // namespace
 
-const PackedTernaryKernels* avx2_ternary_kernels(formats::Format format) { return kernels_for_format(format); }
+const PackedTernaryKernels* avx2_packed_ternary(int bits, int group) { return packed_kernels_for(bits, group); }
 
 }  // namespace trit::kernels

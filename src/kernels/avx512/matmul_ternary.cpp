@@ -238,6 +238,6 @@ void multiply_panels(const PackedLayout& l, const uint8_t* packed, int64_t panel
 
 }  // namespace
 
-const PackedTernaryKernels* avx512_ternary_kernels(formats::Format format) { return kernels_for_format(format); }
+const PackedTernaryKernels* avx512_packed_ternary(int bits, int group) { return packed_kernels_for(bits, group); }
 
 }  // namespace trit::kernels

@@ -1,0 +1,32 @@
+// One kernel set per ISA: every entry point through which the engine reaches ISA-specific code
+// (weight matmuls, activation quantization, attention, element-wise ops), filled in once per ISA in
+// kernel_sets.cpp. The set in use is picked once at start-up from CPUID and TRIT_ISA
+// (active_kernel_set()); callers never test the ISA themselves. A new ISA (AVX-VNNI, NEON) adds its
+// folder of bodies and one set.
+#pragma once
+#include "kernels/activations.h"
+#include "kernels/attention_heads.h"
+#include "kernels/isa.h"
+#include "kernels/kernel_tables.h"
+#include "kernels/ops_bodies.h"
+
+namespace trit::kernels {
+
+struct KernelSet {
+  Isa isa;
+  const char* description;          // for `trit info` and the start-up log
+  FloatRowsFn float_rows;           // f32 / f16 / bf16 / q8_0 weights
+  QuantizeTokensFn quantize_tokens; // int8 activations for the coded weight kernels
+  // Packed kernels for codes of `bits` bits (2: ternary, 1: sign) in blocks of `group`; null where
+  // the set has none (then the portable kernel computes on the file's own layout).
+  const PackedTernaryKernels* (*packed_ternary)(int bits, int group);
+  AttendFn attend;                  // head_dim 16..256 in powers of two; others use attend_generic
+  OpsBodies ops;
+};
+
+// The set for an ISA (this CPU need not support it: callers check, see prepare_matrix()).
+const KernelSet& kernel_set(Isa isa);
+// kernel_set(active_isa()), computed once.
+const KernelSet& active_kernel_set();
+
+}  // namespace trit::kernels

@@ -1,0 +1,45 @@
+#include "kernels/kernel_set.h"
+
+namespace trit::kernels {
+namespace {
+
+const PackedTernaryKernels* no_packed_kernels(int, int) { return nullptr; }
+
+}  // namespace
+
+const KernelSet& kernel_set(Isa isa) {
+  static const KernelSet generic{Isa::generic,
+                                 "generic: int8 dot on the file's block layout, scalar attention",
+                                 generic_float_rows(),
+                                 quantize_tokens_generic,
+                                 no_packed_kernels,
+                                 attend_generic,
+                                 generic_ops()};
+  static const KernelSet avx2{Isa::avx2,
+                              "avx2: int8 vpmaddubsw on 8-row panels repacked at load, f16 KV read in place",
+                              avx2_float_rows(),
+                              quantize_tokens_avx2,
+                              avx2_packed_ternary,
+                              attend_avx2,
+                              avx2_ops()};
+  static const KernelSet avx512{Isa::avx512,
+                                "avx512: int8 vpdpbusd (VNNI) on 16-row panels repacked at load, f16 KV read in place",
+                                avx512_float_rows(),
+                                quantize_tokens_avx512,
+                                avx512_packed_ternary,
+                                attend_avx512,
+                                avx512_ops()};
+  switch (isa) {
+    case Isa::avx2: return avx2;
+    case Isa::avx512: return avx512;
+    case Isa::generic: break;
+  }
+  return generic;
+}
+
+const KernelSet& active_kernel_set() {
+  static const KernelSet& set = kernel_set(active_isa());
+  return set;
+}
+
+}  // namespace trit::kernels
