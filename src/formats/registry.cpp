@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "formats/float_rows.h"
+#include "formats/ptq1_0.h"
 #include "formats/q1_0.h"
 #include "formats/q2_0.h"
 #include "formats/q8_0.h"
@@ -27,6 +28,8 @@ constexpr TypeInfo kTypes[] = {
     // PQ2_0: the group-128 layout under its own id.
     {Format::q2_0_g128, 142, "pq2_0", 128, 34, dequantize_row_q2_0_g128, quantize_row_q2_0_g128, 141,
      Family::ternary, CodeLayout::fields2, 0, 2, decode_codes_q2_0_g128, encode_codes_q2_0_g128},
+    {Format::unnamed, 143, "ptq1_0", 128, 28, dequantize_row_ptq1_0, quantize_row_ptq1_0, 143, Family::ternary,
+     CodeLayout::encoded, 26, 0, decode_codes_ptq1_0, encode_codes_ptq1_0},
     {Format::q1_0, 41, "q1_0", 128, 18, dequantize_row_q1_0, quantize_row_q1_0, 40, Family::sign,
      CodeLayout::fields1, 0, 2, decode_codes_q1_0, encode_codes_q1_0},
     {Format::q8_0, 8, "q8_0", 32, 34, dequantize_row_q8_0, quantize_row_q8_0, 7, kFloat},

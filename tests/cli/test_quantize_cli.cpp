@@ -79,7 +79,7 @@ TEST(QuantizeCli, UnsupportedTypeLeavesNothing) {
   expect_clean_failure(r, "unsupported type 'q4_k'");
   // The list comes from the type registry.
   EXPECT_NE(r.err.find(formats::join_names(formats::quantize_type_names())), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("q2_0, q2_0_g64, pq2_0, q1_0, q8_0, f16, bf16, f32"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("q2_0, q2_0_g64, pq2_0, ptq1_0, q1_0, q8_0, f16, bf16, f32"), std::string::npos) << r.err;
   EXPECT_TRUE(stray_files(dir).empty());
 }
 

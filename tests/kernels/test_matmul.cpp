@@ -40,7 +40,7 @@ using testing::make_random_matrix;
 using testing::reference_multiply;
 
 // Every type the matrix kernels compute with, by registry name.
-const char* const kTypes[] = {"q2_0", "q2_0_g64", "pq2_0", "q1_0", "q8_0", "f16", "bf16", "f32"};
+const char* const kTypes[] = {"q2_0", "q2_0_g64", "pq2_0", "ptq1_0", "q1_0", "q8_0", "f16", "bf16", "f32"};
 
 const TypeInfo* type_named(const char* name) { return formats::type_by_name(name); }
 
