@@ -12,6 +12,7 @@
 #include "cli/engine_options.h"
 #include "cli/model_ref.h"
 #include "engine/conversation.h"
+#include "engine/prompt.h"
 #include "tokenizer/chat.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -53,9 +54,7 @@ struct ChatCommand {
   int run() {
     engine::Engine engine(model.resolve(), engine_flags.resolve());
     log_info(engine.describe());
-    std::string notice;
-    const auto format = tokenizer::detect_chat_format(engine.tokenizer().chat_template(), &notice);
-    if (!notice.empty()) log_warn(notice);
+    const auto format = engine::chat_format_of(engine.tokenizer());
 
     const bool interactive = isatty(STDIN_FILENO);
     struct sigaction action {};
@@ -68,14 +67,12 @@ struct ChatCommand {
     engine::GenerateOptions options;
     options.max_tokens = n_predict;
     options.sampling = sampling.resolve();
-    tokenizer::ChatOptions chat_options;
-    chat_options.enable_thinking = !no_think;
+    const tokenizer::ChatOptions chat_options = engine::thinking_options(no_think);
 
     engine::Conversation conversation(engine);
     std::vector<tokenizer::ChatMessage> messages;
     auto start_over = [&] {
-      messages.clear();
-      if (!system.empty()) messages.push_back({"system", system, std::nullopt, {}});
+      messages = engine::system_messages(system);
       conversation.reset();
     };
     start_over();
@@ -137,7 +134,7 @@ struct ChatCommand {
                                              const tokenizer::ChatOptions& options) {
     const int64_t room = engine.context() * 3 / 4;
     for (;;) {
-      std::vector<int32_t> tokens = engine.tokenizer().encode(tokenizer::render_chat(format, messages, options));
+      std::vector<int32_t> tokens = engine::chat_prompt(engine.tokenizer(), format, messages, options);
       if (static_cast<int64_t>(tokens.size()) <= room) return tokens;
       size_t first = !messages.empty() && messages[0].role == "system" ? 1 : 0;
       if (messages.size() - first <= 1) return {};

@@ -6,7 +6,7 @@
 #include "cli/engine_options.h"
 #include "cli/model_ref.h"
 #include "engine/conversation.h"
-#include "tokenizer/chat.h"
+#include "engine/prompt.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -49,20 +49,15 @@ struct RunCommand {
     engine::Engine engine(model.resolve(), engine_flags.resolve());
     log_info(engine.describe());
 
-    std::string text = prompt;
-    if (!raw) {
-      std::string notice;
-      auto format = tokenizer::detect_chat_format(engine.tokenizer().chat_template(), &notice);
-      if (!notice.empty()) log_warn(notice);
-      std::vector<tokenizer::ChatMessage> messages;
-      if (!system.empty()) messages.push_back({"system", system, std::nullopt, {}});
+    const tokenizer::Tokenizer& tok = engine.tokenizer();
+    std::vector<int32_t> tokens;
+    if (raw) {
+      tokens = engine::encode_prompt(tok, prompt);
+    } else {
+      std::vector<tokenizer::ChatMessage> messages = engine::system_messages(system);
       messages.push_back({"user", prompt, std::nullopt, {}});
-      tokenizer::ChatOptions options;
-      options.enable_thinking = !no_think;
-      text = tokenizer::render_chat(format, messages, options);
+      tokens = engine::chat_prompt(tok, engine::chat_format_of(tok), messages, engine::thinking_options(no_think));
     }
-    std::vector<int32_t> tokens = engine.tokenizer().encode(text, /*parse_special=*/true);
-    if (engine.tokenizer().add_bos()) tokens.insert(tokens.begin(), engine.tokenizer().bos_id());
     const int64_t room = engine.context() - 1;
     if (static_cast<int64_t>(tokens.size()) > room) {
       if (!truncate)

@@ -37,8 +37,14 @@ std::unique_ptr<model::KvSequence> sequence_at_depth(Engine& engine, int64_t dep
   return kv;
 }
 
+// Back to the untimed prefix. Memory that cannot rewind (recurrent state) would need the prefix
+// recomputed per pass, which the timing does not allow for: refuse instead of timing the wrong thing.
+void rewind_to_depth(model::KvSequence& kv, int64_t depth) {
+  if (!kv.rewind(depth)) fail("this model's sequence memory cannot rewind to depth ", depth, " between passes");
+}
+
 double time_prompt(Engine& engine, model::KvSequence& kv, int64_t depth, const std::vector<int32_t>& tokens) {
-  kv.set_length(depth);
+  rewind_to_depth(kv, depth);
   Timer timer;
   feed(engine, kv, tokens);
   return timer.seconds();
@@ -47,7 +53,7 @@ double time_prompt(Engine& engine, model::KvSequence& kv, int64_t depth, const s
 // Every sequence decodes the same tokens (speed does not depend on which).
 double time_generation(Engine& engine, const std::vector<std::unique_ptr<model::KvSequence>>& kv, int64_t depth,
                        const std::vector<int32_t>& tokens) {
-  for (const auto& sequence : kv) sequence->set_length(depth);
+  for (const auto& sequence : kv) rewind_to_depth(*sequence, depth);
   std::vector<model::SequenceStep> steps(kv.size());
   Timer timer;
   for (const int32_t& token : tokens) {

@@ -49,8 +49,8 @@ class Evaluator {
     window_.assign(plan_.tokens.begin() + w * c, plan_.tokens.begin() + (w + 1) * c);
     // Position 0 is never a target (first >= 2), so the BOS substitution cannot change a score.
     if (in_.model->tokenizer().add_bos()) window_[0] = in_.model->tokenizer().bos_id();
-    kv_model_->truncate(0);
-    if (kv_base_) kv_base_->truncate(0);
+    kv_model_->clear();
+    if (kv_base_) kv_base_->clear();
     const int64_t batch = std::max<int64_t>(1, in_.model->options().batch);
     for (int64_t s = 0; s < first; s += batch) {
       const int64_t n = std::min(batch, first - s);

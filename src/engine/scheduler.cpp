@@ -11,7 +11,7 @@ Scheduler::Scheduler(Engine& engine, const SchedulerOptions& options) : engine_(
   if (options_.slots <= 0) fail("the number of slots must be positive, got ", options_.slots);
   if (options_.queue_limit < 0) fail("the queue limit must not be negative, got ", options_.queue_limit);
   if (options_.prefill_chunk <= 0) fail("the prefill chunk must be positive, got ", options_.prefill_chunk);
-  for (int i = 0; i < options_.slots; ++i) slots_.push_back(std::make_unique<Slot>(i, engine_.new_sequence()));
+  for (int i = 0; i < options_.slots; ++i) slots_.push_back(std::make_unique<Slot>(i, engine_.new_sequence(), engine_.tokenizer()));
   metrics_.slots = options_.slots;
   idle_slots_ = options_.slots;
   metrics_.kv_positions_total = static_cast<int64_t>(options_.slots) * engine_.context();
@@ -28,14 +28,7 @@ Scheduler::~Scheduler() {
 }
 
 std::shared_ptr<RequestHandle> Scheduler::submit(ScheduledRequest request) {
-  const int64_t context = engine_.context();
-  if (request.prompt.empty()) fail("the prompt is empty");
-  if (static_cast<int64_t>(request.prompt.size()) >= context)
-    fail("the prompt is ", request.prompt.size(), " tokens but the context holds ", context,
-         " (the prompt and the answer must fit in it)");
-  const int64_t n_vocab = engine_.config().n_vocab;
-  for (int32_t t : request.prompt)
-    if (t < 0 || t >= n_vocab) fail("token id ", t, " is outside the vocabulary (", n_vocab, ")");
+  check_prompt(request.prompt, engine_.context(), engine_.config().n_vocab);
 
   auto handle = std::make_shared<RequestHandle>(std::move(request));
   {
@@ -111,7 +104,7 @@ void Scheduler::admit() {
       }
     }
     if (!best) break;
-    best->start(front.handle, engine_.tokenizer(), front.waiting.seconds(), ++tick_);
+    best->start(front.handle, front.waiting.seconds(), ++tick_);
     metrics_.prompt_tokens_cached += best->kv().length();
     queue_.pop_front();
   }
@@ -187,7 +180,7 @@ void Scheduler::step() {
   int64_t sampled = 0;
   for (size_t i = 0; i < stepped.size(); ++i)
     if (completes[i])
-      sampled += stepped[i]->sample(std::span<const float>(logits->data() + i * n_vocab, n_vocab), engine_.tokenizer());
+      sampled += stepped[i]->sample(std::span<const float>(logits->data() + i * n_vocab, n_vocab));
   update_metrics(timer.seconds(), sampled, prompt_fed);
 }
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/conversation.h"
+#include "engine/generate_options.h"
 #include "engine/sampling.h"
 
 namespace trit::engine {

@@ -19,8 +19,10 @@ KvSequence::KvSequence(const ModelConfig& config, int64_t capacity, kernels::KvT
   storage_.resize(bytes_for(config, capacity, type));
 }
 
-void KvSequence::truncate(int64_t length) {
-  if (length < length_) length_ = length < 0 ? 0 : length;
+bool KvSequence::rewind(int64_t length) {
+  if (length < 0 || length > length_) return false;
+  length_ = length;  // rows past it are simply overwritten later
+  return true;
 }
 
 void KvSequence::store(int64_t layer, int64_t pos, const float* k, const float* v) {

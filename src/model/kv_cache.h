@@ -1,4 +1,15 @@
-// Key/value cache storage. One KvSequence per conversation: for every layer, K and V rows of
+// The model's memory of one sequence, and the interface the engine drives it through.
+//
+// Interface (what generation, perplexity and bench use): capacity(), length(), rewind(), clear().
+// Prefix reuse is "rewind to the shared prefix, feed the rest". A KV cache can rewind to any
+// shorter length (its rows are per position). Recurrent state (Gated DeltaNet layers, coming
+// next) folds every position into one fixed-size state and cannot: rewind() then answers false,
+// changing nothing, and the caller recomputes (clear() and feed from scratch, or restore a
+// snapshot taken at a prompt boundary once that state exists). Callers must therefore never
+// assume a rewind happened; engine/sequence.cpp is the one place that handles the refusal.
+// The forward pass alone uses store(), layer_view() and set_length().
+//
+// Storage. One KvSequence per conversation: for every layer, K and V rows of
 // kv_dim values (n_head_kv heads x head_dim) for positions 0..capacity-1, in f16 (default) or f32.
 // Layout per layer: k[(kv_head * capacity + pos) * head_dim + i], the same for v: head-major, so
 // the rows attention reads for one kv head are contiguous (position-major rows of kv_dim put
@@ -19,8 +30,12 @@ class KvSequence {
   int64_t capacity() const { return capacity_; }
   int64_t length() const { return length_; }  // positions filled
   kernels::KvType type() const { return type_; }
-  // Forget positions from `length` on (reuse of a cached prefix keeps the rest).
-  void truncate(int64_t length);
+  // Forgets positions from `length` on, keeping the prefix before it. False (nothing changed)
+  // when the memory cannot go back there: a length past length(), or state that cannot rewind.
+  [[nodiscard]] bool rewind(int64_t length);
+  // Forgets every position; always possible.
+  void clear() { length_ = 0; }
+  // The forward pass after appending positions; bench to stand at a depth without filling it.
   void set_length(int64_t length) { length_ = length; }
 
   // Writes position pos of layer `layer` from f32 rows of kv_dim.

@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "engine/prompt.h"
 #include "server/api_error.h"
 #include "server/json_fields.h"
 #include "server/tool_choice.h"
@@ -184,9 +185,7 @@ GenerationRequest parse_chat_request(const json& body, const RequestContext& ctx
 
   // A forced tool call continues the generation prompt (after the empty <think> block when
   // thinking is off), as if the model had written the prefix itself.
-  const std::string text = tokenizer::render_chat(ctx.chat_format, messages, options) + g.assistant_prefix;
-  g.scheduled.prompt = ctx.tokenizer->encode(text, /*parse_special=*/true);
-  if (ctx.tokenizer->add_bos()) g.scheduled.prompt.insert(g.scheduled.prompt.begin(), ctx.tokenizer->bos_id());
+  g.scheduled.prompt = engine::chat_prompt(*ctx.tokenizer, ctx.chat_format, messages, options, g.assistant_prefix);
   check_prompt_length(g, ctx);
   return g;
 }
@@ -201,8 +200,7 @@ GenerationRequest parse_completion_request(const json& body, const RequestContex
   if (prompt->is_array() && prompt->size() == 1 && ((*prompt)[0].is_string() || (*prompt)[0].is_array()))
     prompt = &(*prompt)[0];
   if (prompt->is_string()) {
-    g.scheduled.prompt = ctx.tokenizer->encode(prompt->get<std::string>(), /*parse_special=*/true);
-    if (ctx.tokenizer->add_bos()) g.scheduled.prompt.insert(g.scheduled.prompt.begin(), ctx.tokenizer->bos_id());
+    g.scheduled.prompt = engine::encode_prompt(*ctx.tokenizer, prompt->get<std::string>());
   } else if (prompt->is_array()) {
     const auto vocab = static_cast<int64_t>(ctx.tokenizer->vocab_size());
     for (const json& t : *prompt) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "engine/prompt.h"
 #include "server/api_error.h"
 #include "server/context.h"
 #include "util/error.h"
@@ -145,10 +146,8 @@ void Server::set_ready(engine::Engine& engine, engine::Scheduler& scheduler) {
   ServerContext& c = *ctx_;
   c.engine = &engine;
   c.scheduler = &scheduler;
-  std::string notice;
   c.request_context.tokenizer = &engine.tokenizer();
-  c.request_context.chat_format = tokenizer::detect_chat_format(engine.tokenizer().chat_template(), &notice);
-  if (!notice.empty()) log_warn(notice);
+  c.request_context.chat_format = engine::chat_format_of(engine.tokenizer());
   c.request_context.sampling_defaults = c.options.sampling_defaults;
   c.request_context.random_seed = c.options.random_seed;
   c.request_context.context = scheduler.context();

@@ -1,0 +1,45 @@
+// What one generation asks for (limits, sampling, stop strings) and the account of how it went.
+// Shared by the single-sequence driver (Conversation: run, chat) and the scheduler (serve).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/sampling.h"
+
+namespace trit::engine {
+
+struct GenerateOptions {
+  int64_t max_tokens = -1;  // -1: until the context is full
+  SamplingParams sampling;
+  std::vector<std::string> stop;  // stop strings
+  bool skip_special = true;       // control tokens produce no text
+};
+
+enum class StopReason { end_of_generation, stop_string, max_tokens, context_full, cancelled };
+
+// OpenAI's finish_reason for a stop reason.
+inline const char* stop_reason_name(StopReason reason) {
+  switch (reason) {
+    case StopReason::end_of_generation: return "stop";
+    case StopReason::stop_string: return "stop";
+    case StopReason::max_tokens: return "length";
+    case StopReason::context_full: return "length";
+    case StopReason::cancelled: return "cancelled";
+  }
+  return "stop";
+}
+
+struct GenerateStats {
+  int64_t prompt_tokens = 0;    // tokens of the prompt
+  int64_t cached_tokens = 0;    // of those, reused from the sequence's memory
+  int64_t prompt_computed = 0;  // of those, fed through the model (prompt_tokens - cached_tokens)
+  int64_t generated_tokens = 0; // sampled tokens (an end-of-generation token included)
+  double prompt_seconds = 0.0;  // from the start to the first sampled token
+  double decode_seconds = 0.0;  // from the first sampled token to the end
+  StopReason reason = StopReason::end_of_generation;
+  double prompt_tokens_per_second() const { return prompt_seconds > 0 ? prompt_computed / prompt_seconds : 0.0; }
+  double decode_tokens_per_second() const { return decode_seconds > 0 ? generated_tokens / decode_seconds : 0.0; }
+};
+
+}  // namespace trit::engine

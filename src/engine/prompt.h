@@ -1,0 +1,40 @@
+// Prompt building, in one place for trit run, trit chat and the server: chat template rendering
+// (system message, thinking switch, tools, a forced start of the answer), tokenizing with control
+// tokens recognised, and the BOS rule.
+//
+// BOS rule: the BOS id goes first exactly when the GGUF asks for it (tokenizer.ggml.add_bos_token)
+// and the text does not already begin with it. Qwen3 GGUFs say false (FORMATS.md; bos there is
+// <|endoftext|>): Qwen3's chat template writes no BOS and the models were trained without one,
+// so for them nothing is added, raw text or chat. The flag is honoured for other files, as
+// llama.cpp does.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tokenizer/chat.h"
+#include "tokenizer/tokenizer.h"
+
+namespace trit::engine {
+
+// Text as it is (run --raw, /v1/completions): tokens with the BOS rule applied.
+std::vector<int32_t> encode_prompt(const tokenizer::Tokenizer& tokenizer, std::string_view text);
+
+// A conversation in the model's chat format, ending in the generation prompt (options decide
+// thinking and tools); `assistant_prefix` continues it as if the model had written it.
+std::vector<int32_t> chat_prompt(const tokenizer::Tokenizer& tokenizer, tokenizer::ChatFormat format,
+                                 const std::vector<tokenizer::ChatMessage>& messages,
+                                 const tokenizer::ChatOptions& options, std::string_view assistant_prefix = {});
+
+// The chat format the tokenizer's template gets; a template that is not exactly Qwen3's is
+// logged as a warning saying what is used instead.
+tokenizer::ChatFormat chat_format_of(const tokenizer::Tokenizer& tokenizer);
+
+// The start of a conversation: the system message when there is one.
+std::vector<tokenizer::ChatMessage> system_messages(const std::string& system);
+
+// Chat options for the --no-think switch (enable_thinking = !no_think).
+tokenizer::ChatOptions thinking_options(bool no_think);
+
+}  // namespace trit::engine

@@ -1,0 +1,106 @@
+// One sequence being generated: its tokens, the model's memory of them, and (while a generation
+// runs) the sampler, stream decoder, stop-string filter and limits. This is the ONE generation
+// step: `trit run` and `trit chat` (Conversation, one sequence per forward) and `trit serve`
+// (Slot, many sequences batched per forward) only decide what to feed when; the bookkeeping is
+// here.
+//
+// tokens() is the prompt and what was sampled after it. memory().length() of them have been fed
+// (are in the model's memory); the rest are "unfed". start() keeps the prefix the memory already
+// holds and leaves the prompt's tail unfed (prefill, fed in one or many forward calls); after
+// that there is always exactly one unfed token, the last sampled one (decode). A driver loops:
+//   feed next_input(budget) in a forward call; once a call fed the last unfed token
+//   (completes(n) was true) pass that logits row to step(); when step() reports a stop reason,
+//   or the driver stops it (cancel, failure), call finish() / fail().
+// finish() drops the unfed token, so tokens() then equals the memory and the next start() reuses
+// it (chat turns, follow-up requests).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/generate_options.h"
+#include "engine/sampling.h"
+#include "engine/stop_strings.h"
+#include "model/kv_cache.h"
+#include "tokenizer/stream_decoder.h"
+#include "tokenizer/tokenizer.h"
+#include "util/timer.h"
+
+namespace trit::engine {
+
+// Refuses a prompt that can never run (trit::Error): empty, not leaving room for one token in a
+// context of `context` positions, or holding ids outside the model's vocabulary.
+void check_prompt(std::span<const int32_t> prompt, int64_t context, int64_t n_vocab);
+
+class Sequence {
+ public:
+  Sequence(std::unique_ptr<model::KvSequence> memory, const tokenizer::Tokenizer& tokenizer);
+
+  model::KvSequence& memory() { return *memory_; }
+  const model::KvSequence& memory() const { return *memory_; }
+  const std::vector<int32_t>& tokens() const { return tokens_; }
+  bool active() const { return active_; }
+  // Active and still feeding its prompt (no token sampled yet).
+  bool prefilling() const { return active_ && !sampled_any_; }
+  const GenerateStats& stats() const { return stats_; }
+
+  // How many leading tokens of `prompt` the memory already holds.
+  size_t cached_prefix(std::span<const int32_t> prompt) const;
+
+  // Begins a generation after `prompt` (which the driver has checked with check_prompt). Keeps the cached prefix,
+  // except that the last prompt token is always fed again (its logits row is needed); when the
+  // memory cannot rewind to the prefix it starts from scratch. ban_eog: end-of-generation tokens
+  // are never sampled (the server's ignore_eos).
+  void start(std::span<const int32_t> prompt, const GenerateOptions& options, bool ban_eog = false);
+
+  // The tokens to feed now: the unfed ones, at most `budget`.
+  std::span<const int32_t> next_input(int64_t budget) const;
+  // Whether feeding `n` tokens now feeds the last unfed one (that row is then passed to step()).
+  bool completes(int64_t n) const { return memory_->length() + n == static_cast<int64_t>(tokens_.size()); }
+
+  struct Step {
+    bool sampled = false;             // false only when max_tokens allowed none
+    int32_t token = -1;
+    std::span<const float> row;       // the logits the token was drawn from (eog banned), for logprobs
+    std::string text;                 // text that became final (decoder, then stop filter)
+    std::optional<StopReason> stop;   // set: the generation ended; call finish(*stop)
+  };
+  // Samples from the logits row of the last unfed token (n_vocab floats; ids past the tokenizer's
+  // vocab, embedding padding, are never sampled), streams its text and decides whether it ends:
+  // end of generation, stop string, max tokens, or a context with no room to feed it.
+  Step step(std::span<const float> logits);
+
+  // Ends the generation with `reason`; returns the text still held back (an unfinished character,
+  // a partial stop string), empty after a stop string. The memory stays for reuse.
+  std::string finish(StopReason reason);
+  // Ends the generation after a failed forward call: the memory may be half written, so it is
+  // forgotten along with the tokens.
+  void fail(StopReason reason);
+  // Forgets everything (a new conversation).
+  void clear();
+
+ private:
+  void end(StopReason reason);  // records the times and reason, drops the per-generation state
+  void drop_unfed();
+
+  std::unique_ptr<model::KvSequence> memory_;
+  const tokenizer::Tokenizer* tokenizer_;
+  std::vector<int32_t> tokens_;
+
+  // Per generation.
+  bool active_ = false;
+  bool sampled_any_ = false;
+  int64_t max_tokens_ = -1;
+  std::optional<Sampler> sampler_;
+  std::optional<tokenizer::StreamDecoder> decoder_;
+  std::optional<StopStringFilter> stops_;
+  GenerateStats stats_;
+  Timer timer_;
+  std::vector<int32_t> banned_;  // ban_eog: the end-of-generation ids
+  std::vector<float> masked_;    // ban_eog: the logits row with those ids at -inf
+};
+
+}  // namespace trit::engine

@@ -1,0 +1,106 @@
+// engine::Sequence, the one generation step behind run, chat and serve, driven the way
+// Conversation drives it (one sequence per forward call) on a small synthetic model: a full
+// context stops without feeding the last token, finish() leaves tokens() equal to the memory, the
+// next prompt reuses it, max_tokens 0 samples nothing, and the memory's rewind refuses what it
+// cannot do.
+#include <gtest/gtest.h>
+
+#include "common/test_util.h"
+#include "engine/engine.h"
+#include "engine/sequence.h"
+#include "util/error.h"
+
+namespace trit {
+namespace {
+
+class SequenceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    engine::EngineOptions o;
+    o.threads = 1;
+    o.context = 48;
+    engine_ = std::make_unique<engine::Engine>(test::make_model("tiny", "q2_0", 7), o);
+  }
+
+  // Feeds everything unfed; returns the last row.
+  std::span<const float> feed(engine::Sequence& s) {
+    const std::vector<float>* logits = nullptr;
+    for (;;) {
+      auto input = s.next_input(16);
+      const bool last = s.completes(static_cast<int64_t>(input.size()));
+      model::SequenceStep step{&s.memory(), input, false};
+      logits = &engine_->forward().run(std::span<const model::SequenceStep>(&step, 1));
+      if (last) break;
+    }
+    return std::span<const float>(logits->data(), static_cast<size_t>(engine_->config().n_vocab));
+  }
+
+  // Generates to the end; returns the reason.
+  engine::StopReason generate(engine::Sequence& s, const std::vector<int32_t>& prompt, engine::GenerateOptions o) {
+    s.start(prompt, o, /*ban_eog=*/true);
+    for (;;) {
+      engine::Sequence::Step step = s.step(feed(s));
+      if (step.stop) {
+        s.finish(*step.stop);
+        return *step.stop;
+      }
+    }
+  }
+
+  std::unique_ptr<engine::Engine> engine_;
+};
+
+TEST_F(SequenceTest, FullContextThenPrefixReuse) {
+  engine::Sequence s(engine_->new_sequence(), engine_->tokenizer());
+  const std::vector<int32_t> prompt = engine_->tokenizer().encode("Hello there, how are you");
+  engine::GenerateOptions o;
+  o.sampling.temperature = 0.0f;
+  EXPECT_EQ(generate(s, prompt, o), engine::StopReason::context_full);
+  const auto& stats = s.stats();
+  EXPECT_EQ(stats.generated_tokens, 48 - static_cast<int64_t>(prompt.size()));
+  EXPECT_EQ(stats.cached_tokens, 0);
+  // The last sampled token was never fed: the memory holds all but it, and tokens() matches.
+  EXPECT_EQ(s.memory().length(), 47);
+  EXPECT_EQ(static_cast<int64_t>(s.tokens().size()), s.memory().length());
+
+  // A prompt extending what is cached reuses it (all of it, as the prompt is longer).
+  std::vector<int32_t> follow(s.tokens().begin(), s.tokens().begin() + 30);
+  follow.push_back(prompt[0]);
+  o.max_tokens = 3;
+  EXPECT_EQ(generate(s, follow, o), engine::StopReason::max_tokens);
+  EXPECT_EQ(s.stats().cached_tokens, 30);
+  EXPECT_EQ(s.stats().prompt_computed, 1);
+  EXPECT_EQ(s.stats().generated_tokens, 3);
+
+  // max_tokens 0: the prompt is fed, nothing is sampled.
+  o.max_tokens = 0;
+  s.start(prompt, o);
+  engine::Sequence::Step step = s.step(feed(s));
+  EXPECT_FALSE(step.sampled);
+  EXPECT_EQ(step.stop, engine::StopReason::max_tokens);
+  EXPECT_EQ(s.finish(*step.stop), "");
+  EXPECT_EQ(s.stats().generated_tokens, 0);
+}
+
+TEST_F(SequenceTest, MemoryRewindRefusesWhatItCannotDo) {
+  auto memory = engine_->new_sequence();
+  memory->set_length(10);
+  EXPECT_FALSE(memory->rewind(11)) << "positions that were never written";
+  EXPECT_FALSE(memory->rewind(-1));
+  EXPECT_EQ(memory->length(), 10) << "a refused rewind changes nothing";
+  EXPECT_TRUE(memory->rewind(4));
+  EXPECT_EQ(memory->length(), 4);
+  memory->clear();
+  EXPECT_EQ(memory->length(), 0);
+}
+
+TEST_F(SequenceTest, BadPromptsAreRefused) {
+  const int64_t n_vocab = engine_->config().n_vocab;
+  EXPECT_THROW(engine::check_prompt({}, 48, n_vocab), Error);
+  EXPECT_THROW(engine::check_prompt(std::vector<int32_t>(48, 1), 48, n_vocab), Error);
+  EXPECT_THROW(engine::check_prompt(std::vector<int32_t>{static_cast<int32_t>(n_vocab)}, 48, n_vocab), Error);
+  EXPECT_NO_THROW(engine::check_prompt(std::vector<int32_t>(47, 1), 48, n_vocab));
+}
+
+}  // namespace
+}  // namespace trit
