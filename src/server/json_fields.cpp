@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "server/api_error.h"
+#include "util/json_depth.h"
 
 namespace trit::server {
 namespace {
@@ -24,6 +25,8 @@ std::string range_text(double min, double max) {
 }  // namespace
 
 json parse_json_object(const std::string& body) {
+  if (json_nesting_depth(body) > kMaxJsonDepth)
+    throw ApiError(400, "the request body is JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   json j;
   try {
     j = json::parse(body);

@@ -6,6 +6,7 @@
 #include "server/api_error.h"
 #include "server/json_fields.h"
 #include "server/tool_choice.h"
+#include "util/json_depth.h"
 
 namespace trit::server {
 namespace {
@@ -42,6 +43,9 @@ std::vector<tokenizer::ToolCall> message_tool_calls(const json& calls, const std
       const json& args = (*fn)["arguments"];
       // The API sends arguments as a JSON string; the template writes them as an object.
       if (args.is_string()) {
+        if (json_nesting_depth(args.get<std::string>()) > kMaxJsonDepth)
+          throw ApiError(400, where + ".tool_calls arguments are JSON nested deeper than " +
+                                  std::to_string(kMaxJsonDepth) + " levels", "messages");
         try {
           tc.arguments = tokenizer::ordered_json::parse(args.get<std::string>());
         } catch (const json::exception&) {

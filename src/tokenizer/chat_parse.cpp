@@ -7,6 +7,7 @@
 // reasoning, at the start of content and before a tool call (so trailing newlines of content are
 // held back until something else follows them).
 #include "tokenizer/chat.h"
+#include "util/json_depth.h"
 
 namespace trit::tokenizer {
 namespace {
@@ -30,6 +31,8 @@ size_t trailing_newlines(std::string_view s, size_t end) {
 }
 
 std::optional<ParsedToolCall> parse_call(std::string_view body) {
+  // Model output too deep to write back out safely is text, not a call.
+  if (json_nesting_depth(body) > kMaxJsonDepth) return std::nullopt;
   try {
     ordered_json j = ordered_json::parse(body);
     if (!j.is_object() || !j.contains("name") || !j["name"].is_string()) return std::nullopt;

@@ -268,6 +268,40 @@ TEST(Serve, BodyOverTheLimitIs413) {
   EXPECT_NE(error_of(res)["message"].get<std::string>().find("4096"), std::string::npos);
 }
 
+// JSON nested 200,000 levels deep (about 400 KB) inside tools[].function.parameters, in a tool
+// call's arguments object, and in its arguments string: each must be refused as a 400 that says
+// why, before any recursive walk of the value (which overflowed the stack and killed the server),
+// with any content type; the server then still answers.
+TEST(Serve, DeeplyNestedJsonIs400AndTheServerSurvives) {
+  test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 128");
+  ASSERT_TRUE(server.ok()) << server.log();
+  httplib::Client c("127.0.0.1", server.port());
+  const size_t depth = 200000;
+  const std::string deep = std::string(depth, '[') + std::string(depth, ']');
+  const std::string deep_string = json(deep).dump();
+  const std::string bodies[] = {
+      R"({"messages":[{"role":"user","content":"hi"}],"max_tokens":2,"tools":[{"type":"function","function":{"name":"f","parameters":{"a":)" +
+          deep + "}}}]}",
+      R"({"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"","tool_calls":[{"type":"function","function":{"name":"f","arguments":{"a":)" +
+          deep + "}}}]}],\"max_tokens\":2}",
+      R"({"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"","tool_calls":[{"type":"function","function":{"name":"f","arguments":)" +
+          deep_string + "}}]}],\"max_tokens\":2}",
+  };
+  for (const std::string& body : bodies)
+    for (const char* type : {"application/json", "text/plain"}) {
+      auto res = c.Post("/v1/chat/completions", body, type);
+      ASSERT_TRUE(res) << "no answer: the server died? " << server.log();
+      EXPECT_EQ(res->status, 400) << res->body.substr(0, 300);
+      EXPECT_NE(res->body.find("nested deeper than"), std::string::npos) << res->body.substr(0, 300);
+    }
+  auto health = c.Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  auto ok = c.Post("/v1/completions", R"({"prompt": "abc", "max_tokens": 2, "temperature": 0})", "application/json");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+}
+
 // ---- Node suites ----
 
 std::string js_dir() { return test::source_dir() + "/tests/server/js"; }
