@@ -42,7 +42,7 @@ inline constexpr uint32_t kNoFileType = UINT32_MAX;
 
 struct TypeInfo {
   Format format;
-  uint32_t ggml_id;        // type id written in GGUF (42 holds two layouts, see docs/formats.md)
+  uint32_t ggml_id;        // type id written in GGUF (42 holds two layouts: group 128 or 64)
   const char* name;        // as users write it: "q2_0", "q2_0_g64", "f16", ...
   int64_t block_size;      // elements per block (the scale group of the coded families)
   int64_t block_bytes;     // bytes per block
