@@ -193,6 +193,15 @@ TEST(Registry, NamesIdsAndSizes) {
   }
 }
 
+TEST(Registry, CodedTypesHaveTheirBlockCodecs) {
+  for (const TypeInfo* t : all_types())
+    if (t->coded()) {
+      EXPECT_NE(t->decode_codes, nullptr) << t->name;
+      EXPECT_NE(t->encode_codes, nullptr) << t->name;
+      EXPECT_NE(t->dequantize_row, nullptr) << t->name;
+    }
+}
+
 TEST(Registry, FileTypesAsLlamaCppAndThePrismMlForkNumberThem) {
   // general.file_type of a file mostly of each type trit writes (quantize, mkmodel).
   const std::pair<const char*, uint32_t> expected[] = {{"f32", 0},   {"f16", 1},   {"q8_0", 7},
