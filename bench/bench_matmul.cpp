@@ -1,4 +1,4 @@
-// Matrix kernel microbenchmarks on 4B-model-shaped matrices, every ternary format and every ISA
+// Matrix kernel microbenchmarks on 4B-model-shaped matrices, every coded format and every ISA
 // this CPU runs:
 //   decode  (1 token):  GB/s of weight bytes read per pass (counter "GB/s"), vs "read_GB/s" from
 //                       the streaming-read benchmark BM_ReadBandwidth in the same run (decode
@@ -50,12 +50,12 @@ std::vector<uint8_t> random_weights(const formats::TypeInfo* type, int64_t rows,
   std::mt19937 rng(42);
   for (auto& b : bytes) b = static_cast<uint8_t>(rng());
   const uint16_t d = formats::f32_to_fp16(0.05f);
-  for (size_t off = 0; off < bytes.size(); off += static_cast<size_t>(type->block_bytes)) std::memcpy(&bytes[off], &d, 2);
+  for (size_t off = 0; off < bytes.size(); off += static_cast<size_t>(type->block_bytes))
+    std::memcpy(&bytes[off + static_cast<size_t>(type->scale_offset)], &d, 2);
   return bytes;
 }
 
-void run_matmul(benchmark::State& state, formats::Format format, kernels::Isa isa, Shape shape, int64_t n_tokens) {
-  const formats::TypeInfo* type = formats::type_by_format(format);
+void run_matmul(benchmark::State& state, const formats::TypeInfo* type, kernels::Isa isa, Shape shape, int64_t n_tokens) {
   auto bytes = random_weights(type, shape.rows, shape.cols);
   kernels::MatrixView view{type, shape.rows, shape.cols, bytes.data(), type->bytes_for(static_cast<uint64_t>(shape.cols))};
   // Decode streams every weight from DRAM once per token; one matrix alone would sit in the
@@ -103,18 +103,19 @@ void bm_read_bandwidth(benchmark::State& state) {
 
 int register_all() {
   benchmark::RegisterBenchmark("BM_ReadBandwidth", bm_read_bandwidth)->Iterations(1)->Unit(benchmark::kMillisecond);
-  const formats::Format formats_[] = {formats::Format::q2_0_g128, formats::Format::q2_0_g64, formats::Format::q1_0};
-  for (auto format : formats_)
+  for (const formats::TypeInfo* type : formats::all_types()) {
+    if (!type->coded()) continue;
     for (auto isa : kernels::supported_isas())
       for (const Shape& shape : kShapes)
         for (int64_t n : {1, 8, 64, 512}) {
           if (isa == kernels::Isa::generic && n > 64) continue;  // minutes per iteration, says nothing new
-          std::string name = std::string(formats::type_by_format(format)->name) + "/" + kernels::isa_name(isa) + "/" +
+          std::string name = std::string(type->name) + "/" + kernels::isa_name(isa) + "/" +
                              shape.name + "/n" + std::to_string(n);
-          benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& s) { run_matmul(s, format, isa, shape, n); })
+          benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& s) { run_matmul(s, type, isa, shape, n); })
               ->Unit(benchmark::kMicrosecond)
               ->UseRealTime();
         }
+  }
   return 0;
 }
 const int registered = register_all();

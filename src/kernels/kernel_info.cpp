@@ -6,8 +6,7 @@
 namespace trit::kernels {
 
 bool repacks_weights(const formats::TypeInfo& type, Isa isa) {
-  return type.coded() &&
-         kernel_set(isa).packed_ternary(packed_code_bits(type), static_cast<int>(type.block_size)) != nullptr;
+  return type.coded() && packed_kernels_of(kernel_set(isa), type) != nullptr;
 }
 
 }  // namespace trit::kernels

@@ -17,9 +17,9 @@ struct KernelSet {
   const char* description;          // for `trit info` and the start-up log
   FloatRowsFn float_rows;           // f32 / f16 / bf16 / q8_0 weights
   QuantizeTokensFn quantize_tokens; // int8 activations for the coded weight kernels
-  // Packed kernels for codes of `bits` bits (2: ternary, 1: sign) in blocks of `group`; null where
-  // the set has none (then the portable kernel computes on the file's own layout).
-  const PackedTernaryKernels* (*packed_ternary)(int bits, int group);
+  // Packed kernels for panels of `codes` in blocks of `group`; null where the set has none (then a
+  // type takes its next layout of packed_codes_for(), or the portable kernel on the file's own).
+  const PackedTernaryKernels* (*packed_ternary)(PackedCodes codes, int group);
   AttendFn attend;                  // head_dim 16..256 in powers of two; others use attend_generic
   OpsBodies ops;
 };
@@ -28,5 +28,8 @@ struct KernelSet {
 const KernelSet& kernel_set(Isa isa);
 // kernel_set(active_isa()), computed once.
 const KernelSet& active_kernel_set();
+// The set's packed kernels for a coded type: the first of its packed_codes_for() layouts the set
+// has kernels for at its group; null if none.
+const PackedTernaryKernels* packed_kernels_of(const KernelSet& set, const formats::TypeInfo& type);
 
 }  // namespace trit::kernels

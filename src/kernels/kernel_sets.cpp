@@ -3,7 +3,7 @@
 namespace trit::kernels {
 namespace {
 
-const PackedTernaryKernels* no_packed_kernels(int, int) { return nullptr; }
+const PackedTernaryKernels* no_packed_kernels(PackedCodes, int) { return nullptr; }
 
 }  // namespace
 
@@ -35,6 +35,14 @@ const KernelSet& kernel_set(Isa isa) {
     case Isa::generic: break;
   }
   return generic;
+}
+
+const PackedTernaryKernels* packed_kernels_of(const KernelSet& set, const formats::TypeInfo& type) {
+  const PackedCodesChoice choice = packed_codes_for(type);
+  for (int i = 0; i < choice.count; ++i)
+    if (const PackedTernaryKernels* k = set.packed_ternary(choice.codes[i], static_cast<int>(type.block_size)))
+      return k;
+  return nullptr;
 }
 
 const KernelSet& active_kernel_set() {

@@ -17,13 +17,16 @@ using PackedTernaryFn = void (*)(const PackedLayout& layout, const uint8_t* pack
 
 struct PackedTernaryKernels {
   int rows_per_panel;
+  PackedCodes codes;
   PackedTernaryFn multiply;
 };
 
-// The packed kernels of an ISA for codes of `bits` bits in blocks of `group` (packed_layout.h);
-// null where it has none.
-const PackedTernaryKernels* avx512_packed_ternary(int bits, int group);
-const PackedTernaryKernels* avx2_packed_ternary(int bits, int group);
+// The packed kernels of an ISA for panels of `codes` in blocks of `group` (packed_layout.h); null
+// where it has none.
+const PackedTernaryKernels* avx512_packed_ternary(PackedCodes codes, int group);
+const PackedTernaryKernels* avx2_packed_ternary(PackedCodes codes, int group);
+// AVX-512 septet panels (avx512/matmul_septets.cpp).
+const PackedTernaryKernels* avx512_packed_septets(int group);
 
 // Ternary weights in the file's own layout (generic/): rows [row_begin, row_end).
 void generic_ternary_rows(const MatrixView& w, const QuantizedActivations& x, int64_t row_begin,

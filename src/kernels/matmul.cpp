@@ -3,8 +3,9 @@
 //   floating family (f32, f16, bf16, q8_0) -> FloatMatrix: rows widened to f32, dotted with f32
 //                                            activations.
 //   ternary and sign families  -> PackedTernaryMatrix where the ISA's kernel set has packed kernels
-//                                 for the type's (bits, group): repacked once into row panels
-//                                 (packed_layout.h), the source pages then released;
+//                                 for one of the type's panel layouts (packed_codes_for()) and its
+//                                 group: repacked once into row panels (packed_layout.h), the
+//                                 source pages then released;
 //                              -> else TernaryFileMatrix: the file's layout, int8 activations.
 #include "kernels/matmul.h"
 
@@ -143,8 +144,9 @@ class PackedTernaryMatrix final : public PreparedMatrix {
         kernels_(kernels),
         quantize_(quantize),
         precision_(precision),
-        layout_(packed_layout_for(w, kernels.rows_per_panel)) {
-    const size_t bytes = (layout_.total_bytes() + 63) / 64 * 64;
+        layout_(packed_layout_for(w, kernels.rows_per_panel, kernels.codes)) {
+    // 64 bytes of slack: a septet kernel loads whole 64-byte registers from 56-byte vectors.
+    const size_t bytes = (layout_.total_bytes() + 63) / 64 * 64 + 64;
     packed_ = static_cast<uint8_t*>(std::aligned_alloc(64, bytes));
     if (!packed_) fail("out of memory repacking a ", w.rows, "x", w.cols, " matrix");
     pack_ternary(w, layout_, packed_);
@@ -259,9 +261,8 @@ std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w, Isa isa, Act
     fail("kernels for ", isa_name(isa), " requested, but this CPU supports up to ", isa_name(detect_cpu_isa()));
   const KernelSet& set = kernel_set(isa);
   if (!w.type->coded()) return std::make_unique<FloatMatrix>(w, set.float_rows);
-  const PackedTernaryKernels* packed =
-      set.packed_ternary(packed_code_bits(*w.type), static_cast<int>(w.type->block_size));
-  if (packed) return std::make_unique<PackedTernaryMatrix>(w, *packed, set.quantize_tokens, precision);
+  if (const PackedTernaryKernels* packed = packed_kernels_of(set, *w.type))
+    return std::make_unique<PackedTernaryMatrix>(w, *packed, set.quantize_tokens, precision);
   return std::make_unique<TernaryFileMatrix>(w, precision);
 }
 

@@ -6,17 +6,27 @@
 
 namespace trit::kernels {
 
-PackedLayout packed_layout_for(const MatrixView& w, int rows_per_panel) {
+PackedLayout packed_layout_for(const MatrixView& w, int rows_per_panel, PackedCodes codes) {
   PackedLayout l;
   l.rows_per_panel = rows_per_panel;
   l.rows = w.rows;
   l.cols = w.cols;
   if (!w.type->coded()) fail("pack_ternary: ", w.type->name, " is not a ternary or sign type");
   l.group = static_cast<int>(w.type->block_size);
-  l.bits = packed_code_bits(*w.type);
+  l.codes = codes;
+  l.bits = codes == PackedCodes::fields2 ? 2 : codes == PackedCodes::fields1 ? 1 : 0;
+  if ((codes == PackedCodes::fields1) != (w.type->family == formats::Family::sign))
+    fail("pack_ternary: ", w.type->name, " codes cannot be stored in this panel layout");
+  if (l.group % 32 != 0) fail("pack_ternary: blocks of ", l.group, " elements are not whole vectors");
   l.blocks = w.cols / l.group;
   l.panels = (w.rows + rows_per_panel - 1) / rows_per_panel;
   return l;
+}
+
+PackedCodesChoice packed_codes_for(const formats::TypeInfo& type) {
+  if (type.family == formats::Family::sign) return {{PackedCodes::fields1, PackedCodes::fields1}, 1};
+  if (type.bits_per_weight() < 2.0) return {{PackedCodes::septets, PackedCodes::fields2}, 2};
+  return {{PackedCodes::fields2, PackedCodes::fields2}, 1};
 }
 
 namespace {
@@ -68,12 +78,48 @@ inline uint32_t packed_word(const uint8_t* codes, int j, int bits) {
   return word;
 }
 
-}  // namespace
+// Septet panels: one block of row lane i (its codes, 0..2) into the block's vectors (packed_layout.h).
+void put_septets(const uint8_t* codes, const PackedLayout& l, int i, uint8_t* block) {
+  const size_t vector_bytes = l.septet_vector_bytes();
+  for (int j = 0; j < l.group / 16; ++j)
+    for (int m = 0; m < 4; ++m) {
+      const uint8_t* c = codes + 16 * j + m;  // planes p at c[4 * p]
+      if (c[0] > 2 || c[4] > 2 || c[8] > 2 || c[12] > 2) fail("pack_ternary: septet panels hold codes 0..2 only");
+      const unsigned septet = (c[0] + 3u * c[4] + 9u * c[8]) | static_cast<unsigned>(c[12]) << 5;
+      const size_t bit = 7 * static_cast<size_t>(4 * i + m);
+      uint8_t* vector = block + j * vector_bytes;
+      const unsigned spread = septet << (bit % 8);  // up to 14 bits: this byte and the next
+      vector[bit / 8] |= static_cast<uint8_t>(spread);
+      if (spread >> 8) vector[bit / 8 + 1] |= static_cast<uint8_t>(spread >> 8);
+    }
+}
 
-int packed_code_bits(const formats::TypeInfo& type) { return type.family == formats::Family::sign ? 1 : 2; }
+void pack_septets(const MatrixView& w, const PackedLayout& l, uint8_t* dst) {
+  const int R = l.rows_per_panel;
+  const formats::TypeInfo& type = *w.type;
+  uint8_t codes[4096];
+  if (l.group > 4096) fail("pack_ternary: blocks of ", l.group, " elements are too long to decode");
+  for (int64_t panel = 0; panel < l.panels; ++panel) {
+    uint8_t* base = dst + panel * l.panel_bytes();
+    auto* scales = reinterpret_cast<uint16_t*>(base);
+    for (int i = 0; i < R; ++i) {
+      const int64_t row = panel * R + i;
+      if (row >= w.rows) break;  // padding rows: scale 0, codes 0
+      for (int64_t b = 0; b < l.blocks; ++b) {
+        const uint8_t* block = w.data + row * w.row_bytes + b * type.block_bytes;
+        std::memcpy(&scales[b * R + i], block + type.scale_offset, 2);
+        type.decode_codes(block, codes);
+        put_septets(codes, l, i, base + l.scale_bytes() + b * l.block_code_bytes());
+      }
+    }
+  }
+}
+
+}  // namespace
 
 void pack_ternary(const MatrixView& w, const PackedLayout& l, uint8_t* dst) {
   std::memset(dst, 0, l.total_bytes());
+  if (l.codes == PackedCodes::septets) return pack_septets(w, l, dst);
   const int R = l.rows_per_panel;
   const int words = l.group * l.bits / 32;  // = vectors per block
   const formats::TypeInfo& type = *w.type;

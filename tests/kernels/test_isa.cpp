@@ -73,12 +73,24 @@ TEST(KernelSet, EverySetIsCompleteAndTheActiveOneMatchesTheIsa) {
   EXPECT_EQ(active_kernel_set().isa, active_isa());
   // The SIMD sets have packed kernels for the registry's groups and none for a group they cannot sum.
   for (Isa isa : {Isa::avx2, Isa::avx512}) {
-    EXPECT_NE(kernel_set(isa).packed_ternary(2, 128), nullptr);
-    EXPECT_NE(kernel_set(isa).packed_ternary(2, 64), nullptr);
-    EXPECT_NE(kernel_set(isa).packed_ternary(1, 128), nullptr);
-    EXPECT_EQ(kernel_set(isa).packed_ternary(2, 256), nullptr);
+    EXPECT_NE(kernel_set(isa).packed_ternary(PackedCodes::fields2, 128), nullptr);
+    EXPECT_NE(kernel_set(isa).packed_ternary(PackedCodes::fields2, 64), nullptr);
+    EXPECT_NE(kernel_set(isa).packed_ternary(PackedCodes::fields1, 128), nullptr);
+    EXPECT_EQ(kernel_set(isa).packed_ternary(PackedCodes::fields2, 256), nullptr);
   }
-  EXPECT_EQ(kernel_set(Isa::generic).packed_ternary(2, 128), nullptr);
+  EXPECT_EQ(kernel_set(Isa::generic).packed_ternary(PackedCodes::fields2, 128), nullptr);
+  // Septet panels (PTQ1_0): AVX-512 has them (VBMI byte permutes); AVX2 takes PTQ1_0 as 2-bit fields.
+  EXPECT_NE(kernel_set(Isa::avx512).packed_ternary(PackedCodes::septets, 128), nullptr);
+  EXPECT_EQ(kernel_set(Isa::avx2).packed_ternary(PackedCodes::septets, 128), nullptr);
+}
+
+TEST(KernelSets, Ptq1_0TakesSeptetPanelsWhereTheSetHasThemElse2BitFields) {
+  const formats::TypeInfo& ptq1_0 = *formats::type_by_name("ptq1_0");
+  const formats::TypeInfo& q2_0 = *formats::type_by_name("q2_0");
+  EXPECT_EQ(packed_kernels_of(kernel_set(Isa::avx512), ptq1_0)->codes, PackedCodes::septets);
+  EXPECT_EQ(packed_kernels_of(kernel_set(Isa::avx2), ptq1_0)->codes, PackedCodes::fields2);
+  EXPECT_EQ(packed_kernels_of(kernel_set(Isa::avx512), q2_0)->codes, PackedCodes::fields2);
+  EXPECT_EQ(packed_kernels_of(kernel_set(Isa::generic), ptq1_0), nullptr);
 }
 
 }  // namespace

@@ -210,6 +210,23 @@ TEST(Matmul, PreparedMatrixReportsBytes) {
   }
 }
 
+// PTQ1_0 is repacked into septets where the set has them (1.75 bits a code plus the scales: 30
+// bytes a row and block against Q2_0's 34), else into Q2_0's 2-bit fields.
+TEST(Matmul, Ptq1_0RepackedReadsFewerBytesThanQ2_0WhereTheSetHasSeptets) {
+  std::mt19937 rng(9);
+  auto ptq = make_random_matrix(*formats::type_by_name("ptq1_0"), 48, 1280, rng);
+  auto q2 = make_random_matrix(Format::q2_0_g128, 48, 1280, rng);
+  for (Isa isa : supported_isas()) {
+    if (isa == Isa::generic) continue;  // reads the file in place
+    const size_t ptq_bytes = prepare_matrix(ptq.view(), isa)->weight_bytes();
+    const size_t q2_bytes = prepare_matrix(q2.view(), isa)->weight_bytes();
+    if (isa == Isa::avx512)
+      EXPECT_EQ(ptq_bytes * 34, q2_bytes * 30) << "septet panels: 30 bytes a row and block";
+    else
+      EXPECT_EQ(ptq_bytes, q2_bytes) << isa_name(isa) << ": PTQ1_0 as 2-bit fields";
+  }
+}
+
 }  // namespace
 }  // namespace trit::kernels
 

@@ -129,6 +129,6 @@ void multiply_panels(const PackedLayout& l, const uint8_t* packed, int64_t panel
 
 }  // namespace
 
-const PackedTernaryKernels* avx2_packed_ternary(int bits, int group) { return packed_kernels_for(bits, group); }
+const PackedTernaryKernels* avx2_packed_ternary(PackedCodes codes, int group) { return field_kernels_for(codes, group); }
 
 }  // namespace trit::kernels

@@ -9,9 +9,9 @@
 //   out += float(acc) * (d_rows * s)  (16 weight scales of the block times the token's scale)
 // Q1_0 bits are expanded to codes 0/2 so the same offset arithmetic applies (2b - 1 = +-1).
 //
-// Tiling: a tile is one panel (16 rows) x NT tokens (up to 8), accumulators in registers over the
-// whole row. Prompt batches walk chunks of panels that stay in L2 while every 8-token tile passes
-// over them. Decode (1 token) has its own loop (panels_decode): two panels at once, a software
+// Tiling (panel_tile.inc): a tile is one panel (16 rows) x NT tokens (up to 8), accumulators in
+// registers over the whole row. Prompt batches walk chunks of panels that stay in L2 while every
+// 8-token tile passes over them. Decode (1 token) has its own loop (panels_decode): two panels at once, a software
 // prefetch a few KB ahead in each stream, planes masked without shifts.
 // GCC 12's avx512fintrin.h builds its `undefined` pass-through vectors as `__m512 __Y = __Y;`,
 // which -Wmaybe-uninitialized reports at every inlined cvtph/cvtepi32 call: a header false positive.
@@ -25,100 +25,7 @@
 namespace trit::kernels {
 namespace {
 
-constexpr int kRows = 16;
-constexpr int kMaxTokens = 8;
-// Decode prefetch distance per stream (two streams per core). On the Zen 5 machine, `trit bench`
-// tg128 alternating binaries, medians of 4: 2048 bytes beat 1024 by 2% (4B), 10% (1.7B Q2_0) and
-// 12% (1.7B Q1_0, whose loop is twice the arithmetic per byte); 3072 and 4096 were no better, nor
-// (in bench_matmul) prefetching to L2 instead of L1.
-constexpr int kPrefetchBytes = 2048;
-constexpr size_t kChunkBytes = 192 * 1024;  // packed weights of one chunk (L2 is 1 MiB per core)
-
-inline __m512i broadcast_q4(const int8_t* q) {
-  int32_t v;
-  std::memcpy(&v, q, 4);
-  return _mm512_set1_epi32(v);
-}
-
-// acc + vpdpbusd(u, the 4 int8 activations at q broadcast to every lane), as one instruction with
-// an embedded-broadcast memory operand. GCC 12 does not fold _mm512_set1_epi32 into vpdpbusd and
-// emits a separate vpbroadcastd per product: one more vector op for every multiply-add of the
-// prompt tile (removing it measured 5-10% more GMAC/s in bench_matmul n8-n512).
-[[gnu::always_inline]] inline __m512i dpbusd_broadcast(__m512i acc, __m512i u, const int8_t* q) {
-  asm("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(u), "m"(*reinterpret_cast<const int32_t*>(q)));
-  return acc;
-}
-
-// Codes of plane p of a raw vector, as bytes: Q2_0 -> 0..3, Q1_0 -> 0 or 2.
-template <int Bits>
-inline __m512i plane(__m512i raw, int p) {
-  if constexpr (Bits == 2) {
-    const __m512i mask = _mm512_set1_epi8(3);
-    return p == 0 ? _mm512_and_si512(raw, mask) : _mm512_and_si512(_mm512_srli_epi16(raw, 2 * p), mask);
-  } else {
-    const __m512i mask = _mm512_set1_epi8(2);
-    return p == 0 ? _mm512_and_si512(_mm512_add_epi8(raw, raw), mask)
-                  : _mm512_and_si512(_mm512_srli_epi16(raw, p - 1), mask);
-  }
-}
-
-template <int Bits, int Group, int NT>
-inline void panel_tile(const PackedLayout& layout, const uint8_t* panel, const ActivationsView& x,
-                       int64_t t0, int64_t row0, float* y) {
-  constexpr int kPlanes = 8 / Bits;
-  constexpr int kVectors = Group * Bits / 32;  // 64-byte vectors per block
-  constexpr int kAcc = NT == 1 ? 4 : (NT <= 3 ? 2 : 1);
-  const auto* scales = reinterpret_cast<const uint16_t*>(panel);
-  const uint8_t* codes = panel + layout.scale_bytes();
-  const int8_t* q[NT];
-  const float* s[NT];
-  const int32_t* qsum[NT];
-  __m512 out[NT];
-#pragma GCC unroll 16
-  for (int t = 0; t < NT; ++t) {
-    q[t] = x.q + (t0 + t) * x.cols;
-    s[t] = x.scale + (t0 + t) * x.blocks;
-    qsum[t] = x.sum + (t0 + t) * x.blocks;
-    out[t] = _mm512_setzero_ps();
-  }
-  for (int64_t b = 0; b < layout.blocks; ++b) {
-    __m512i acc[kAcc][NT];
-#pragma GCC unroll 16
-    for (int t = 0; t < NT; ++t)
-      for (int a = 0; a < kAcc; ++a) acc[a][t] = _mm512_setzero_si512();
-    const uint8_t* block = codes + b * (kVectors * 64);
-#pragma GCC unroll 8
-    for (int j = 0; j < kVectors; ++j) {
-      // Small batches (the decode steps of several sequences) stream the panel from DRAM once;
-      // prompt batches find it in L2 after the first tile, where the prefetch costs one
-      // instruction per 64 bytes next to NT x 4 vpdpbusd.
-      _mm_prefetch(reinterpret_cast<const char*>(block + 64 * j + kPrefetchBytes), _MM_HINT_T0);
-      const __m512i raw = _mm512_load_si512(block + 64 * j);
-#pragma GCC unroll 8
-      for (int p = 0; p < kPlanes; ++p) {
-        const __m512i u = plane<Bits>(raw, p);
-        const int64_t k = b * Group + 4 * (j * kPlanes + p);
-#pragma GCC unroll 16
-        for (int t = 0; t < NT; ++t)
-          acc[p % kAcc][t] = dpbusd_broadcast(acc[p % kAcc][t], u, q[t] + k);
-      }
-    }
-    const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(scales + b * kRows)));
-#pragma GCC unroll 16
-    for (int t = 0; t < NT; ++t) {
-      // The code-1 offset last: zeroed accumulators are free, a broadcast subtract from memory is
-      // one op (the other order needs a negate and a broadcast from a general register).
-      __m512i sum = _mm512_sub_epi32(acc[0][t], _mm512_set1_epi32(qsum[t][b]));
-      for (int a = 1; a < kAcc; ++a) sum = _mm512_add_epi32(sum, acc[a][t]);
-      out[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(d, _mm512_set1_ps(s[t][b])), out[t]);
-    }
-  }
-  const int64_t valid = layout.rows - row0;
-  const __mmask16 keep = valid >= kRows ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << valid) - 1);
-#pragma GCC unroll 16
-  for (int t = 0; t < NT; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * layout.rows + row0, keep, out[t]);
-}
-
+#include "kernels/avx512/panel_tile.inc"
 
 // Decode (one token) over M panels at once: M independent memory streams per core, which keeps
 // more DRAM reads in flight than one stream with the same prefetch distance.
@@ -196,16 +103,7 @@ inline void panels_decode(const PackedLayout& layout, const uint8_t* const* pane
 template <int Bits, int Group>
 void tile_of(int nt, const PackedLayout& l, const uint8_t* panel, const ActivationsView& x, int64_t t0,
              int64_t row0, float* y) {
-  switch (nt) {
-    case 1: return panel_tile<Bits, Group, 1>(l, panel, x, t0, row0, y);
-    case 2: return panel_tile<Bits, Group, 2>(l, panel, x, t0, row0, y);
-    case 3: return panel_tile<Bits, Group, 3>(l, panel, x, t0, row0, y);
-    case 4: return panel_tile<Bits, Group, 4>(l, panel, x, t0, row0, y);
-    case 5: return panel_tile<Bits, Group, 5>(l, panel, x, t0, row0, y);
-    case 6: return panel_tile<Bits, Group, 6>(l, panel, x, t0, row0, y);
-    case 7: return panel_tile<Bits, Group, 7>(l, panel, x, t0, row0, y);
-    default: return panel_tile<Bits, Group, 8>(l, panel, x, t0, row0, y);
-  }
+  vectors_tile<FieldVectors<Bits>, Group>(FieldVectors<Bits>{}, nt, l, panel, x, t0, row0, y);
 }
 
 template <int Bits, int Group>
@@ -215,20 +113,10 @@ void walk_panel_chunks(const PackedLayout& l, const uint8_t* packed, int64_t pan
 template <int Bits, int Group>
 void multiply_panels(const PackedLayout& l, const uint8_t* packed, int64_t panel_begin, int64_t panel_end,
                      const ActivationsView& x, float* y) {
-  const size_t stride = l.panel_bytes();
-  if (x.n_tokens == 1) {  // decode: two streams, the two halves of the range side by side
-    const int64_t half = (panel_end - panel_begin) / 2;
-    for (int64_t i = 0; i < half; ++i) {
-      const int64_t a = panel_begin + i, b = panel_begin + half + i;
-      const uint8_t* panels[2] = {packed + a * stride, packed + b * stride};
-      const int64_t rows[2] = {a * kRows, b * kRows};
-      panels_decode<Bits, Group, 2>(l, panels, x, rows, y);
-    }
-    if ((panel_end - panel_begin) % 2 != 0) {
-      const uint8_t* last[1] = {packed + (panel_end - 1) * stride};
-      const int64_t row[1] = {(panel_end - 1) * kRows};
-      panels_decode<Bits, Group, 1>(l, last, x, row, y);
-    }
+  if (x.n_tokens == 1) {
+    decode_in_two_streams(l, packed, panel_begin, panel_end, [&]<int M>(const uint8_t* const (&panels)[M], const int64_t (&rows)[M]) {
+      panels_decode<Bits, Group, M>(l, panels, x, rows, y);
+    });
     return;
   }
   walk_panel_chunks<Bits, Group>(l, packed, panel_begin, panel_end, x, y);
@@ -238,6 +126,8 @@ void multiply_panels(const PackedLayout& l, const uint8_t* packed, int64_t panel
 
 }  // namespace
 
-const PackedTernaryKernels* avx512_packed_ternary(int bits, int group) { return packed_kernels_for(bits, group); }
+const PackedTernaryKernels* avx512_packed_ternary(PackedCodes codes, int group) {
+  return codes == PackedCodes::septets ? avx512_packed_septets(group) : field_kernels_for(codes, group);
+}
 
 }  // namespace trit::kernels
