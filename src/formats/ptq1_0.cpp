@@ -12,11 +12,16 @@ constexpr int kCodeBytes = 26;  // qs[24] then qh[2]
 
 }  // namespace
 
+// Byte by byte, in the element order of the header (the repack at load decodes every block of a
+// model: a loop over elements with ptq1_0_position() per element made PTQ1_0 load 3x slower than
+// Q2_0).
 void decode_codes_ptq1_0(const uint8_t* block, uint8_t* codes) {
-  for (int j = 0; j < 128; ++j) {
-    const Ptq1_0Digit at = ptq1_0_position(j);
-    codes[j] = static_cast<uint8_t>(ptq1_0_digit(block[at.byte], at.digit));
-  }
+  for (int m = 0; m < 16; ++m)
+    for (int n = 0; n < 5; ++n) codes[16 * n + m] = static_cast<uint8_t>(ptq1_0_digit(block[m], n));
+  for (int m = 0; m < 8; ++m)
+    for (int n = 0; n < 5; ++n) codes[80 + 8 * n + m] = static_cast<uint8_t>(ptq1_0_digit(block[16 + m], n));
+  for (int h = 0; h < 2; ++h)
+    for (int n = 0; n < 4; ++n) codes[120 + 2 * n + h] = static_cast<uint8_t>(ptq1_0_digit(block[24 + h], n));
 }
 
 void encode_codes_ptq1_0(const uint8_t* codes, uint8_t* block) {
