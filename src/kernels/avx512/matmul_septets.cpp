@@ -15,8 +15,9 @@
 // shuffle port and 4 vpdpbusd, about the work of a Q2_0 vector, for 56 bytes instead of 64.
 // (Five codes a byte, 1.6 bits, would read less again, but decoding a 256-value byte takes two
 // 128-entry vpermi2b per code, each twice a vpermb's cost: measured, decode then ran at 0.8x Q2_0.)
-// Decode (one token) runs two streams per core like the field kernels; prompt batches use the
-// shared tile (panel_tile.inc) with these vectors.
+// Decode (one token) runs two streams per core like the field kernels (one stream: 0.75x the
+// speed; three or four: no better than two), one accumulator per plane, plane 3 masked in place;
+// prompt batches use the shared tile (panel_tile.inc) with these vectors.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 avx512fintrin.h, see matmul_ternary.cpp
 #include <immintrin.h>
 
@@ -51,7 +52,7 @@ constexpr SeptetTables kSeptetTables;
 struct SeptetVectors {
   static constexpr int kPlanes = 4;
   static constexpr int kBytes = 56;
-  __m512i spread, shifts, three;
+  __m512i spread, shifts, three, bits5_6;
   __m512i code[3];
 
   [[gnu::always_inline]] static SeptetVectors make() {
@@ -59,6 +60,7 @@ struct SeptetVectors {
     v.spread = _mm512_load_si512(kSeptetTables.spread);
     v.shifts = _mm512_load_si512(kSeptetTables.shifts);
     v.three = _mm512_set1_epi8(3);
+    v.bits5_6 = _mm512_set1_epi8(0x60);
     for (int p = 0; p < 3; ++p) v.code[p] = _mm512_load_si512(kSeptetTables.code[p]);
     return v;
   }
@@ -71,6 +73,9 @@ struct SeptetVectors {
   [[gnu::always_inline]] __m512i plane(__m512i septets, int p) const {
     return p < 3 ? _mm512_permutexvar_epi8(septets, code[p]) : _mm512_and_si512(_mm512_srli_epi16(septets, 5), three);
   }
+  // Plane 3 left in place: 32 c_3 (bits 5-6 masked, not shifted), one op instead of two; a sum of
+  // its products is exactly 32 times the plane's, so it is shifted once per block instead.
+  [[gnu::always_inline]] __m512i plane3_times_32(__m512i septets) const { return _mm512_and_si512(septets, bits5_6); }
 };
 
 // Decode over M panels at once, one accumulator per plane in each stream (vpdpbusd's latency).
@@ -102,15 +107,16 @@ inline void panels_decode(const SeptetVectors& vectors, const PackedLayout& l, c
         if (64 * j < kBlockBytes) _mm_prefetch(reinterpret_cast<const char*>(block + 64 * j + kPrefetchBytes), _MM_HINT_T0);
         const __m512i septets = vectors.load(vector);
 #pragma GCC unroll 4
-        for (int p = 0; p < SeptetVectors::kPlanes; ++p)
+        for (int p = 0; p < 3; ++p)
           acc[m][p] = _mm512_dpbusd_epi32(acc[m][p], vectors.plane(septets, p), broadcast_q4(q + 16 * j + 4 * p));
+        acc[m][3] = _mm512_dpbusd_epi32(acc[m][3], vectors.plane3_times_32(septets), broadcast_q4(q + 16 * j + 12));
       }
     }
     const __m512 s = _mm512_set1_ps(x.scale[b]);
 #pragma GCC unroll 4
     for (int m = 0; m < M; ++m) {
       const __m512i sum = _mm512_sub_epi32(_mm512_add_epi32(_mm512_add_epi32(acc[m][0], acc[m][1]),
-                                                            _mm512_add_epi32(acc[m][2], acc[m][3])),
+                                                            _mm512_add_epi32(acc[m][2], _mm512_srai_epi32(acc[m][3], 5))),
                                            _mm512_set1_epi32(x.sum[b]));
       const auto* scales = reinterpret_cast<const uint16_t*>(panel[m]);
       const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(scales + b * kRows)));
@@ -130,7 +136,7 @@ void multiply_panels(const PackedLayout& l, const uint8_t* packed, int64_t panel
   static_assert(Group % 16 == 0, "septet vectors hold 16 elements of each row");
   const SeptetVectors vectors = SeptetVectors::make();
   if (x.n_tokens == 1) {
-    decode_in_two_streams(l, packed, panel_begin, panel_end, [&]<int M>(const uint8_t* const (&panels)[M], const int64_t (&rows)[M]) {
+    decode_in_streams<2>(l, packed, panel_begin, panel_end, [&]<int M>(const uint8_t* const (&panels)[M], const int64_t (&rows)[M]) {
       panels_decode<Group, M>(vectors, l, panels, x, rows, y);
     });
     return;

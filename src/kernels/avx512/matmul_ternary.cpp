@@ -114,7 +114,7 @@ template <int Bits, int Group>
 void multiply_panels(const PackedLayout& l, const uint8_t* packed, int64_t panel_begin, int64_t panel_end,
                      const ActivationsView& x, float* y) {
   if (x.n_tokens == 1) {
-    decode_in_two_streams(l, packed, panel_begin, panel_end, [&]<int M>(const uint8_t* const (&panels)[M], const int64_t (&rows)[M]) {
+    decode_in_streams<2>(l, packed, panel_begin, panel_end, [&]<int M>(const uint8_t* const (&panels)[M], const int64_t (&rows)[M]) {
       panels_decode<Bits, Group, M>(l, panels, x, rows, y);
     });
     return;
