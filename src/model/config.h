@@ -1,4 +1,4 @@
-// The Qwen3 hyper-parameters, read from GGUF metadata (keys under "qwen3.", FORMATS.md).
+// The Qwen3 hyper-parameters, read from GGUF metadata (keys under "qwen3.", docs/formats.md).
 #pragma once
 #include <cstdint>
 #include <string>
