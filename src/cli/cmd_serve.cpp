@@ -88,8 +88,7 @@ struct ServeCommand {
     try {
       engine::Engine engine(path, engine_flags.resolve());
       engine::Scheduler scheduler(engine, scheduler_options);
-      const double kv_mib =
-          model::KvSequence::bytes_for(engine.config(), engine.context(), engine.options().kv_type) / (1024.0 * 1024.0);
+      const double kv_mib = engine.sequence_bytes() / (1024.0 * 1024.0);
       log_info(engine.describe());
       log_info(cat(scheduler_options.slots, " slots x ", engine.context(), " positions: KV cache ",
                    kv_mib * scheduler_options.slots, " MiB in all; queue of ", scheduler_options.queue_limit));

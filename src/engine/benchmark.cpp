@@ -21,7 +21,7 @@ std::vector<int32_t> random_tokens(const Engine& engine, int64_t n, uint32_t see
 }
 
 // Feeds tokens to a sequence in batches of the engine's batch size, as a prompt is processed.
-void feed(Engine& engine, model::KvSequence& kv, const std::vector<int32_t>& tokens) {
+void feed(Engine& engine, model::SequenceMemory& kv, const std::vector<int32_t>& tokens) {
   const size_t batch = static_cast<size_t>(engine.options().batch);
   for (size_t begin = 0; begin < tokens.size(); begin += batch) {
     model::SequenceStep step{&kv, std::span(tokens.data() + begin, std::min(batch, tokens.size() - begin)), false};
@@ -31,7 +31,7 @@ void feed(Engine& engine, model::KvSequence& kv, const std::vector<int32_t>& tok
 
 // A sequence whose cache already holds `depth` tokens (untimed). Each timed pass rewinds it to
 // that length, so the prefix is computed once however many passes follow.
-std::unique_ptr<model::KvSequence> sequence_at_depth(Engine& engine, int64_t depth) {
+std::unique_ptr<model::SequenceMemory> sequence_at_depth(Engine& engine, int64_t depth) {
   auto kv = engine.new_sequence();
   if (depth > 0) feed(engine, *kv, random_tokens(engine, depth, 3));
   return kv;
@@ -39,11 +39,11 @@ std::unique_ptr<model::KvSequence> sequence_at_depth(Engine& engine, int64_t dep
 
 // Back to the untimed prefix. Memory that cannot rewind (recurrent state) would need the prefix
 // recomputed per pass, which the timing does not allow for: refuse instead of timing the wrong thing.
-void rewind_to_depth(model::KvSequence& kv, int64_t depth) {
+void rewind_to_depth(model::SequenceMemory& kv, int64_t depth) {
   if (!kv.rewind(depth)) fail("this model's sequence memory cannot rewind to depth ", depth, " between passes");
 }
 
-double time_prompt(Engine& engine, model::KvSequence& kv, int64_t depth, const std::vector<int32_t>& tokens) {
+double time_prompt(Engine& engine, model::SequenceMemory& kv, int64_t depth, const std::vector<int32_t>& tokens) {
   rewind_to_depth(kv, depth);
   Timer timer;
   feed(engine, kv, tokens);
@@ -51,7 +51,7 @@ double time_prompt(Engine& engine, model::KvSequence& kv, int64_t depth, const s
 }
 
 // Every sequence decodes the same tokens (speed does not depend on which).
-double time_generation(Engine& engine, const std::vector<std::unique_ptr<model::KvSequence>>& kv, int64_t depth,
+double time_generation(Engine& engine, const std::vector<std::unique_ptr<model::SequenceMemory>>& kv, int64_t depth,
                        const std::vector<int32_t>& tokens) {
   for (const auto& sequence : kv) rewind_to_depth(*sequence, depth);
   std::vector<model::SequenceStep> steps(kv.size());
@@ -133,7 +133,7 @@ BenchSeries bench_generation(Engine& engine, int64_t n_gen, int repetitions, int
   BenchSeries series{test_name("tg", n_gen, depth) + (sequences > 1 ? " x" + std::to_string(sequences) : ""),
                      n_gen * sequences, sequences, depth, {}, {}};
   const auto tokens = random_tokens(engine, n_gen, 2);
-  std::vector<std::unique_ptr<model::KvSequence>> kv;
+  std::vector<std::unique_ptr<model::SequenceMemory>> kv;
   for (int64_t i = 0; i < sequences; ++i) kv.push_back(sequence_at_depth(engine, depth));
   time_generation(engine, kv, depth, std::vector<int32_t>(tokens.begin(), tokens.begin() + std::min<int64_t>(n_gen, 16)));
   for (int r = 0; r < repetitions; ++r) {

@@ -20,12 +20,14 @@ Engine::Engine(const std::string& model_path, const EngineOptions& options) : op
   forward_ = std::make_unique<model::ForwardPass>(*model_, *pool_);
 }
 
-std::unique_ptr<model::KvSequence> Engine::new_sequence() const {
-  return std::make_unique<model::KvSequence>(model_->config(), options_.context, options_.kv_type);
+std::unique_ptr<model::SequenceMemory> Engine::new_sequence() const {
+  return forward_->new_memory(options_.context, options_.kv_type);
 }
 
+size_t Engine::sequence_bytes() const { return forward_->memory_bytes(options_.context, options_.kv_type); }
+
 std::string Engine::describe() const {
-  double kv_mib = model::KvSequence::bytes_for(config(), options_.context, options_.kv_type) / (1024.0 * 1024.0);
+  double kv_mib = sequence_bytes() / (1024.0 * 1024.0);
   char line[256];
   std::snprintf(line, sizeof line, "threads %d, kernels %s, context %lld, KV cache %s %.1f MiB per sequence%s",
                 options_.threads, kernels::active_kernel_set().description, static_cast<long long>(options_.context),

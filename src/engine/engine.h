@@ -1,12 +1,12 @@
 // The loaded model with everything needed to run it: weights, tokenizer, thread pool and the
-// forward pass. Sequences (KV caches) are made per conversation by the caller.
+// forward pass. Each sequence's memory (model/sequence_memory.h) is made per conversation by the caller.
 #pragma once
 #include <memory>
 #include <string>
 
 #include "kernels/attention.h"
 #include "model/forward.h"
-#include "model/kv_cache.h"
+#include "model/sequence_memory.h"
 #include "model/weights.h"
 #include "tokenizer/tokenizer.h"
 #include "util/thread_pool.h"
@@ -33,7 +33,9 @@ class Engine {
   const EngineOptions& options() const { return options_; }
   int64_t context() const { return options_.context; }
 
-  std::unique_ptr<model::KvSequence> new_sequence() const;
+  // An empty memory for one sequence of context() positions, and its size in bytes.
+  std::unique_ptr<model::SequenceMemory> new_sequence() const;
+  size_t sequence_bytes() const;
   // One line for start-up: threads, ISA, context and KV cache size.
   std::string describe() const;
 

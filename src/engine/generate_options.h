@@ -18,18 +18,6 @@ struct GenerateOptions {
 
 enum class StopReason { end_of_generation, stop_string, max_tokens, context_full, cancelled };
 
-// OpenAI's finish_reason for a stop reason.
-inline const char* stop_reason_name(StopReason reason) {
-  switch (reason) {
-    case StopReason::end_of_generation: return "stop";
-    case StopReason::stop_string: return "stop";
-    case StopReason::max_tokens: return "length";
-    case StopReason::context_full: return "length";
-    case StopReason::cancelled: return "cancelled";
-  }
-  return "stop";
-}
-
 struct GenerateStats {
   int64_t prompt_tokens = 0;    // tokens of the prompt
   int64_t cached_tokens = 0;    // of those, reused from the sequence's memory

@@ -79,7 +79,7 @@ class Evaluator {
              plan_.tokens[i], " here");
   }
 
-  const float* step(Engine& engine, model::KvSequence& kv, int64_t start, int64_t n, bool all_logits) {
+  const float* step(Engine& engine, model::SequenceMemory& kv, int64_t start, int64_t n, bool all_logits) {
     model::SequenceStep s{&kv, std::span<const int32_t>(window_.data() + start, static_cast<size_t>(n)), all_logits};
     return engine.forward().run(std::span<const model::SequenceStep>(&s, 1)).data();
   }
@@ -142,7 +142,7 @@ class Evaluator {
   const WindowPlan& plan_;
   int64_t vocab_ = 0;
   int64_t save_k_ = 0;
-  std::unique_ptr<model::KvSequence> kv_model_, kv_base_;
+  std::unique_ptr<model::SequenceMemory> kv_model_, kv_base_;
   std::vector<int32_t> window_;
   std::vector<RowResult> rows_;
   std::vector<SavedRecord> records_;

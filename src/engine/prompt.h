@@ -3,7 +3,7 @@
 // tokens recognised, and the BOS rule.
 //
 // BOS rule: the BOS id goes first exactly when the GGUF asks for it (tokenizer.ggml.add_bos_token)
-// and the text does not already begin with it. Qwen3 GGUFs say false (FORMATS.md; bos there is
+// and the text does not already begin with it. Qwen3 GGUFs say false (docs/formats.md; bos there is
 // <|endoftext|>): Qwen3's chat template writes no BOS and the models were trained without one,
 // so for them nothing is added, raw text or chat. The flag is honoured for other files, as
 // llama.cpp does.

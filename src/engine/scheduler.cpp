@@ -105,7 +105,7 @@ void Scheduler::admit() {
     }
     if (!best) break;
     best->start(front.handle, front.waiting.seconds(), ++tick_);
-    metrics_.prompt_tokens_cached += best->kv().length();
+    metrics_.prompt_tokens_cached += best->memory().length();
     queue_.pop_front();
   }
   metrics_.queue_length = static_cast<int>(queue_.size());
@@ -144,7 +144,7 @@ void Scheduler::step() {
   int64_t prompt_fed = 0;
   for (Slot* slot : order) {
     auto input = slot->next_input(1);
-    steps.push_back({&slot->kv(), input, false});
+    steps.push_back({&slot->memory(), input, false});
     stepped.push_back(slot);
     completes.push_back(slot->completes(static_cast<int64_t>(input.size())));
   }
@@ -155,7 +155,7 @@ void Scheduler::step() {
     if (input.empty()) continue;
     budget -= static_cast<int64_t>(input.size());
     prompt_fed += static_cast<int64_t>(input.size());
-    steps.push_back({&slot->kv(), input, false});
+    steps.push_back({&slot->memory(), input, false});
     stepped.push_back(slot);
     completes.push_back(slot->completes(static_cast<int64_t>(input.size())));
   }
@@ -201,7 +201,7 @@ void Scheduler::update_metrics(double seconds, int64_t sampled, int64_t prompt_f
   int64_t used = 0;
   for (auto& slot : slots_) {
     busy += slot->busy() ? 1 : 0;
-    used += slot->kv().length();
+    used += slot->memory().length();
   }
   metrics_.slots_busy = busy;
   idle_slots_ = options_.slots - busy;

@@ -16,7 +16,7 @@ void check_prompt(std::span<const int32_t> prompt, int64_t context, int64_t n_vo
     if (t < 0 || t >= n_vocab) fail("prompt token id ", t, " is outside the vocabulary (", n_vocab, ")");
 }
 
-Sequence::Sequence(std::unique_ptr<model::KvSequence> memory, const tokenizer::Tokenizer& tokenizer)
+Sequence::Sequence(std::unique_ptr<model::SequenceMemory> memory, const tokenizer::Tokenizer& tokenizer)
     : memory_(std::move(memory)), tokenizer_(&tokenizer) {}
 
 size_t Sequence::cached_prefix(std::span<const int32_t> prompt) const {

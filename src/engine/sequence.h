@@ -24,7 +24,7 @@
 #include "engine/generate_options.h"
 #include "engine/sampling.h"
 #include "engine/stop_strings.h"
-#include "model/kv_cache.h"
+#include "model/sequence_memory.h"
 #include "tokenizer/stream_decoder.h"
 #include "tokenizer/tokenizer.h"
 #include "util/timer.h"
@@ -37,10 +37,10 @@ void check_prompt(std::span<const int32_t> prompt, int64_t context, int64_t n_vo
 
 class Sequence {
  public:
-  Sequence(std::unique_ptr<model::KvSequence> memory, const tokenizer::Tokenizer& tokenizer);
+  Sequence(std::unique_ptr<model::SequenceMemory> memory, const tokenizer::Tokenizer& tokenizer);
 
-  model::KvSequence& memory() { return *memory_; }
-  const model::KvSequence& memory() const { return *memory_; }
+  model::SequenceMemory& memory() { return *memory_; }
+  const model::SequenceMemory& memory() const { return *memory_; }
   const std::vector<int32_t>& tokens() const { return tokens_; }
   bool active() const { return active_; }
   // Active and still feeding its prompt (no token sampled yet).
@@ -86,7 +86,7 @@ class Sequence {
   void end(StopReason reason);  // records the times and reason, drops the per-generation state
   void drop_unfed();
 
-  std::unique_ptr<model::KvSequence> memory_;
+  std::unique_ptr<model::SequenceMemory> memory_;
   const tokenizer::Tokenizer* tokenizer_;
   std::vector<int32_t> tokens_;
 

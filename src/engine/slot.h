@@ -17,15 +17,15 @@ namespace trit::engine {
 
 class Slot {
  public:
-  Slot(int id, std::unique_ptr<model::KvSequence> memory, const tokenizer::Tokenizer& tokenizer)
+  Slot(int id, std::unique_ptr<model::SequenceMemory> memory, const tokenizer::Tokenizer& tokenizer)
       : id_(id), sequence_(std::move(memory), tokenizer) {}
 
   int id() const { return id_; }
   bool busy() const { return request_ != nullptr; }
   // Busy and still feeding its prompt (more than the one token of a decode step unfed).
   bool prefilling() const { return busy() && sequence_.prefilling(); }
-  model::KvSequence& kv() { return sequence_.memory(); }
-  const model::KvSequence& kv() const { return sequence_.memory(); }
+  model::SequenceMemory& memory() { return sequence_.memory(); }
+  const model::SequenceMemory& memory() const { return sequence_.memory(); }
   uint64_t last_used() const { return last_used_; }
 
   // How many leading tokens of `prompt` this slot's memory already holds.

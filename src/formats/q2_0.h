@@ -1,4 +1,4 @@
-// Q2_0: 2-bit codes with one FP16 scale per group (FORMATS.md). Two groups share GGUF id 42:
+// Q2_0: 2-bit codes with one FP16 scale per group (docs/formats.md). Two groups share GGUF id 42:
 // group 128 (34-byte blocks, the Ternary-Bonsai files; also id 142 "PQ2_0") and group 64
 // (18-byte blocks, mainline llama.cpp). Element j of a block is (qs[j/4] >> 2*(j%4)) & 3 and its
 // value is (code - 1) * d: codes 0,1,2,3 mean -1,0,+1,+2.

@@ -87,7 +87,7 @@ HfRef parse_hf_ref(const std::string& text) {
 }
 
 HfRef default_model_ref() {
-  return HfRef{"prism-ml", "Ternary-Bonsai-4B-gguf", "Ternary-Bonsai-4B-Q2_0.gguf"};
+  return HfRef{"prism-ml", "Ternary-Bonsai-4B-gguf", "Ternary-Bonsai-4B-PQ2_0.gguf"};
 }
 
 std::string resolve_endpoint(const std::string& flag_value) {

@@ -25,7 +25,8 @@ struct HfRef {
 // FILE may contain '/' (a file in a repo subfolder) but no "..", no leading '/', no '\\'.
 HfRef parse_hf_ref(const std::string& text);
 
-// The default model: Ternary-Bonsai-4B, the seed's recommended Q2_0 (group 128) file.
+// The default model: Ternary-Bonsai-4B as PQ2_0 (the group-128 Q2_0 layout under ggml type 142),
+// the file PrismML now publishes first; the seed's *-Q2_0.gguf is deprecated upstream.
 HfRef default_model_ref();
 
 // --hf-endpoint value if non-empty, else $HF_ENDPOINT, else kDefaultEndpoint; no trailing '/'.

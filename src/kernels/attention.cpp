@@ -51,6 +51,12 @@ void attend_row(const float* q, const KvLayerView& kv, const AttentionShape& sha
 
 }  // namespace
 
+float* attention_scratch(int64_t floats) {
+  thread_local std::vector<float> scratch;
+  if (static_cast<int64_t>(scratch.size()) < floats) scratch.resize(static_cast<size_t>(floats));
+  return scratch.data();
+}
+
 void attend(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
             int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end) {
   static const AttendFn chosen = active_kernel_set().attend;

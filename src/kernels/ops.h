@@ -1,4 +1,4 @@
-// The element-wise and normalisation steps of a Qwen3 block (FORMATS.md): f32 values, f64 where a
+// The element-wise and normalisation steps of a Qwen3 block (docs/formats.md): f32 values, f64 where a
 // sum is long. rms_norm, silu_mul and add_in_place run an AVX-512 body where the CPU has one
 // (ops_bodies.h), chosen once; so does narrow_to_f16.
 #pragma once

@@ -1,4 +1,4 @@
-// The Qwen3 hyper-parameters, read from GGUF metadata (keys under "qwen3.", FORMATS.md).
+// The Qwen3 hyper-parameters, read from GGUF metadata (keys under "qwen3.", docs/formats.md).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -26,7 +26,6 @@ struct ModelConfig {
 
   int64_t q_dim() const { return n_head * head_dim; }
   int64_t kv_dim() const { return n_head_kv * head_dim; }
-  int64_t group_size() const { return n_head / n_head_kv; }  // query heads per kv head
 
   // Reads and checks the metadata; a missing or inconsistent key is an Error naming it.
   static ModelConfig from_gguf(const gguf::File& file);

@@ -10,6 +10,14 @@ namespace trit::model {
 
 ForwardPass::ForwardPass(const Model& model, ThreadPool& pool) : model_(model), pool_(pool) {}
 
+std::unique_ptr<SequenceMemory> ForwardPass::new_memory(int64_t capacity, kernels::KvType kv_type) const {
+  return std::make_unique<KvSequence>(model_.config(), capacity, kv_type);
+}
+
+size_t ForwardPass::memory_bytes(int64_t capacity, kernels::KvType kv_type) const {
+  return KvSequence::bytes_for(model_.config(), capacity, kv_type);
+}
+
 void ForwardPass::ensure_capacity(int64_t n_tokens, int64_t n_logit_rows) {
   const ModelConfig& c = model_.config();
   auto fit = [](std::vector<float>& v, int64_t n) {
@@ -33,9 +41,9 @@ const std::vector<float>& ForwardPass::run(std::span<const SequenceStep> steps) 
   int64_t n_tokens = 0, n_logit_rows = 0;
   for (const SequenceStep& s : steps) {
     if (s.tokens.empty()) fail("forward: a sequence in the batch has no tokens");
-    if (s.kv->length() + static_cast<int64_t>(s.tokens.size()) > s.kv->capacity())
-      fail("context is full: ", s.kv->length(), " + ", s.tokens.size(), " tokens exceed the context of ",
-           s.kv->capacity());
+    if (s.memory->length() + static_cast<int64_t>(s.tokens.size()) > s.memory->capacity())
+      fail("context is full: ", s.memory->length(), " + ", s.tokens.size(), " tokens exceed the context of ",
+           s.memory->capacity());
     n_tokens += s.tokens.size();
     n_logit_rows += s.all_logits ? s.tokens.size() : 1;
   }
@@ -43,11 +51,14 @@ const std::vector<float>& ForwardPass::run(std::span<const SequenceStep> steps) 
   ensure_capacity(n_tokens, n_logit_rows);
   positions_.clear();
   sequence_of_.clear();
-  for (size_t i = 0; i < steps.size(); ++i)
+  caches_.clear();
+  for (size_t i = 0; i < steps.size(); ++i) {
+    caches_.push_back(&steps[i].memory->attention_cache());
     for (size_t j = 0; j < steps[i].tokens.size(); ++j) {
-      positions_.push_back(steps[i].kv->length() + static_cast<int64_t>(j));
+      positions_.push_back(steps[i].memory->length() + static_cast<int64_t>(j));
       sequence_of_.push_back(static_cast<int64_t>(i));
     }
+  }
 
   // Runs of consecutive tokens of one sequence, for attention.
   attention_runs_.clear();
@@ -78,10 +89,11 @@ const std::vector<float>& ForwardPass::run(std::span<const SequenceStep> steps) 
 
   for (int64_t l = 0; l < c.n_layers; ++l) {
     const LayerWeights& layer = model_.layers()[l];
-    attention_block(layer, l, steps);  // x += Wo . Attn(...)
-    mlp_block(layer);                  // x += Wdown . (silu(Wgate . n) * (Wup . n))
+    attention_block(layer, l);  // x += Wo . Attn(...)
+    mlp_block(layer);           // x += Wdown . (silu(Wgate . n) * (Wup . n))
   }
-  for (const SequenceStep& s : steps) s.kv->set_length(s.kv->length() + static_cast<int64_t>(s.tokens.size()));
+  for (size_t i = 0; i < steps.size(); ++i)
+    caches_[i]->set_length(caches_[i]->length() + static_cast<int64_t>(steps[i].tokens.size()));
 
   // Final norm of the rows that need logits, then the LM head: [R x n_embd] -> [R x n_vocab].
   int64_t row = 0;
@@ -97,7 +109,7 @@ const std::vector<float>& ForwardPass::run(std::span<const SequenceStep> steps) 
   return logits_;
 }
 
-void ForwardPass::attention_block(const LayerWeights& layer, int64_t layer_index, std::span<const SequenceStep> steps) {
+void ForwardPass::attention_block(const LayerWeights& layer, int64_t layer_index) {
   const ModelConfig& c = model_.config();
   const int64_t T = n_tokens_;
   // xn = RMSNorm(x) * attn_norm                                  [T x n_embd]
@@ -119,7 +131,7 @@ void ForwardPass::attention_block(const LayerWeights& layer, int64_t layer_index
       const float* sin_i = &rope_sin_[i * (c.head_dim / 2)];
       kernels::rope_neox(qi, c.n_head, c.head_dim, cos_i, sin_i);
       kernels::rope_neox(ki, c.n_head_kv, c.head_dim, cos_i, sin_i);
-      steps[sequence_of_[i]].kv->store(layer_index, positions_[i], ki, &v_[i * c.kv_dim()]);
+      caches_[sequence_of_[i]]->store(layer_index, positions_[i], ki, &v_[i * c.kv_dim()]);
     }
   });
   // attn = softmax(q k^T / sqrt(d), causal) v per head             [T x q_dim]
@@ -137,7 +149,7 @@ void ForwardPass::attention_block(const LayerWeights& layer, int64_t layer_index
       const int64_t kv_head = static_cast<int64_t>(item / runs);
       const TokenRun& run = attention_runs_[item % runs];
       const int64_t i = run.first;
-      kernels::attend(&q_[i * c.q_dim()], c.q_dim(), run.count, steps[sequence_of_[i]].kv->layer_view(layer_index),
+      kernels::attend(&q_[i * c.q_dim()], c.q_dim(), run.count, caches_[sequence_of_[i]]->layer_view(layer_index),
                       shape, positions_[i], &attn_[i * c.q_dim()], c.q_dim(), kv_head * group, (kv_head + 1) * group);
     }
   });

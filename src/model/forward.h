@@ -3,18 +3,21 @@
 // go through each weight matrix together, so the weights are read once per step.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
+#include "kernels/attention.h"
 #include "model/kv_cache.h"
+#include "model/sequence_memory.h"
 #include "model/weights.h"
 #include "util/thread_pool.h"
 
 namespace trit::model {
 
-// One sequence's share of a batched step. Its tokens take positions kv->length() onward.
+// One sequence's share of a batched step. Its tokens take positions memory->length() onward.
 struct SequenceStep {
-  KvSequence* kv = nullptr;
+  SequenceMemory* memory = nullptr;
   std::span<const int32_t> tokens;
   bool all_logits = false;  // logits for every token (perplexity), else only for the last
 };
@@ -23,16 +26,21 @@ class ForwardPass {
  public:
   ForwardPass(const Model& model, ThreadPool& pool);
 
-  // Runs the step and appends the new positions to each sequence's cache. Returns the logits:
+  // Runs the step and appends the new positions to each sequence's memory. Returns the logits:
   // for each step in order, tokens.size() rows if all_logits else one row, n_vocab floats each.
   // The reference stays valid until the next run().
   const std::vector<float>& run(std::span<const SequenceStep> steps);
 
   const Model& model() const { return model_; }
 
+  // A new, empty memory for one sequence of up to `capacity` positions: what this model keeps per
+  // sequence (for Qwen3 a KV cache whose rows are `kv_type`), and how many bytes it takes.
+  std::unique_ptr<SequenceMemory> new_memory(int64_t capacity, kernels::KvType kv_type) const;
+  size_t memory_bytes(int64_t capacity, kernels::KvType kv_type) const;
+
  private:
   void ensure_capacity(int64_t n_tokens, int64_t n_logit_rows);
-  void attention_block(const LayerWeights& layer, int64_t layer_index, std::span<const SequenceStep> steps);
+  void attention_block(const LayerWeights& layer, int64_t layer_index);
   void mlp_block(const LayerWeights& layer);
 
   const Model& model_;
@@ -40,6 +48,7 @@ class ForwardPass {
   int64_t n_tokens_ = 0;
   std::vector<int64_t> positions_;    // [T] position of each token in its sequence
   std::vector<int64_t> sequence_of_;  // [T] index into steps of each token
+  std::vector<KvSequence*> caches_;   // [steps] each sequence's attention cache
   // Tokens [first, first + count) of one sequence (consecutive positions) attend as one run.
   struct TokenRun {
     int64_t first, count;

@@ -1,12 +1,5 @@
-// The model's memory of one sequence, and the interface the engine drives it through.
-//
-// Interface (what generation, perplexity and bench use): capacity(), length(), rewind(), clear().
-// Prefix reuse is "rewind to the shared prefix, feed the rest". A KV cache can rewind to any
-// shorter length (its rows are per position). Recurrent state (Gated DeltaNet layers, coming
-// next) folds every position into one fixed-size state and cannot: rewind() then answers false,
-// changing nothing, and the caller recomputes (clear() and feed from scratch, or restore a
-// snapshot taken at a prompt boundary once that state exists). Callers must therefore never
-// assume a rewind happened; engine/sequence.cpp is the one place that handles the refusal.
+// The model's per-sequence memory for Qwen3: a KV cache, behind SequenceMemory
+// (sequence_memory.h). It can rewind to any shorter length, as its rows are per position.
 // The forward pass alone uses store(), layer_view() and set_length().
 //
 // Storage. One KvSequence per conversation: for every layer, K and V rows of
@@ -20,29 +13,29 @@
 
 #include "kernels/attention.h"
 #include "model/config.h"
+#include "model/sequence_memory.h"
 
 namespace trit::model {
 
-class KvSequence {
+class KvSequence final : public SequenceMemory {
  public:
   KvSequence(const ModelConfig& config, int64_t capacity, kernels::KvType type);
 
-  int64_t capacity() const { return capacity_; }
-  int64_t length() const { return length_; }  // positions filled
+  int64_t capacity() const override { return capacity_; }
+  int64_t length() const override { return length_; }  // positions filled
   kernels::KvType type() const { return type_; }
-  // Forgets positions from `length` on, keeping the prefix before it. False (nothing changed)
-  // when the memory cannot go back there: a length past length(), or state that cannot rewind.
-  [[nodiscard]] bool rewind(int64_t length);
-  // Forgets every position; always possible.
-  void clear() { length_ = 0; }
-  // The forward pass after appending positions; bench to stand at a depth without filling it.
+  [[nodiscard]] bool rewind(int64_t length) override;
+  void clear() override { length_ = 0; }
+  size_t bytes() const override { return storage_.size(); }
+  KvSequence& attention_cache() override { return *this; }
+
+  // The forward pass, after appending positions.
   void set_length(int64_t length) { length_ = length; }
 
   // Writes position pos of layer `layer` from f32 rows of kv_dim.
   void store(int64_t layer, int64_t pos, const float* k, const float* v);
   kernels::KvLayerView layer_view(int64_t layer) const;
 
-  size_t bytes() const { return storage_.size(); }
   static size_t bytes_for(const ModelConfig& config, int64_t capacity, kernels::KvType type);
 
  private:

@@ -1,4 +1,5 @@
-// GET / (the chat page), /app.js and /style.css, all from strings compiled into the binary.
+// GET / (the chat page), /app.js and /style.css, from the files of chat_page/ compiled into the
+// binary (page.h).
 #include "server/context.h"
 #include "server/page.h"
 

@@ -10,7 +10,7 @@
 
 namespace trit::tools {
 
-// Shapes of one model family member (FORMATS.md table). `vocab` is the padded vocab size the
+// Shapes of one model family member (docs/formats.md table). `vocab` is the padded vocab size the
 // real files use (0 = whatever the tokenizer gives: the `tiny` preset).
 struct SyntheticPreset {
   const char* name;

@@ -75,10 +75,10 @@ TEST(Readme, EveryCommandBlockRuns) {
 
   // The default model, as the cache would hold it after a download.
   const std::string model = test::make_model(
-      "tiny", "q2_0", 5,
+      "tiny", "pq2_0", 5,
       "--tokenizer " + test::shell_quote((oracle / "tokenizer.json").string()) + " --tokenizer-config " +
           test::shell_quote((oracle / "tokenizer_config.json").string()));
-  const fs::path cached = fs::path(dir) / "cache/hf/prism-ml/Ternary-Bonsai-4B-gguf/Ternary-Bonsai-4B-Q2_0.gguf";
+  const fs::path cached = fs::path(dir) / "cache/hf/prism-ml/Ternary-Bonsai-4B-gguf/Ternary-Bonsai-4B-PQ2_0.gguf";
   fs::create_directories(cached.parent_path());
   fs::copy_file(model, cached);
   fs::create_directory_symlink(js_modules, fs::path(dir) / "node_modules");

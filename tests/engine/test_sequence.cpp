@@ -1,8 +1,9 @@
 // engine::Sequence, the one generation step behind run, chat and serve, driven the way
 // Conversation drives it (one sequence per forward call) on a small synthetic model: a full
 // context stops without feeding the last token, finish() leaves tokens() equal to the memory, the
-// next prompt reuses it, max_tokens 0 samples nothing, and the memory's rewind refuses what it
-// cannot do.
+// next prompt reuses it, max_tokens 0 samples nothing, the memory's rewind refuses what it
+// cannot do, and a memory that cannot rewind at all (as recurrent state) goes through the same
+// loop by recomputing.
 #include <gtest/gtest.h>
 
 #include "common/test_util.h"
@@ -84,7 +85,10 @@ TEST_F(SequenceTest, FullContextThenPrefixReuse) {
 
 TEST_F(SequenceTest, MemoryRewindRefusesWhatItCannotDo) {
   auto memory = engine_->new_sequence();
-  memory->set_length(10);
+  const std::vector<int32_t> ten(10, 1);
+  model::SequenceStep step{memory.get(), ten, false};
+  engine_->forward().run(std::span<const model::SequenceStep>(&step, 1));
+  EXPECT_EQ(memory->length(), 10);
   EXPECT_FALSE(memory->rewind(11)) << "positions that were never written";
   EXPECT_FALSE(memory->rewind(-1));
   EXPECT_EQ(memory->length(), 10) << "a refused rewind changes nothing";
@@ -92,6 +96,55 @@ TEST_F(SequenceTest, MemoryRewindRefusesWhatItCannotDo) {
   EXPECT_EQ(memory->length(), 4);
   memory->clear();
   EXPECT_EQ(memory->length(), 0);
+}
+
+// A memory that, like recurrent state, cannot go back: it refuses every rewind except to where it
+// already is, and otherwise behaves as the KV cache it wraps (the forward pass writes through
+// attention_cache()).
+class NoRewindMemory final : public model::SequenceMemory {
+ public:
+  explicit NoRewindMemory(std::unique_ptr<model::SequenceMemory> inner) : inner_(std::move(inner)) {}
+  int64_t capacity() const override { return inner_->capacity(); }
+  int64_t length() const override { return inner_->length(); }
+  bool rewind(int64_t length) override {
+    ++refused_;
+    if (length != inner_->length()) return false;
+    --refused_;
+    return true;
+  }
+  void clear() override { inner_->clear(); }
+  size_t bytes() const override { return inner_->bytes(); }
+  model::KvSequence& attention_cache() override { return inner_->attention_cache(); }
+  int refused() const { return refused_; }
+
+ private:
+  std::unique_ptr<model::SequenceMemory> inner_;
+  int refused_ = 0;
+};
+
+TEST_F(SequenceTest, MemoryThatCannotRewindIsRecomputedFromScratch) {
+  auto no_rewind = std::make_unique<NoRewindMemory>(engine_->new_sequence());
+  const NoRewindMemory& memory = *no_rewind;
+  engine::Sequence recomputing(std::move(no_rewind), engine_->tokenizer());
+  engine::Sequence rewinding(engine_->new_sequence(), engine_->tokenizer());
+  const std::vector<int32_t> prompt = engine_->tokenizer().encode("Hello there, how are you");
+  ASSERT_GE(prompt.size(), 4u);
+  engine::GenerateOptions o;
+  o.sampling.temperature = 0.0f;
+  o.max_tokens = 6;
+  for (engine::Sequence* s : {&recomputing, &rewinding}) EXPECT_EQ(generate(*s, prompt, o), engine::StopReason::max_tokens);
+  EXPECT_EQ(recomputing.tokens(), rewinding.tokens());
+
+  // A follow-up sharing only the first prompt tokens: the KV cache keeps them, the other memory
+  // refuses to go back, is cleared and feeds the whole prompt; the tokens are the same.
+  std::vector<int32_t> follow(prompt.begin(), prompt.begin() + 2);
+  follow.push_back(prompt.back());
+  for (engine::Sequence* s : {&recomputing, &rewinding}) EXPECT_EQ(generate(*s, follow, o), engine::StopReason::max_tokens);
+  EXPECT_GT(memory.refused(), 0);
+  EXPECT_EQ(recomputing.stats().cached_tokens, 0);
+  EXPECT_EQ(recomputing.stats().prompt_computed, static_cast<int64_t>(follow.size()));
+  EXPECT_EQ(rewinding.stats().cached_tokens, 2);
+  EXPECT_EQ(recomputing.tokens(), rewinding.tokens());
 }
 
 TEST_F(SequenceTest, BadPromptsAreRefused) {

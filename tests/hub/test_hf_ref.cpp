@@ -34,9 +34,9 @@ TEST(HfRef, RejectsMalformedReferencesWithTheExpectedForm) {
   }
 }
 
-TEST(HfRef, DefaultModelIsTernaryBonsai4BQ2_0) {
+TEST(HfRef, DefaultModelIsTernaryBonsai4BPQ2_0) {
   HfRef ref = default_model_ref();
-  EXPECT_EQ(ref.to_string(), "prism-ml/Ternary-Bonsai-4B-gguf:Ternary-Bonsai-4B-Q2_0.gguf");
+  EXPECT_EQ(ref.to_string(), "prism-ml/Ternary-Bonsai-4B-gguf:Ternary-Bonsai-4B-PQ2_0.gguf");
 }
 
 TEST(HfRef, UrlsFollowTheHubLayout) {

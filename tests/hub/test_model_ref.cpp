@@ -109,7 +109,7 @@ TEST_F(ModelRef, HfDownloadsIntoTheCacheThroughTheEndpointFlag) {
 }
 
 TEST_F(ModelRef, DefaultModelComesFromTheCacheWithoutNetwork) {
-  std::string path = cache + "/hf/prism-ml/Ternary-Bonsai-4B-gguf/Ternary-Bonsai-4B-Q2_0.gguf";
+  std::string path = cache + "/hf/prism-ml/Ternary-Bonsai-4B-gguf/Ternary-Bonsai-4B-PQ2_0.gguf";
   fs::create_directories(fs::path(path).parent_path());
   test::write_file(path, "GGUF");
   ModelRefOptions options;

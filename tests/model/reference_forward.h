@@ -1,6 +1,6 @@
 // The reference Qwen3 forward pass: scalar, every weight dequantized to double, f64 arithmetic
 // throughout, no KV-cache tricks (each call recomputes the whole sequence). Written straight
-// from FORMATS.md so it stays obviously correct; it is the oracle for the engine.
+// from docs/formats.md so it stays obviously correct; it is the oracle for the engine.
 #pragma once
 #include <cstdint>
 #include <vector>

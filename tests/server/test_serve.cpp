@@ -6,6 +6,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <tuple>
 
 #include "common/test_util.h"
 #include "serve_process.h"
@@ -102,6 +103,24 @@ TEST(Serve, HealthAuthCorsValidationAndCleanStop) {
     EXPECT_NE(metrics->body.find(std::string("\n") + name + " "), std::string::npos) << name;
 
   EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
+// The chat page is served byte for byte from the files of src/server/chat_page/, embedded at
+// build time (cmake/EmbedFile.cmake), with its content types.
+TEST(Serve, ChatPageFilesAreServedAsWritten) {
+  test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 64");
+  ASSERT_TRUE(server.ok()) << server.log();
+  httplib::Client c("127.0.0.1", server.port());
+  const std::string dir = test::source_dir() + "/src/server/chat_page/";
+  for (const auto& [path, file, type] : {std::tuple{"/", "index.html", "text/html"},
+                                         std::tuple{"/app.js", "app.js", "text/javascript"},
+                                         std::tuple{"/style.css", "style.css", "text/css"}}) {
+    auto res = c.Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 200) << path;
+    EXPECT_EQ(res->body, test::read_file(dir + file)) << path;
+    EXPECT_EQ(res->get_header_value("Content-Type").rfind(type, 0), 0u) << path;
+  }
 }
 
 TEST(Serve, ToolChoiceForcesACall) {

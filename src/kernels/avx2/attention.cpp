@@ -13,8 +13,8 @@
 // whatever else is in the call, so a row gives the same bits in a prompt run as alone.
 #include <immintrin.h>
 
-#include <algorithm>
-#include <cmath>
+#include <math.h>  // expf, sqrtf: C library calls, not <cmath>'s inline overloads (no weak symbols)
+
 #include <cstdint>
 
 #include "kernels/attention_heads.h"
@@ -97,12 +97,12 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
         const int tiles = (n + kLanes - 1) / kLanes;
         __m256 highest = _mm256_set1_ps(-INFINITY);
         for (int t = 0; t < tiles; ++t) {
-          const int in_tile = std::min(kLanes, n - t * kLanes);
+          const int in_tile = n - t * kLanes < kLanes ? n - t * kLanes : kLanes;
           // Rows past the window read the last visible row (always inside the cache) and are
           // masked out below.
           int64_t at[kLanes];
           for (int s = 0; s < kLanes; ++s) {
-            at[s] = (p0 + t * kLanes + std::min(s, in_tile - 1)) * stride + kv_offset;
+            at[s] = (p0 + t * kLanes + (s < in_tile - 1 ? s : in_tile - 1)) * stride + kv_offset;
             prefetch_row<d, F16>(kv.k, (p0 + kSpan + t * kLanes + s) * stride + kv_offset);
           }
           __m256 dots[kLanes];
@@ -120,7 +120,7 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
         }
         const float span_max = reduce_max(highest);
         const float new_max = span_max > running_max ? span_max : running_max;
-        const float correction = std::exp(running_max - new_max);  // 0 on the first span
+        const float correction = expf(running_max - new_max);  // 0 on the first span
         __m256 weight_sum = _mm256_setzero_ps();
         for (int t = 0; t < tiles; ++t) {
           const __m256 weights = _mm256_and_ps(
@@ -165,7 +165,7 @@ void attend_group_for(const float* q, int64_t q_stride, int64_t n_rows, const Kv
 void attend_avx2(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
                  int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end) {
   const int64_t d = shape.head_dim;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  const float scale = 1.0f / sqrtf(static_cast<float>(d));
   for_each_kv_group(shape, kv.head_stride, head_begin, head_end, [&](int64_t h, int64_t count, int64_t off) {
     const float* qh = q + h * d;
     float* oh = out + h * d;

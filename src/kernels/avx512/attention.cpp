@@ -14,9 +14,9 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
-#include <cmath>
+#include <math.h>  // expf, sqrtf: C library calls, not <cmath>'s inline overloads (no weak symbols)
+
 #include <cstdint>
-#include <vector>
 
 #include "kernels/attention_heads.h"
 #include "kernels/avx512/exp.h"
@@ -103,13 +103,14 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
   // weighted sum; at head_dim 256 they would not fit in registers.
   constexpr int kSets = Chunks <= 8 ? 2 : 1;
   const int64_t states = n_rows * head_count;
-  thread_local std::vector<float> k_span, v_span, acc_rows, running;
-  k_span.resize(kSpan * d);
-  v_span.resize(kSpan * d);
-  acc_rows.assign(states * d, 0.0f);
-  running.resize(2 * states);
-  float* running_max = running.data();
-  float* running_sum = running.data() + states;
+  // Scratch layout: k_span[kSpan][d], v_span[kSpan][d], acc_rows[states][d], running_max[states],
+  // running_sum[states].
+  float* const k_span = attention_scratch(2 * kSpan * d + states * d + 2 * states);
+  float* const v_span = k_span + kSpan * d;
+  float* const acc_rows = v_span + kSpan * d;
+  float* const running_max = acc_rows + states * d;
+  float* const running_sum = running_max + states;
+  for (int64_t i = 0; i < states * d; ++i) acc_rows[i] = 0.0f;
   for (int64_t i = 0; i < states; ++i) running_max[i] = -INFINITY, running_sum[i] = 0.0f;
   const int64_t last = pos + n_rows - 1;
   for (int64_t p0 = 0; p0 <= last; p0 += kSpan) {
@@ -122,8 +123,8 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
       k = static_cast<const uint16_t*>(kv.k) + p0 * ks + kv_offset;
       v = static_cast<const uint16_t*>(kv.v) + p0 * vs + kv_offset;
     } else {
-      k = f32_rows<Chunks>(kv, kv.k, p0, span_rows, kv_offset, k_span.data(), &ks);
-      v = f32_rows<Chunks>(kv, kv.v, p0, span_rows, kv_offset, v_span.data(), &vs);
+      k = f32_rows<Chunks>(kv, kv.k, p0, span_rows, kv_offset, k_span, &ks);
+      v = f32_rows<Chunks>(kv, kv.v, p0, span_rows, kv_offset, v_span, &vs);
     }
     for (int64_t i = 0; i < states; ++i) {
       const int64_t row = i / head_count, h = i % head_count;
@@ -159,7 +160,7 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
       }
       const float span_max = _mm512_reduce_max_ps(highest);
       const float new_max = span_max > running_max[i] ? span_max : running_max[i];
-      const float correction = std::exp(running_max[i] - new_max);  // 0 on the first span
+      const float correction = expf(running_max[i] - new_max);  // 0 on the first span
       alignas(64) float w[kSpan];
       __m512 weight_sum = _mm512_setzero_ps();
       const int tiles = (n + kTile - 1) / kTile;
@@ -173,7 +174,7 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
       }
       running_sum[i] = running_sum[i] * correction + _mm512_reduce_add_ps(weight_sum);
       running_max[i] = new_max;
-      float* acc_row = acc_rows.data() + i * d;
+      float* acc_row = acc_rows + i * d;
       __m512 acc[kSets][Chunks];
       for (int c = 0; c < Chunks; ++c) {
         acc[0][c] = _mm512_mul_ps(_mm512_loadu_ps(acc_row + 16 * c), _mm512_set1_ps(correction));
@@ -207,7 +208,7 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
     const __m512 inv = _mm512_set1_ps(1.0f / running_sum[i]);
     for (int c = 0; c < Chunks; ++c)
       _mm512_storeu_ps(out + row * out_stride + h * d + 16 * c,
-                       _mm512_mul_ps(_mm512_loadu_ps(acc_rows.data() + i * d + 16 * c), inv));
+                       _mm512_mul_ps(_mm512_loadu_ps(acc_rows + i * d + 16 * c), inv));
   }
 }
 
@@ -225,7 +226,7 @@ void attend_group_for(bool direct, const float* q, int64_t q_stride, int64_t n_r
 void attend_avx512(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
                    int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end) {
   const int64_t d = shape.head_dim;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  const float scale = 1.0f / sqrtf(static_cast<float>(d));
   const bool direct = kv.type == KvType::f16 && n_rows == 1;
   for_each_kv_group(shape, kv.head_stride, head_begin, head_end, [&](int64_t h, int64_t count, int64_t off) {
     const float* qh = q + h * d;

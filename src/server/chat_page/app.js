@@ -1,12 +1,8 @@
-// The chat page's script: keeps the conversation in memory, streams each answer from
-// /v1/chat/completions (SSE over fetch, so the Stop button can abort it, which cancels the
-// generation on the server), shows reasoning in a collapsed <details>, and the speed after each
-// answer. Settings are kept in localStorage.
-#include "server/page.h"
-
-namespace trit::server {
-
-const char* const kPageScript = R"JS((() => {
+// The chat page's script (served as /app.js): keeps the conversation in memory, streams each
+// answer from /v1/chat/completions (SSE over fetch, so the Stop button can abort it, which
+// cancels the generation on the server), shows reasoning in a collapsed <details>, and the
+// speed after each answer. Settings are kept in localStorage.
+(() => {
   "use strict";
   const $ = (id) => document.getElementById(id);
   const messagesEl = $("messages"), input = $("input"), sendBtn = $("send"), stopBtn = $("stop");
@@ -205,6 +201,3 @@ const char* const kPageScript = R"JS((() => {
     input.focus();
   });
 })();
-)JS";
-
-}  // namespace trit::server

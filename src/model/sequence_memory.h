@@ -1,0 +1,38 @@
+// The model's memory of one sequence, as the engine sees it: what generation, perplexity and bench
+// need, whatever the model keeps per position. Today that is a KV cache (kv_cache.h); recurrent
+// state (Gated DeltaNet layers, coming next) folds every position into one fixed-size state and
+// implements the same interface, so the one generation loop (engine/sequence.h) drives both.
+//
+// Prefix reuse is "rewind to the shared prefix, feed the rest". A KV cache can rewind to any
+// shorter length (its rows are per position); recurrent state cannot: rewind() then answers false,
+// changing nothing, and the caller recomputes (clear() and feed from scratch, or restore a
+// snapshot taken at a prompt boundary once that state exists). Callers must therefore never
+// assume a rewind happened; engine/sequence.cpp is the one place that handles the refusal.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace trit::model {
+
+class KvSequence;
+
+class SequenceMemory {
+ public:
+  virtual ~SequenceMemory() = default;
+
+  // Positions it can hold (the context), and positions fed so far.
+  virtual int64_t capacity() const = 0;
+  virtual int64_t length() const = 0;
+  // Forgets positions from `length` on, keeping the prefix before it. False (nothing changed)
+  // when the memory cannot go back there: a length past length(), or state that cannot rewind.
+  [[nodiscard]] virtual bool rewind(int64_t length) = 0;
+  // Forgets every position; always possible.
+  virtual void clear() = 0;
+  virtual size_t bytes() const = 0;
+
+  // For the forward pass only: the K/V rows of the attention layers (every layer of a Qwen3),
+  // where it stores new positions and advances the length.
+  virtual KvSequence& attention_cache() = 0;
+};
+
+}  // namespace trit::model
