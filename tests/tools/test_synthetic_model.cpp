@@ -178,7 +178,9 @@ TEST(SyntheticModel, LayoutMatchesTheRealBonsaiFile) {
     const gguf::TensorInfo& o = ours.tensors()[i];
     EXPECT_EQ(o.name, expected[i]->name);
     EXPECT_EQ(o.ggml_type, expected[i]->ggml_type) << o.name;
-    if (o.name != "token_embd.weight") EXPECT_EQ(o.dims, expected[i]->dims) << o.name;
+    if (o.name != "token_embd.weight") {
+      EXPECT_EQ(o.dims, expected[i]->dims) << o.name;
+    }
   }
   EXPECT_EQ(ours.alignment(), real.alignment());
 }
