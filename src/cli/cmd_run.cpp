@@ -52,7 +52,7 @@ struct RunCommand {
     const tokenizer::Tokenizer& tok = engine.tokenizer();
     std::vector<int32_t> tokens;
     if (raw) {
-      tokens = engine::encode_prompt(tok, prompt);
+      tokens = engine::encode_prompt(tok, prompt, /*parse_special=*/true);  // --raw: the operator writes markup
     } else {
       std::vector<tokenizer::ChatMessage> messages = engine::system_messages(system);
       messages.push_back({"user", prompt, std::nullopt, {}});
