@@ -10,6 +10,7 @@
 
 #include "cli/command.h"
 #include "cli/engine_options.h"
+#include "cli/value_checks.h"
 #include "cli/model_ref.h"
 #include "engine/conversation.h"
 #include "engine/prompt.h"
@@ -47,7 +48,8 @@ struct ChatCommand {
     sampling.add_to(app);
     app.add_option("--sys,--system", system, "System message");
     app.add_option("-n,--n-predict", n_predict, "Most tokens per answer (-1: until the context is full)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(whole_number(-1, int64_t(1) << 24, "tokens"));
     app.add_flag("--no-think", no_think, "Ask the model not to think first (enable_thinking=false)");
   }
 

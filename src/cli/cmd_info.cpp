@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/terminal_text.h"
 #include "gguf/reader.h"
 #include "kernels/kernel_set.h"
 #include "model/config.h"
@@ -141,8 +142,9 @@ json build_summary(const gguf::File& f) {
 }
 
 void print_text(const json& j) {
-  auto str = [](const json& v) { return v.is_null() ? std::string("(none)") : v.get<std::string>(); };
-  std::printf("file:          %s\n", j["path"].get<std::string>().c_str());
+  // Every string here may come from the file: printed through terminal_safe.
+  auto str = [](const json& v) { return v.is_null() ? std::string("(none)") : terminal_safe(v.get<std::string>()); };
+  std::printf("file:          %s\n", str(j["path"]).c_str());
   std::printf("size:          %s\n", human_bytes(j["file_bytes"]).c_str());
   std::printf("gguf:          version %u, alignment %u, %zu metadata keys, %zu tensors\n",
               j["gguf_version"].get<unsigned>(), j["alignment"].get<unsigned>(), j["metadata_keys"].get<size_t>(),
@@ -155,7 +157,7 @@ void print_text(const json& j) {
   std::printf("tensors by type:\n");
   std::printf("  %-9s %8s %16s %16s %8s\n", "type", "tensors", "parameters", "bytes", "bpw");
   for (const json& t : j["types"])
-    std::printf("  %-9s %8zu %16s %16s %8.3f\n", t["type"].get<std::string>().c_str(), t["tensors"].get<size_t>(),
+    std::printf("  %-9s %8zu %16s %16s %8.3f\n", str(t["type"]).c_str(), t["tensors"].get<size_t>(),
                 with_commas(t["parameters"]).c_str(), with_commas(t["bytes"]).c_str(),
                 t["bits_per_weight"].get<double>());
   if (!j["q2_0_group"].is_null())
@@ -170,21 +172,21 @@ void print_text(const json& j) {
                 m["context"].get<long long>(), m["rope_base"].get<double>(), m["rms_eps"].get<double>(),
                 m["tied_embeddings"].get<bool>() ? "tied embeddings" : "separate output matrix");
   } else {
-    std::printf("model:         not usable: %s\n", j["model_error"].get<std::string>().c_str());
+    std::printf("model:         not usable: %s\n", str(j["model_error"]).c_str());
   }
   if (j.contains("tokenizer_error")) {
-    std::printf("tokenizer:     not usable: %s\n", j["tokenizer_error"].get<std::string>().c_str());
+    std::printf("tokenizer:     not usable: %s\n", str(j["tokenizer_error"]).c_str());
   } else if (j["tokenizer"].empty()) {
     std::printf("tokenizer:     none\n");
   } else {
     const json& t = j["tokenizer"];
-    std::printf("tokenizer:     %s (pre %s), %zu tokens, %lld merges\n", t["model"].get<std::string>().c_str(),
-                t["pre"].get<std::string>().c_str(), t["vocab_size"].get<size_t>(), t["merges"].get<long long>());
+    std::printf("tokenizer:     %s (pre %s), %zu tokens, %lld merges\n", str(t["model"]).c_str(),
+                str(t["pre"]).c_str(), t["vocab_size"].get<size_t>(), t["merges"].get<long long>());
     std::string specials;
     if (t.contains("special"))
       for (const auto& [name, s] : t["special"].items())
         specials += " " + name + " " + std::to_string(s["id"].get<uint64_t>()) +
-                    (s["text"].is_null() ? " (out of range)" : " " + s["text"].get<std::string>());
+                    (s["text"].is_null() ? " (out of range)" : " " + str(s["text"]));
     if (t.contains("add_bos")) specials += std::string(", add_bos ") + (t["add_bos"].get<bool>() ? "true" : "false");
     std::printf("special ids:  %s\n", specials.empty() ? " none" : specials.c_str());
   }
@@ -192,7 +194,7 @@ void print_text(const json& j) {
     std::printf("chat template: yes (%zu chars)\n", j["chat_template_chars"].get<size_t>());
   else
     std::printf("chat template: no\n");
-  std::printf("kernels:       %s\n", j["kernels"].get<std::string>().c_str());
+  std::printf("kernels:       %s\n", str(j["kernels"]).c_str());
 }
 
 CommandRun setup(CLI::App& sub) {

@@ -4,6 +4,7 @@
 
 #include "cli/command.h"
 #include "cli/engine_options.h"
+#include "cli/value_checks.h"
 #include "cli/model_ref.h"
 #include "engine/conversation.h"
 #include "engine/prompt.h"
@@ -28,7 +29,8 @@ struct RunCommand {
     app.add_option("-p,--prompt", prompt, "The prompt");
     app.add_option("-f,--file", prompt_file, "Read the prompt from a file");
     app.add_option("-n,--n-predict", n_predict, "Most tokens to generate (-1: until the context is full)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(whole_number(-1, int64_t(1) << 24, "tokens"));
     app.add_option("--sys,--system", system, "System message (chat format only)");
     app.add_flag("--raw", raw, "Use the prompt as it is, without the chat format");
     app.add_flag("--no-think", no_think, "Ask the model not to think first (enable_thinking=false)");
@@ -37,6 +39,8 @@ struct RunCommand {
 
   int run() {
     if (!prompt_file.empty()) {
+      std::error_code ec;
+      if (std::filesystem::is_directory(prompt_file, ec)) fail(prompt_file, " is a directory, not a prompt file");
       std::FILE* f = std::fopen(prompt_file.c_str(), "rb");
       if (!f) fail(prompt_file, ": cannot open the prompt file");
       char buf[65536];
@@ -52,7 +56,7 @@ struct RunCommand {
     const tokenizer::Tokenizer& tok = engine.tokenizer();
     std::vector<int32_t> tokens;
     if (raw) {
-      tokens = engine::encode_prompt(tok, prompt);
+      tokens = engine::encode_prompt(tok, prompt, /*parse_special=*/true);  // --raw: the operator writes markup
     } else {
       std::vector<tokenizer::ChatMessage> messages = engine::system_messages(system);
       messages.push_back({"user", prompt, std::nullopt, {}});

@@ -1,20 +1,30 @@
 #include "cli/engine_options.h"
 
 #include <random>
+#include <thread>
 
+#include "cli/value_checks.h"
 #include "util/error.h"
+#include "util/log.h"
 
 namespace trit::cli {
 
+namespace {
+
+// Far beyond any trained context, small enough that a KV cache size cannot overflow.
+constexpr int64_t kMaxContextTokens = int64_t(1) << 24;
+
+}  // namespace
+
 void EngineFlags::add_to(CLI::App& app, int64_t default_context) {
   options.context = default_context;
-  app.add_option("-t,--threads", options.threads, "Threads (default: physical cores)")->check(CLI::NonNegativeNumber);
+  app.add_option("-t,--threads", options.threads, "Threads (default: physical cores)")->check(whole_number(0, 4096, "threads"));
   app.add_option("-c,--ctx-size", options.context, "Context size in tokens per sequence (0: the model's own)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number(0, kMaxContextTokens, "tokens"));
   app.add_option("-b,--batch-size", options.batch, "Most prompt tokens per forward step")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number(1, kMaxContextTokens, "tokens"));
   app.add_option("--kv-type", kv_type, "KV cache element type")->capture_default_str()->check(CLI::IsMember({"f16", "f32"}));
   app.add_option("--activations", activations,
                  "Activation precision of the ternary matmuls: int8, or int8x2 (a second int8 term for the "
@@ -27,23 +37,42 @@ engine::EngineOptions EngineFlags::resolve() const {
   engine::EngineOptions o = options;
   o.kv_type = kv_type == "f32" ? kernels::KvType::f32 : kernels::KvType::f16;
   o.activations = activations == "int8x2" ? kernels::ActivationPrecision::int8x2 : kernels::ActivationPrecision::int8;
+  // More threads than CPUs only take turns (a 1000-thread pool took 19 s per token).
+  const int cpus = static_cast<int>(std::thread::hardware_concurrency());
+  if (cpus > 0 && o.threads > cpus) {
+    log_warn(cat("-t ", o.threads, " is more than the ", cpus, " CPUs of this machine; using ", cpus));
+    o.threads = cpus;
+  }
   return o;
 }
 
 void SamplingFlags::add_to(CLI::App& app) {
-  app.add_option("--temp,--temperature", params.temperature, "Sampling temperature (0: greedy)")->capture_default_str();
-  app.add_option("--top-k", params.top_k, "Keep the k most likely tokens (0: off)")->capture_default_str();
+  app.add_option("--temp,--temperature", params.temperature, "Sampling temperature (0: greedy)")
+      ->capture_default_str()
+      ->check(finite_number_from(0.0));
+  app.add_option("--top-k", params.top_k, "Keep the k most likely tokens (0: off)")
+      ->capture_default_str()
+      ->check(whole_number(0, INT32_MAX, "tokens"));
   app.add_option("--top-p", params.top_p, "Keep the smallest set with this probability mass (1: off)")
       ->capture_default_str()
+      ->check(finite_number_from(0.0))
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--min-p", params.min_p, "Drop tokens below min-p times the top probability (0: off)")
       ->capture_default_str()
+      ->check(finite_number_from(0.0))
       ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--repeat-penalty", params.repeat_penalty, "Penalty for repeated tokens (1: off)")->capture_default_str();
-  app.add_option("--repeat-last-n", params.repeat_last_n, "Tokens the penalties look back over (-1: all)")->capture_default_str();
-  app.add_option("--presence-penalty", params.presence_penalty, "Subtracted once from seen tokens")->capture_default_str();
+  app.add_option("--repeat-penalty", params.repeat_penalty, "Penalty for repeated tokens (1: off)")
+      ->capture_default_str()
+      ->check(finite_number_from(0.0, /*inclusive=*/false));
+  app.add_option("--repeat-last-n", params.repeat_last_n, "Tokens the penalties look back over (-1: all)")
+      ->capture_default_str()
+      ->check(whole_number(-1, INT32_MAX, "tokens"));
+  app.add_option("--presence-penalty", params.presence_penalty, "Subtracted once from seen tokens")
+      ->capture_default_str()
+      ->check(finite_number_from(-1e6));
   app.add_option("--frequency-penalty", params.frequency_penalty, "Subtracted per occurrence of seen tokens")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(finite_number_from(-1e6));
   app.add_option("-s,--seed", seed, "Random seed (-1: random)")->capture_default_str();
 }
 

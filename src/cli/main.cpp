@@ -6,6 +6,7 @@
 
 #include "cli/command.h"
 #include "cli/model_ref.h"
+#include "cli/terminal_text.h"
 #include "util/error.h"
 
 namespace trit::cli {
@@ -39,14 +40,14 @@ int main(int argc, char** argv) {
   try {
     for (auto& [sub, run] : runs)
       if (sub->parsed()) return run();
-  } catch (const trit::Error& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
+  } catch (const trit::Error& e) {  // may quote a file's text: made safe for the terminal
+    std::fprintf(stderr, "error: %s\n", terminal_safe(e.what()).c_str());
     return 1;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "error: out of memory\n");
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
+    std::fprintf(stderr, "error: %s\n", terminal_safe(e.what()).c_str());
     return 1;
   }
   return 0;

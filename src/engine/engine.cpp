@@ -2,6 +2,7 @@
 
 #include "kernels/kernel_set.h"
 #include "util/error.h"
+#include "util/log.h"
 
 namespace trit::engine {
 
@@ -16,6 +17,10 @@ Engine::Engine(const std::string& model_path, const EngineOptions& options) : op
     fail(model_path, ": the tokenizer has ", tokenizer_->vocab_size(), " tokens but the embedding only ",
          model_->config().n_vocab, " rows");
   if (options_.context == 0) options_.context = model_->config().n_ctx_train;
+  // Positions past the trained context get RoPE angles the model never saw: output degrades.
+  if (model_->config().n_ctx_train > 0 && options_.context > model_->config().n_ctx_train)
+    log_warn(cat("context ", options_.context, " is larger than the ", model_->config().n_ctx_train,
+                 " tokens the model was trained on; expect worse output past that"));
   pool_ = std::make_unique<ThreadPool>(options_.threads);
   forward_ = std::make_unique<model::ForwardPass>(*model_, *pool_);
 }

@@ -4,19 +4,26 @@
 
 namespace trit::engine {
 
-std::vector<int32_t> encode_prompt(const tokenizer::Tokenizer& tokenizer, std::string_view text) {
-  std::vector<int32_t> tokens = tokenizer.encode(text, /*parse_special=*/true);
+namespace {
+
+std::vector<int32_t> with_bos(const tokenizer::Tokenizer& tokenizer, std::vector<int32_t> tokens) {
   if (tokenizer.add_bos() && (tokens.empty() || tokens.front() != tokenizer.bos_id()))
     tokens.insert(tokens.begin(), tokenizer.bos_id());
   return tokens;
 }
 
+}  // namespace
+
+std::vector<int32_t> encode_prompt(const tokenizer::Tokenizer& tokenizer, std::string_view text, bool parse_special) {
+  return with_bos(tokenizer, tokenizer.encode(text, parse_special));
+}
+
 std::vector<int32_t> chat_prompt(const tokenizer::Tokenizer& tokenizer, tokenizer::ChatFormat format,
                                  const std::vector<tokenizer::ChatMessage>& messages,
                                  const tokenizer::ChatOptions& options, std::string_view assistant_prefix) {
-  std::string text = tokenizer::render_chat(format, messages, options);
-  text += assistant_prefix;
-  return encode_prompt(tokenizer, text);
+  tokenizer::RenderedChat chat = tokenizer::render_chat_marked(format, messages, options);
+  chat.add_literal(assistant_prefix);
+  return with_bos(tokenizer, tokenizer.encode(chat.text, chat.literal));
 }
 
 tokenizer::ChatFormat chat_format_of(const tokenizer::Tokenizer& tokenizer) {

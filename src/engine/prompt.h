@@ -1,6 +1,11 @@
 // Prompt building, in one place for trit run, trit chat and the server: chat template rendering
-// (system message, thinking switch, tools, a forced start of the answer), tokenizing with control
-// tokens recognised, and the BOS rule.
+// (system message, thinking switch, tools, a forced start of the answer), tokenizing, and the BOS
+// rule.
+//
+// Control tokens (<|im_start|>, <|im_end|>, ...) come only from the chat template's own markup:
+// what a conversation says (contents, reasoning, tools, the forced prefix) is tokenized as text,
+// so no message can open or close a turn. Raw text makes control tokens only when the caller
+// asks (trit run --raw; /v1/completions with "parse_special": true).
 //
 // BOS rule: the BOS id goes first exactly when the GGUF asks for it (tokenizer.ggml.add_bos_token)
 // and the text does not already begin with it. Qwen3 GGUFs say false (docs/formats.md; bos there is
@@ -18,11 +23,13 @@
 
 namespace trit::engine {
 
-// Text as it is (run --raw, /v1/completions): tokens with the BOS rule applied.
-std::vector<int32_t> encode_prompt(const tokenizer::Tokenizer& tokenizer, std::string_view text);
+// Text as it is (run --raw, /v1/completions): tokens with the BOS rule applied; control tokens
+// are matched only with parse_special.
+std::vector<int32_t> encode_prompt(const tokenizer::Tokenizer& tokenizer, std::string_view text, bool parse_special);
 
 // A conversation in the model's chat format, ending in the generation prompt (options decide
-// thinking and tools); `assistant_prefix` continues it as if the model had written it.
+// thinking and tools); `assistant_prefix` continues it as if the model had written it (as text:
+// it may hold <tool_call>, never a control token).
 std::vector<int32_t> chat_prompt(const tokenizer::Tokenizer& tokenizer, tokenizer::ChatFormat format,
                                  const std::vector<tokenizer::ChatMessage>& messages,
                                  const tokenizer::ChatOptions& options, std::string_view assistant_prefix = {});

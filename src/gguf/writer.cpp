@@ -49,6 +49,15 @@ struct Encoder {
   }
 };
 
+// Overwriting means replacing a file: a device node, fifo or socket at the path (or a link to
+// one) is refused, or quantizing to /dev/null as root would put a regular file in its place.
+void refuse_non_regular(const std::string& path) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st) || std::filesystem::is_regular_file(st)) return;
+  fail(path, ": is not a regular file (a device, fifo or socket); refusing to replace it");
+}
+
 std::string temp_name_for(const std::string& path) {
   std::filesystem::path p(path);
   std::random_device rd;
@@ -63,6 +72,7 @@ Writer::Writer(const std::string& path, bool overwrite, uint32_t alignment)
   if (alignment_ == 0 || (alignment_ & (alignment_ - 1)) != 0) fail("GGUF writer: alignment must be a power of two");
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) fail(path, ": is a directory");
+  refuse_non_regular(path);
   if (!overwrite_ && std::filesystem::exists(path, ec))
     fail(path, ": already exists (refusing to overwrite it)");
   temp_path_ = temp_name_for(path);
@@ -170,6 +180,7 @@ void Writer::finish() {
   out_ = nullptr;
   if (!overwrite_ && std::filesystem::exists(path_))
     fail(path_, ": appeared while writing (refusing to overwrite it)");
+  refuse_non_regular(path_);  // it may have become one while we wrote
   if (std::rename(temp_path_.c_str(), path_.c_str()) != 0)
     fail(path_, ": cannot move the finished file into place: ", std::strerror(errno));
   finished_ = true;

@@ -1,5 +1,7 @@
 #include "model/config.h"
 
+#include <cmath>
+
 #include "gguf/reader.h"
 #include "util/error.h"
 
@@ -37,7 +39,8 @@ ModelConfig ModelConfig::from_gguf(const gguf::File& file) {
     fail(file.path(), ": ", p, "attention.head_count_kv (", c.n_head_kv, ") does not divide head_count (", c.n_head, ")");
   if (c.head_dim % 2 != 0) fail(file.path(), ": head dimension ", c.head_dim, " is odd; RoPE needs it even");
   c.rope_base = file.get_float_or(p + "rope.freq_base", 1e6);
-  if (!(c.rope_base > 1.0)) fail(file.path(), ": ", p, "rope.freq_base = ", c.rope_base, " is not above 1");
+  if (!(c.rope_base > 1.0) || !std::isfinite(c.rope_base))
+    fail(file.path(), ": ", p, "rope.freq_base = ", c.rope_base, " is not a finite number above 1");
   c.rms_eps = static_cast<float>(file.get_float_or(p + "attention.layer_norm_rms_epsilon", 1e-6));
   if (!(c.rms_eps > 0.0f)) fail(file.path(), ": ", p, "attention.layer_norm_rms_epsilon must be positive");
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "server/api_error.h"
+#include "server/json_path.h"
 #include "util/json_depth.h"
 
 namespace trit::server {
@@ -27,11 +28,18 @@ std::string range_text(double min, double max) {
 json parse_json_object(const std::string& body) {
   if (json_nesting_depth(body) > kMaxJsonDepth)
     throw ApiError(400, "the request body is JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  JsonPath path;
   json j;
   try {
-    j = json::parse(body);
+    j = json::parse(body, path.callback());
   } catch (const json::parse_error& e) {
-    throw ApiError(400, std::string("the request body is not valid JSON: ") + e.what());
+    throw ApiError(400, "the request body is not valid JSON: " + parse_error_text(e, body));
+  } catch (const json::out_of_range& e) {
+    // The lexer's only range error: a number too large for a double (1e400).
+    const std::string field = path.current();
+    throw ApiError(400, (field.empty() ? std::string("a number") : "'" + field + "'") +
+                            " is out of range: a number must fit in a double (about 1.8e308)",
+                   field);
   }
   if (!j.is_object()) throw ApiError(400, "the request body must be a JSON object");
   return j;

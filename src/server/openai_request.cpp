@@ -204,7 +204,9 @@ GenerationRequest parse_completion_request(const json& body, const RequestContex
   if (prompt->is_array() && prompt->size() == 1 && ((*prompt)[0].is_string() || (*prompt)[0].is_array()))
     prompt = &(*prompt)[0];
   if (prompt->is_string()) {
-    g.scheduled.prompt = engine::encode_prompt(*ctx.tokenizer, prompt->get<std::string>());
+    // Raw text is text: control tokens in it only with an explicit opt-in.
+    const bool parse_special = get_bool(body, "parse_special").value_or(false);
+    g.scheduled.prompt = engine::encode_prompt(*ctx.tokenizer, prompt->get<std::string>(), parse_special);
   } else if (prompt->is_array()) {
     const auto vocab = static_cast<int64_t>(ctx.tokenizer->vocab_size());
     for (const json& t : *prompt) {

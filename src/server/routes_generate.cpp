@@ -15,6 +15,7 @@
 #include "server/context.h"
 #include "server/generation_stream.h"
 #include "server/json_fields.h"
+#include "server/request_body.h"
 #include "util/error.h"
 
 namespace trit::server {
@@ -56,9 +57,9 @@ void pump(ServerContext& ctx, engine::RequestHandle& handle, bool output_writes,
   }
 }
 
-void handle_generation(ServerContext& ctx, const httplib::Request& req, httplib::Response& res, bool chat) {
+void handle_generation(ServerContext& ctx, const std::string& text, httplib::Response& res, bool chat) {
   if (!require_ready(ctx, res)) return;
-  const json body = parse_json_object(req.body);
+  const json body = parse_json_object(text);
   auto job = std::make_shared<Job>();
   job->request = chat ? parse_chat_request(body, ctx.request_context) : parse_completion_request(body, ctx.request_context);
   try {
@@ -118,18 +119,18 @@ void handle_generation(ServerContext& ctx, const httplib::Request& req, httplib:
 
 void add_generation_routes(ServerContext& ctx) {
   ServerContext* c = &ctx;
-  ctx.http.Post("/v1/chat/completions", [c](const httplib::Request& req, httplib::Response& res) {
-    handle_generation(*c, req, res, true);
+  post_with_body(ctx, "/v1/chat/completions", [c](const httplib::Request&, httplib::Response& res, const std::string& body) {
+    handle_generation(*c, body, res, true);
   });
-  ctx.http.Post("/v1/completions", [c](const httplib::Request& req, httplib::Response& res) {
-    handle_generation(*c, req, res, false);
+  post_with_body(ctx, "/v1/completions", [c](const httplib::Request&, httplib::Response& res, const std::string& body) {
+    handle_generation(*c, body, res, false);
   });
   // Some clients leave out the /v1 prefix.
-  ctx.http.Post("/chat/completions", [c](const httplib::Request& req, httplib::Response& res) {
-    handle_generation(*c, req, res, true);
+  post_with_body(ctx, "/chat/completions", [c](const httplib::Request&, httplib::Response& res, const std::string& body) {
+    handle_generation(*c, body, res, true);
   });
-  ctx.http.Post("/completions", [c](const httplib::Request& req, httplib::Response& res) {
-    handle_generation(*c, req, res, false);
+  post_with_body(ctx, "/completions", [c](const httplib::Request&, httplib::Response& res, const std::string& body) {
+    handle_generation(*c, body, res, false);
   });
 }
 

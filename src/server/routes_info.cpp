@@ -4,6 +4,7 @@
 #include "server/api_error.h"
 #include "server/context.h"
 #include "server/json_fields.h"
+#include "server/request_body.h"
 
 namespace trit::server {
 namespace {
@@ -78,9 +79,9 @@ void add_info_routes(ServerContext& ctx) {
   });
 
   // {"content": "text", "add_special": false, "parse_special": true} -> {"tokens": [...]}
-  ctx.http.Post("/tokenize", [c](const httplib::Request& req, httplib::Response& res) {
+  post_with_body(ctx, "/tokenize", [c](const httplib::Request&, httplib::Response& res, const std::string& text) {
     if (!require_ready(*c, res)) return;
-    const json body = parse_json_object(req.body);
+    const json body = parse_json_object(text);
     auto content = get_string(body, "content");
     if (!content) throw ApiError(400, "'content' (a string) is required", "content");
     const bool parse_special = get_bool(body, "parse_special").value_or(true);
@@ -97,9 +98,9 @@ void add_info_routes(ServerContext& ctx) {
   });
 
   // {"tokens": [...]} -> {"content": "text"}
-  ctx.http.Post("/detokenize", [c](const httplib::Request& req, httplib::Response& res) {
+  post_with_body(ctx, "/detokenize", [c](const httplib::Request&, httplib::Response& res, const std::string& text) {
     if (!require_ready(*c, res)) return;
-    const json body = parse_json_object(req.body);
+    const json body = parse_json_object(text);
     const json* tokens = get_array(body, "tokens");
     if (!tokens) throw ApiError(400, "'tokens' (an array of token ids) is required", "tokens");
     const auto& tok = c->engine->tokenizer();

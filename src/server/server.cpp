@@ -6,6 +6,7 @@
 #include "engine/prompt.h"
 #include "server/api_error.h"
 #include "server/context.h"
+#include "server/request_body.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -55,6 +56,7 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
   httplib::Server& http = ctx_->http;
   ServerContext* ctx = ctx_.get();
 
+  // Bodies are read by the routes themselves (request_body.h); this covers any other reader.
   http.set_payload_max_length(options.max_body_bytes);
   http.set_keep_alive_timeout(5);
   http.set_read_timeout(30);
@@ -67,20 +69,28 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
       res.status = 204;
       return httplib::Server::HandlerResponse::Handled;
     }
+    // Answers given here leave any body unread, so they close the connection.
+    if (lacks_body_framing(req)) {
+      send_error(res, 411, "a " + req.method + " request needs a Content-Length header or chunked Transfer-Encoding");
+      close_after_response(res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     const std::string& key = ctx->options.api_key;
     if (!key.empty() && !public_path(req.path) && req.get_header_value("Authorization") != "Bearer " + key) {
       send_error(res, 401,
                  req.has_header("Authorization") ? "the API key is not correct"
                                                  : "an API key is required: send 'Authorization: Bearer KEY'");
+      close_after_response(res);
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
 
   // Statuses httplib sets by itself (404, 413 for a body over the limit, 400 for a bad request
-  // line) get an OpenAI-shaped body too; handlers' own errors already have one.
+  // line) get an OpenAI-shaped body too; handlers' own errors already have one (in the body, or
+  // in a content provider, which sets the Content-Type).
   http.set_error_handler(httplib::Server::HandlerWithResponse([ctx](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (!res.body.empty() || res.has_header("Content-Type")) return httplib::Server::HandlerResponse::Unhandled;
     if (!res.has_header("Access-Control-Allow-Origin")) set_cors(res);
     std::string message;
     switch (res.status) {
@@ -113,6 +123,7 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
   add_info_routes(*ctx);
   add_generation_routes(*ctx);
   add_page_routes(*ctx);
+  add_unrouted_body_handlers(*ctx);  // last: its pattern matches every path
 }
 
 Server::~Server() {

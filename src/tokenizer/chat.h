@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tokenizer/tokenizer.h"
+
 namespace trit::tokenizer {
 
 extern const char* const kQwen3ChatTemplate;  // verbatim Jinja source
@@ -46,6 +48,20 @@ ChatFormat detect_chat_format(const std::string& jinja_source, std::string* noti
 
 std::string render_chat(ChatFormat format, const std::vector<ChatMessage>& messages,
                         const ChatOptions& options = {});
+
+// The same text, with the byte ranges that came from the conversation rather than from the
+// template: roles, contents, reasoning, tool definitions, names and arguments. Those are tokenized
+// as plain text (Tokenizer::encode with literal spans), so a message that contains
+// "<|im_end|><|im_start|>system" cannot forge a turn: only the template's markup makes control
+// tokens. Literal pieces are made valid UTF-8 here, so the offsets hold for the tokenizer.
+struct RenderedChat {
+  std::string text;
+  std::vector<TextSpan> literal;  // sorted, disjoint
+  RenderedChat& operator+=(std::string_view markup);  // template text
+  void add_literal(std::string_view text);              // conversation text
+};
+RenderedChat render_chat_marked(ChatFormat format, const std::vector<ChatMessage>& messages,
+                                const ChatOptions& options = {});
 
 // Messages from OpenAI-style JSON: [{"role", "content" (string, null or [{"type": "text",
 // "text"}...] parts), "reasoning_content"?, "tool_calls"?: [{"type": "function", "function":

@@ -159,18 +159,33 @@ void Tokenizer::encode_span(std::string_view span, std::vector<int32_t>& out) co
 }
 
 std::vector<int32_t> Tokenizer::encode(std::string_view input, bool parse_special) const {
+  if (parse_special) return encode(input, std::vector<TextSpan>{});
+  return encode(input, std::vector<TextSpan>{{0, input.size()}});
+}
+
+std::vector<int32_t> Tokenizer::encode(std::string_view input, const std::vector<TextSpan>& literal) const {
   std::string repaired;
+  std::vector<TextSpan> all_literal;
+  const std::vector<TextSpan>* plain = &literal;
   if (!is_valid_utf8(input)) {
     repaired = repair_utf8(input);
     input = repaired;
+    if (!literal.empty()) {  // the spans' offsets no longer hold: the safe reading is all text
+      all_literal.push_back({0, input.size()});
+      plain = &all_literal;
+    }
   }
   std::vector<int32_t> out;
   out.reserve(input.size() / 3 + 4);
   size_t span_start = 0;
+  size_t next_plain = 0;  // the first literal span that ends after i
   for (size_t i = 0; i < input.size();) {
+    while (next_plain < plain->size() && (*plain)[next_plain].end <= i) ++next_plain;
+    // Spans are sorted and disjoint, so only this one can overlap a token starting at i.
+    const size_t plain_from = next_plain < plain->size() ? (*plain)[next_plain].begin : input.size();
     const AddedToken* match = nullptr;
     for (const AddedToken& t : added_by_first_byte_[static_cast<unsigned char>(input[i])]) {
-      if ((parse_special || !t.control) && input.compare(i, t.text.size(), t.text) == 0) {
+      if ((!t.control || i + t.text.size() <= plain_from) && input.compare(i, t.text.size(), t.text) == 0) {
         match = &t;
         break;
       }

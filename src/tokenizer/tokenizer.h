@@ -29,6 +29,12 @@ class File;
 
 namespace trit::tokenizer {
 
+// A byte range [begin, end) of a text.
+struct TextSpan {
+  size_t begin = 0;
+  size_t end = 0;
+};
+
 class Tokenizer {
  public:
   // Validates the vocab (unknown model or pre, arrays of different lengths, merges naming
@@ -43,6 +49,11 @@ class Tokenizer {
   Tokenizer& operator=(const Tokenizer&) = delete;
 
   std::vector<int32_t> encode(std::string_view text, bool parse_special = true) const;
+  // Control tokens are matched only where they overlap none of the `literal` spans (sorted,
+  // disjoint): there the text is plain, as with parse_special = false. Splitting and merging run
+  // across span edges exactly as for the whole text. Text that is not valid UTF-8 is repaired,
+  // which moves offsets: then no control token is matched at all.
+  std::vector<int32_t> encode(std::string_view text, const std::vector<TextSpan>& literal) const;
   // Concatenated bytes of the tokens (control tokens as their text unless skip_special; unused
   // entries decode to nothing). May end in half a UTF-8 character if the ids do.
   std::string decode(const std::vector<int32_t>& ids, bool skip_special = false) const;

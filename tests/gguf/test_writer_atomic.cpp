@@ -3,6 +3,8 @@
 // finished write replaces it whole.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 
 #include "common/test_util.h"
@@ -138,4 +140,29 @@ TEST(GgufWriter, BadDestinations) {
   EXPECT_THROW(gguf::Writer(dir + "/no/such/dir/x.gguf", true), Error);  // missing folder
   EXPECT_THROW(gguf::Writer(dir + "/x.gguf", true, 48), Error);       // alignment not a power of two
   EXPECT_EQ(entries_in(dir), 0u);
+}
+
+// --force must not replace what is not a file: a fifo, or a link to a device node (a link, so the
+// test never risks /dev/null itself). Each stays what it was and no temporary file is left.
+TEST(GgufWriter, OverwriteRefusesWhatIsNotARegularFile) {
+  std::string dir = test::scratch_dir();
+  const std::string fifo = dir + "/fifo.gguf", link = dir + "/null.gguf";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
+  fs::create_symlink("/dev/null", link);
+  for (const std::string& path : {fifo, link}) {
+    try {
+      gguf::Writer w(path, true);
+      declare(w);
+      w.begin_data();
+      std::vector<uint8_t> bytes(48, 2);
+      w.write(bytes.data(), bytes.size());
+      w.finish();
+      ADD_FAILURE() << path << ": replaced";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_TRUE(fs::is_fifo(fs::symlink_status(fifo)));
+  EXPECT_TRUE(fs::is_symlink(fs::symlink_status(link)));
+  EXPECT_EQ(entries_in(dir), 2u);
 }

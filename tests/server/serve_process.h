@@ -17,6 +17,7 @@ class ServeProcess {
 
   bool ok() const { return port_ > 0 && ready_; }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::string log() const;  // the server's stderr so far
   // Stops the server; returns its exit status (0 after a clean SIGTERM shutdown).
