@@ -62,8 +62,9 @@ TEST(RequestBody, ChunkedBodyOverTheLimitIsRefusedWithoutBeingBuffered) {
     const int expected = std::string(path) == "/no/such/route" ? 404 : 413;
     EXPECT_EQ(a.status(), expected) << path << ": " << a.response.substr(0, 300);
     EXPECT_LT(a.bytes_sent, size_t(64) << 20) << path << ": the server read on past the limit";
-    if (expected == 413)
+    if (expected == 413) {
       EXPECT_NE(error_of(a.body())["message"].get<std::string>().find("1048576"), std::string::npos) << a.body();
+    }
   }
   EXPECT_LT(peak_rss(server.pid()), idle_peak + (100u << 20)) << "the server buffered a refused body";
   httplib::Client c("127.0.0.1", server.port());
