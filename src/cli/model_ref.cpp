@@ -37,7 +37,7 @@ void ModelRefOptions::add_to(CLI::App& app) {
   app.add_option("-m,--model", model, "Local GGUF model file")->type_name("PATH");
   app.add_option("--hf,--hf-repo", hf,
                  "Hugging Face model OWNER/REPO[:FILE] (also -hf); without FILE the repo's "
-                 "Q2_0 GGUF; downloaded into the model cache ($TRIT_CACHE, else "
+                 "PQ2_0 (else Q2_0) GGUF; downloaded into the model cache ($TRIT_CACHE, else "
                  "$XDG_CACHE_HOME/trit, else ~/.cache/trit)")
       ->type_name("OWNER/REPO[:FILE]")
       ->excludes(app.get_option("--model"));

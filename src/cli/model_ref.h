@@ -1,7 +1,7 @@
 // The model options every model-using command shares (run, chat, serve, bench, perplexity, info),
 // declared once so their names, help and behaviour agree:
 //   -m, --model PATH              a local GGUF file
-//   -hf, --hf OWNER/REPO[:FILE]   a Hugging Face repo (file: the repo's Q2_0 GGUF when omitted),
+//   -hf, --hf OWNER/REPO[:FILE]   a Hugging Face repo (file: the repo's PQ2_0, else Q2_0, GGUF when omitted),
 //                                 downloaded into the model cache on first use
 //   --hf-endpoint URL             the hub host (else $HF_ENDPOINT, else https://huggingface.co)
 // With neither -m nor -hf, commands that allow it use the default model, Ternary-Bonsai-4B.

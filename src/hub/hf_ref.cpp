@@ -123,16 +123,20 @@ std::string derived_q2_0_file(const std::string& repo) {
   return base + "-Q2_0.gguf";
 }
 
-std::string pick_q2_0_file(const std::string& repo, const std::vector<std::string>& files) {
-  std::string derived = derived_q2_0_file(repo);
-  if (std::find(files.begin(), files.end(), derived) != files.end()) return derived;
-  std::vector<std::string> q2, ggufs;
+std::string pick_default_file(const std::string& repo, const std::vector<std::string>& files) {
+  const std::string derived = derived_q2_0_file(repo);
+  const std::string derived_pq2_0 = derived.substr(0, derived.size() - std::string("Q2_0.gguf").size()) + "PQ2_0.gguf";
+  for (const std::string& name : {derived_pq2_0, derived})
+    if (std::find(files.begin(), files.end(), name) != files.end()) return name;
+  std::vector<std::string> pq2, q2, ggufs;
   for (const auto& f : files) {
     std::string l = lower(f);
     if (!ends_with(l, ".gguf")) continue;
     ggufs.push_back(f);
-    if (ends_with(l, "q2_0.gguf")) q2.push_back(f);
+    if (ends_with(l, "pq2_0.gguf")) pq2.push_back(f);
+    else if (ends_with(l, "q2_0.gguf")) q2.push_back(f);
   }
+  if (pq2.size() == 1) return pq2.front();
   if (q2.size() == 1) return q2.front();
   if (ggufs.size() == 1) return ggufs.front();
   return "";

@@ -14,7 +14,7 @@ inline constexpr const char* kDefaultEndpoint = "https://huggingface.co";
 struct HfRef {
   std::string owner;
   std::string repo;
-  std::string file;  // empty: pick the repo's Q2_0 GGUF
+  std::string file;  // empty: pick the repo's PQ2_0 (else Q2_0) GGUF
 
   std::string repo_id() const { return owner + "/" + repo; }
   // "owner/repo:file" (or "owner/repo" without a file): the name `trit models` shows.
@@ -41,8 +41,9 @@ std::string api_url(const std::string& endpoint, const HfRef& ref);
 // "Ternary-Bonsai-4B-Q2_0.gguf" (a trailing "-gguf"/"-GGUF"/"_gguf" is dropped).
 std::string derived_q2_0_file(const std::string& repo);
 
-// Picks the file to download from a repo's file list: the derived name if listed, else the one
+// Picks the file to download from a repo's file list: the derived PQ2_0 name (the current upstream
+// file), else the derived Q2_0 name (deprecated upstream), else the one *PQ2_0.gguf, else the one
 // *Q2_0.gguf (group 128, not "_g64"), else the only .gguf. Returns "" when none fits.
-std::string pick_q2_0_file(const std::string& repo, const std::vector<std::string>& files);
+std::string pick_default_file(const std::string& repo, const std::vector<std::string>& files);
 
 }  // namespace trit::hub

@@ -35,7 +35,7 @@ FetchOptions FetchOptions::from_environment(const std::string& endpoint_flag) {
 HfRef choose_file(const HfRef& ref, const FetchOptions& options) {
   if (!ref.file.empty()) return ref;
   HfRef chosen = ref;
-  chosen.file = pick_q2_0_file(ref.repo, cached_files_of(ref, options));
+  chosen.file = pick_default_file(ref.repo, cached_files_of(ref, options));
   if (!chosen.file.empty()) return chosen;
 
   std::string url = api_url(options.endpoint, ref);
@@ -62,7 +62,7 @@ HfRef choose_file(const HfRef& ref, const FetchOptions& options) {
   for (const auto& sibling : info["siblings"])
     if (sibling.is_object() && sibling.contains("rfilename") && sibling["rfilename"].is_string())
       files.push_back(sibling["rfilename"].get<std::string>());
-  chosen.file = pick_q2_0_file(ref.repo, files);
+  chosen.file = pick_default_file(ref.repo, files);
   if (chosen.file.empty()) {
     std::string ggufs;
     for (const auto& f : files)

@@ -20,7 +20,7 @@ struct FetchOptions {
 
 // Returns `ref` with its file filled in. A named file is returned as is. Otherwise: a cached
 // file of that repo that fits (derived name or the one *Q2_0.gguf), else the hub API's file
-// list (pick_q2_0_file), else, when the endpoint has no usable API, the derived name.
+// list (pick_default_file), else, when the endpoint has no usable API, the derived name.
 // Throws when the list has no fitting file, naming the .gguf files it does have.
 HfRef choose_file(const HfRef& ref, const FetchOptions& options);
 

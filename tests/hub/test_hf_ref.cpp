@@ -67,12 +67,22 @@ TEST(HfRef, DerivesTheQ2_0FileFromTheRepoName) {
 TEST(HfRef, PicksTheGroup128Q2_0FileFromAListing) {
   std::vector<std::string> files = {"README.md", "Ternary-Bonsai-4B-Q2_0_g64.gguf",
                                     "Ternary-Bonsai-4B-Q2_0.gguf", "Ternary-Bonsai-4B-F16.gguf"};
-  EXPECT_EQ(pick_q2_0_file("Ternary-Bonsai-4B-gguf", files), "Ternary-Bonsai-4B-Q2_0.gguf");
+  EXPECT_EQ(pick_default_file("Ternary-Bonsai-4B-gguf", files), "Ternary-Bonsai-4B-Q2_0.gguf");
   // Named differently from the repo: the one *Q2_0.gguf still wins over g64 and F16.
-  EXPECT_EQ(pick_q2_0_file("other-gguf", files), "Ternary-Bonsai-4B-Q2_0.gguf");
-  EXPECT_EQ(pick_q2_0_file("x", {"only.gguf", "README.md"}), "only.gguf");
-  EXPECT_EQ(pick_q2_0_file("x", {"a-F16.gguf", "b-Q8_0.gguf"}), "");
-  EXPECT_EQ(pick_q2_0_file("x", {}), "");
+  EXPECT_EQ(pick_default_file("other-gguf", files), "Ternary-Bonsai-4B-Q2_0.gguf");
+  EXPECT_EQ(pick_default_file("x", {"only.gguf", "README.md"}), "only.gguf");
+  EXPECT_EQ(pick_default_file("x", {"a-F16.gguf", "b-Q8_0.gguf"}), "");
+  EXPECT_EQ(pick_default_file("x", {}), "");
+}
+
+TEST(HfRef, PrefersThePq2_0FileWhereTheRepoHasOne) {
+  // Upstream repos now carry *-PQ2_0.gguf beside the deprecated *-Q2_0.gguf.
+  const std::vector<std::string> files = {"Ternary-Bonsai-4B-Q2_0.gguf", "Ternary-Bonsai-4B-PQ2_0.gguf",
+                                          "Ternary-Bonsai-4B-Q2_0_g64.gguf"};
+  EXPECT_EQ(pick_default_file("Ternary-Bonsai-4B-gguf", files), "Ternary-Bonsai-4B-PQ2_0.gguf");
+  EXPECT_EQ(pick_default_file("other-gguf", files), "Ternary-Bonsai-4B-PQ2_0.gguf");
+  // Two PQ2_0 files and no derived name: which one is unclear.
+  EXPECT_EQ(pick_default_file("x", {"a-PQ2_0.gguf", "b-PQ2_0.gguf"}), "");
 }
 
 }  // namespace
