@@ -9,11 +9,11 @@ namespace trit::model {
 
 size_t KvSequence::bytes_for(const ModelConfig& config, int64_t capacity, kernels::KvType type) {
   size_t element = type == kernels::KvType::f32 ? 4 : 2;
-  return static_cast<size_t>(config.n_layers) * 2 * capacity * config.kv_dim() * element;
+  return static_cast<size_t>(config.n_attention_layers()) * 2 * capacity * config.kv_dim() * element;
 }
 
 KvSequence::KvSequence(const ModelConfig& config, int64_t capacity, kernels::KvType type)
-    : n_layers_(config.n_layers), n_head_kv_(config.n_head_kv), head_dim_(config.head_dim), kv_dim_(config.kv_dim()), capacity_(capacity), type_(type),
+    : n_layers_(config.n_attention_layers()), n_head_kv_(config.n_head_kv), head_dim_(config.head_dim), kv_dim_(config.kv_dim()), capacity_(capacity), type_(type),
       element_bytes_(type == kernels::KvType::f32 ? 4 : 2) {
   if (capacity <= 0) fail("KV cache capacity must be positive");
   storage_.resize(bytes_for(config, capacity, type));

@@ -2,7 +2,7 @@
 // (sequence_memory.h). It can rewind to any shorter length, as its rows are per position.
 // The forward pass alone uses store(), layer_view() and set_length().
 //
-// Storage. One KvSequence per conversation: for every layer, K and V rows of
+// Storage. One KvSequence per conversation: for every attention layer (its slot, ModelConfig::slot_of), K and V rows of
 // kv_dim values (n_head_kv heads x head_dim) for positions 0..capacity-1, in f16 (default) or f32.
 // Layout per layer: k[(kv_head * capacity + pos) * head_dim + i], the same for v: head-major, so
 // the rows attention reads for one kv head are contiguous (position-major rows of kv_dim put
@@ -32,7 +32,7 @@ class KvSequence final : public SequenceMemory {
   // The forward pass, after appending positions.
   void set_length(int64_t length) { length_ = length; }
 
-  // Writes position pos of layer `layer` from f32 rows of kv_dim.
+  // Writes position pos of attention layer slot `layer` from f32 rows of kv_dim.
   void store(int64_t layer, int64_t pos, const float* k, const float* v);
   kernels::KvLayerView layer_view(int64_t layer) const;
 

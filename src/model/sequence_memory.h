@@ -1,7 +1,7 @@
 // The model's memory of one sequence, as the engine sees it: what generation, perplexity and bench
-// need, whatever the model keeps per position. Today that is a KV cache (kv_cache.h); recurrent
-// state (Gated DeltaNet layers, coming next) folds every position into one fixed-size state and
-// implements the same interface, so the one generation loop (engine/sequence.h) drives both.
+// need, whatever the model keeps per position: a KV cache (kv_cache.h), and for hybrid models also
+// recurrent state (Gated DeltaNet layers, hybrid_memory.h), which folds every position into one
+// fixed-size state. One interface, so the one generation loop (engine/sequence.h) drives both.
 //
 // Prefix reuse is "rewind to the shared prefix, feed the rest". A KV cache can rewind to any
 // shorter length (its rows are per position); recurrent state cannot: rewind() then answers false,
@@ -15,6 +15,7 @@
 namespace trit::model {
 
 class KvSequence;
+class DeltaNetState;
 
 class SequenceMemory {
  public:
@@ -33,6 +34,9 @@ class SequenceMemory {
   // For the forward pass only: the K/V rows of the attention layers (every layer of a Qwen3),
   // where it stores new positions and advances the length.
   virtual KvSequence& attention_cache() = 0;
+  // The Gated DeltaNet layers' recurrent state (hybrid models, hybrid_memory.h); null for a model
+  // without such layers.
+  virtual DeltaNetState* delta_net_state() { return nullptr; }
 };
 
 }  // namespace trit::model

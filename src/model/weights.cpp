@@ -36,6 +36,40 @@ std::unique_ptr<kernels::PreparedMatrix> bind_matrix(const gguf::File& file, con
   return kernels::prepare_matrix(view, kernels::active_isa(), precision);
 }
 
+AttentionWeights bind_attention(const gguf::File& f, const std::string& p, const ModelConfig& c,
+                                kernels::ActivationPrecision precision) {
+  AttentionWeights a;
+  a.wq = bind_matrix(f, p + "attn_q.weight", c.q_dim() * (c.gated_attention ? 2 : 1), c.n_embd, precision);
+  a.wk = bind_matrix(f, p + "attn_k.weight", c.kv_dim(), c.n_embd, precision);
+  a.wv = bind_matrix(f, p + "attn_v.weight", c.kv_dim(), c.n_embd, precision);
+  a.q_norm = bind_vector(f, p + "attn_q_norm.weight", c.head_dim);
+  a.k_norm = bind_vector(f, p + "attn_k_norm.weight", c.head_dim);
+  a.wo = bind_matrix(f, p + "attn_output.weight", c.n_embd, c.q_dim(), precision);
+  return a;
+}
+
+DeltaNetWeights bind_delta_net(const gguf::File& f, const std::string& p, const ModelConfig& c,
+                               kernels::ActivationPrecision precision) {
+  const DeltaNetConfig& d = c.delta_net;
+  DeltaNetWeights w;
+  w.wqkv = bind_matrix(f, p + "attn_qkv.weight", d.qkv_dim(), c.n_embd, precision);
+  w.wgate = bind_matrix(f, p + "attn_gate.weight", d.inner(), c.n_embd, precision);
+  w.wbeta = bind_matrix(f, p + "ssm_beta.weight", d.n_v_heads, c.n_embd, precision);
+  w.walpha = bind_matrix(f, p + "ssm_alpha.weight", d.n_v_heads, c.n_embd, precision);
+  // ssm_conv1d is [conv_kernel, qkv_dim] in GGUF: each channel's taps are contiguous.
+  const gguf::TensorInfo& conv =
+      bind(f, p + "ssm_conv1d.weight", {static_cast<uint64_t>(d.conv_kernel), static_cast<uint64_t>(d.qkv_dim())});
+  if (!conv.type->dequantize_row)
+    fail(f.path(), ": tensor '", p, "ssm_conv1d.weight' has type ", conv.type->name, ", which trit cannot read");
+  w.conv.resize(d.conv_kernel * d.qkv_dim());
+  conv.type->dequantize_row(conv.data, w.conv.data(), static_cast<int64_t>(w.conv.size()));
+  w.dt_bias = bind_vector(f, p + "ssm_dt.bias", d.n_v_heads);
+  w.a = bind_vector(f, p + "ssm_a", d.n_v_heads);
+  w.norm = bind_vector(f, p + "ssm_norm.weight", d.head_dim);
+  w.wout = bind_matrix(f, p + "ssm_out.weight", c.n_embd, d.inner(), precision);
+  return w;
+}
+
 }  // namespace
 
 std::unique_ptr<Model> Model::load(const std::string& path, kernels::ActivationPrecision precision) {
@@ -46,22 +80,31 @@ std::unique_ptr<Model> Model::load(gguf::File file, kernels::ActivationPrecision
   return std::unique_ptr<Model>(new Model(std::move(file), precision));
 }
 
+std::vector<const kernels::PreparedMatrix*> LayerWeights::matrices() const {
+  std::vector<const kernels::PreparedMatrix*> all;
+  for (const auto* m : {attention.wq.get(), attention.wk.get(), attention.wv.get(), attention.wo.get(),
+                        delta_net.wqkv.get(), delta_net.wgate.get(), delta_net.wbeta.get(), delta_net.walpha.get(),
+                        delta_net.wout.get(), ffn_gate.get(), ffn_up.get(), ffn_down.get()})
+    if (m) all.push_back(m);
+  return all;
+}
+
 Model::Model(gguf::File file, kernels::ActivationPrecision precision) : file_(std::move(file)), config_(ModelConfig::from_gguf(file_)) {
   const ModelConfig& c = config_;
   token_embd_ = &bind(file_, "token_embd.weight", {uint64_t(c.n_embd), uint64_t(c.n_vocab)});
   if (!token_embd_->type->dequantize_row)
     fail(file_.path(), ": tensor 'token_embd.weight' has type ", token_embd_->type->name, ", which trit cannot read");
+  // Norm after the mixer, before the MLP: Qwen3 names it ffn_norm, qwen35 post_attention_norm.
+  const char* mlp_norm = c.arch == Architecture::qwen35 ? "post_attention_norm.weight" : "ffn_norm.weight";
   for (int64_t i = 0; i < c.n_layers; ++i) {
     const std::string p = "blk." + std::to_string(i) + ".";
     LayerWeights l;
     l.attn_norm = bind_vector(file_, p + "attn_norm.weight", c.n_embd);
-    l.wq = bind_matrix(file_, p + "attn_q.weight", c.q_dim(), c.n_embd, precision);
-    l.wk = bind_matrix(file_, p + "attn_k.weight", c.kv_dim(), c.n_embd, precision);
-    l.wv = bind_matrix(file_, p + "attn_v.weight", c.kv_dim(), c.n_embd, precision);
-    l.q_norm = bind_vector(file_, p + "attn_q_norm.weight", c.head_dim);
-    l.k_norm = bind_vector(file_, p + "attn_k_norm.weight", c.head_dim);
-    l.wo = bind_matrix(file_, p + "attn_output.weight", c.n_embd, c.q_dim(), precision);
-    l.ffn_norm = bind_vector(file_, p + "ffn_norm.weight", c.n_embd);
+    if (c.is_delta_net(i))
+      l.delta_net = bind_delta_net(file_, p, c, precision);
+    else
+      l.attention = bind_attention(file_, p, c, precision);
+    l.ffn_norm = bind_vector(file_, p + mlp_norm, c.n_embd);
     l.ffn_gate = bind_matrix(file_, p + "ffn_gate.weight", c.n_ff, c.n_embd, precision);
     l.ffn_up = bind_matrix(file_, p + "ffn_up.weight", c.n_ff, c.n_embd, precision);
     l.ffn_down = bind_matrix(file_, p + "ffn_down.weight", c.n_embd, c.n_ff, precision);
@@ -80,8 +123,7 @@ void Model::embed(int32_t token, float* out) const {
 size_t Model::weight_bytes() const {
   size_t total = lm_head_->weight_bytes();
   for (const LayerWeights& l : layers_)
-    for (const auto* m : {l.wq.get(), l.wk.get(), l.wv.get(), l.wo.get(), l.ffn_gate.get(), l.ffn_up.get(), l.ffn_down.get()})
-      total += m->weight_bytes();
+    for (const kernels::PreparedMatrix* m : l.matrices()) total += m->weight_bytes();
   return total;
 }
 

@@ -13,18 +13,43 @@
 
 namespace trit::model {
 
-struct LayerWeights {
-  std::vector<float> attn_norm;                       // [n_embd]
-  std::unique_ptr<kernels::PreparedMatrix> wq;        // [q_dim x n_embd]
+// A full-attention block. Qwen3: wq gives q_dim rows. qwen35 (gated attention): wq gives
+// 2 x q_dim rows, head by head [query (head_dim) | gate (head_dim)].
+struct AttentionWeights {
+  std::unique_ptr<kernels::PreparedMatrix> wq;        // [q_dim (x2 gated) x n_embd]
   std::unique_ptr<kernels::PreparedMatrix> wk;        // [kv_dim x n_embd]
   std::unique_ptr<kernels::PreparedMatrix> wv;        // [kv_dim x n_embd]
   std::vector<float> q_norm;                          // [head_dim]
   std::vector<float> k_norm;                          // [head_dim]
   std::unique_ptr<kernels::PreparedMatrix> wo;        // [n_embd x q_dim]
-  std::vector<float> ffn_norm;                        // [n_embd]
+};
+
+// A Gated DeltaNet block (qwen35; config.h DeltaNetConfig, docs/formats.md). Value heads are
+// stored tiled: value head h reads key head h % n_k_heads.
+struct DeltaNetWeights {
+  std::unique_ptr<kernels::PreparedMatrix> wqkv;      // [qkv_dim x n_embd]: q | k | v channels
+  std::unique_ptr<kernels::PreparedMatrix> wgate;     // [inner x n_embd]: z, the output gate
+  std::unique_ptr<kernels::PreparedMatrix> wbeta;     // [n_v_heads x n_embd] (BF16 in the files)
+  std::unique_ptr<kernels::PreparedMatrix> walpha;    // [n_v_heads x n_embd] (BF16 in the files)
+  std::vector<float> conv;                            // [qkv_dim][conv_kernel]: ssm_conv1d taps
+  std::vector<float> dt_bias;                         // [n_v_heads]
+  std::vector<float> a;                               // [n_v_heads]: -exp(A_log), stored so
+  std::vector<float> norm;                            // [head_dim]: ssm_norm
+  std::unique_ptr<kernels::PreparedMatrix> wout;      // [n_embd x inner]: ssm_out
+};
+
+// One layer: a mixer (attention or Gated DeltaNet, by ModelConfig::is_delta_net) and the MLP.
+struct LayerWeights {
+  std::vector<float> attn_norm;                       // [n_embd]
+  AttentionWeights attention;                         // attention layers
+  DeltaNetWeights delta_net;                          // Gated DeltaNet layers
+  std::vector<float> ffn_norm;                        // [n_embd] (qwen35: post_attention_norm)
   std::unique_ptr<kernels::PreparedMatrix> ffn_gate;  // [n_ff x n_embd]
   std::unique_ptr<kernels::PreparedMatrix> ffn_up;    // [n_ff x n_embd]
   std::unique_ptr<kernels::PreparedMatrix> ffn_down;  // [n_embd x n_ff]
+
+  // Every matrix the layer has (a decode step reads each once).
+  std::vector<const kernels::PreparedMatrix*> matrices() const;
 };
 
 class Model {

@@ -1,0 +1,56 @@
+// The per-sequence memory of a qwen35 hybrid model, behind SequenceMemory (sequence_memory.h):
+// a KV cache for its full-attention layers and the recurrent state of its Gated DeltaNet layers.
+// The recurrent state folds every position into a fixed size, so it cannot go back to an earlier
+// length: rewind() succeeds only to the current length or to 0 (start over); any other prefix
+// is recomputed by the caller.
+//
+// State layout, per Gated DeltaNet layer (its slot, ModelConfig::slot_of):
+//   conv: [conv_kernel - 1][qkv_dim] f32, the layer's last inputs to the causal conv1d, oldest first;
+//   ssm:  [n_v_heads][head_dim (j: value)][head_dim (i: key)] f32, each head's state S transposed
+//         (S[i][j] at j * head_dim + i), so the delta rule walks one contiguous row per value j.
+// Both are zero for an empty sequence.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "model/config.h"
+#include "model/kv_cache.h"
+#include "model/sequence_memory.h"
+
+namespace trit::model {
+
+class DeltaNetState {
+ public:
+  explicit DeltaNetState(const ModelConfig& config);
+
+  float* conv(int64_t slot) { return &conv_[slot * conv_floats_]; }
+  float* ssm(int64_t slot) { return &ssm_[slot * ssm_floats_]; }
+  void clear();
+  size_t bytes() const { return (conv_.size() + ssm_.size()) * sizeof(float); }
+  static size_t bytes_for(const ModelConfig& config);
+
+ private:
+  int64_t conv_floats_, ssm_floats_;  // per layer
+  std::vector<float> conv_, ssm_;
+};
+
+class HybridSequence final : public SequenceMemory {
+ public:
+  HybridSequence(const ModelConfig& config, int64_t capacity, kernels::KvType kv_type);
+
+  int64_t capacity() const override { return kv_.capacity(); }
+  int64_t length() const override { return kv_.length(); }
+  [[nodiscard]] bool rewind(int64_t length) override;
+  void clear() override;
+  size_t bytes() const override { return kv_.bytes() + state_.bytes(); }
+  KvSequence& attention_cache() override { return kv_; }
+  DeltaNetState* delta_net_state() override { return &state_; }
+
+  static size_t bytes_for(const ModelConfig& config, int64_t capacity, kernels::KvType kv_type);
+
+ private:
+  KvSequence kv_;
+  DeltaNetState state_;
+};
+
+}  // namespace trit::model
