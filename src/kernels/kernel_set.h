@@ -1,11 +1,12 @@
 // One kernel set per ISA: every entry point through which the engine reaches ISA-specific code
-// (weight matmuls, activation quantization, attention, element-wise ops), filled in once per ISA in
-// kernel_sets.cpp. The set in use is picked once at start-up from CPUID and TRIT_ISA
-// (active_kernel_set()); callers never test the ISA themselves. A new ISA (AVX-VNNI, NEON) adds its
-// folder of bodies and one set.
+// (weight matmuls, activation quantization, attention, the Gated DeltaNet recurrence, element-wise
+// ops), filled in once per ISA in kernel_sets.cpp. The set in use is picked once at start-up from
+// CPUID and TRIT_ISA (active_kernel_set()); callers never test the ISA themselves. A new ISA
+// (AVX-VNNI, NEON) adds its folder of bodies and one set.
 #pragma once
 #include "kernels/activations.h"
 #include "kernels/attention_heads.h"
+#include "kernels/delta_net.h"
 #include "kernels/isa.h"
 #include "kernels/kernel_tables.h"
 #include "kernels/ops_bodies.h"
@@ -21,6 +22,7 @@ struct KernelSet {
   // type takes its next layout of packed_codes_for(), or the portable kernel on the file's own).
   const PackedTernaryKernels* (*packed_ternary)(PackedCodes codes, int group);
   AttendFn attend;                  // head_dim 16..256 in powers of two; others use attend_generic
+  DeltaNetFn delta_net;             // head_dim a multiple of 8; others use delta_net_generic
   OpsBodies ops;
 };
 

@@ -14,6 +14,7 @@ const KernelSet& kernel_set(Isa isa) {
                                  quantize_tokens_generic,
                                  no_packed_kernels,
                                  attend_generic,
+                                 delta_net_generic,
                                  generic_ops()};
   static const KernelSet avx2{Isa::avx2,
                               "avx2: int8 vpmaddubsw on 8-row panels repacked at load, f16 KV read in place",
@@ -21,6 +22,7 @@ const KernelSet& kernel_set(Isa isa) {
                               quantize_tokens_avx2,
                               avx2_packed_ternary,
                               attend_avx2,
+                              delta_net_avx2,
                               avx2_ops()};
   static const KernelSet avx512{Isa::avx512,
                                 "avx512: int8 vpdpbusd (VNNI) on 16-row panels repacked at load, f16 KV read in place",
@@ -28,6 +30,7 @@ const KernelSet& kernel_set(Isa isa) {
                                 quantize_tokens_avx512,
                                 avx512_packed_ternary,
                                 attend_avx512,
+                                delta_net_avx512,
                                 avx512_ops()};
   switch (isa) {
     case Isa::avx2: return avx2;
