@@ -14,6 +14,7 @@
 #include "gguf/reader.h"
 #include "kernels/kernel_set.h"
 #include "model/config.h"
+#include "model/hybrid_memory.h"
 #include "util/error.h"
 
 namespace trit::cli {
@@ -125,7 +126,16 @@ json build_summary(const gguf::File& f) {
     j["model"] = {{"layers", c.n_layers}, {"hidden", c.n_embd}, {"ffn", c.n_ff},
                   {"heads", c.n_head}, {"kv_heads", c.n_head_kv}, {"head_dim", c.head_dim},
                   {"vocab", c.n_vocab}, {"context", c.n_ctx_train}, {"rope_base", c.rope_base},
-                  {"rms_eps", c.rms_eps}, {"tied_embeddings", c.tied_embeddings}};
+                  {"rms_eps", c.rms_eps}, {"tied_embeddings", c.tied_embeddings}, {"rope_dims", c.rope_dims},
+                  {"attention_layers", c.n_attention_layers()}, {"delta_net_layers", c.n_delta_net_layers()},
+                  {"kv_bytes_per_position_f16", model::KvSequence::bytes_for(c, 1, kernels::KvType::f16)},
+                  {"mtp_layers", c.n_mtp_layers}};
+    if (c.n_delta_net_layers() > 0) {
+      const model::DeltaNetConfig& d = c.delta_net;
+      j["model"]["delta_net"] = {{"key_heads", d.n_k_heads}, {"value_heads", d.n_v_heads}, {"head_dim", d.head_dim},
+                                 {"conv_kernel", d.conv_kernel}, {"full_attention_interval", c.full_attention_interval},
+                                 {"state_bytes_per_sequence", model::DeltaNetState::bytes_for(c)}};
+    }
   } catch (const Error& e) {
     j["model_error"] = e.what();
   }
@@ -171,6 +181,24 @@ void print_text(const json& j) {
     std::printf("               vocab %lld, context %lld, rope base %g, rms eps %g, %s\n", m["vocab"].get<long long>(),
                 m["context"].get<long long>(), m["rope_base"].get<double>(), m["rms_eps"].get<double>(),
                 m["tied_embeddings"].get<bool>() ? "tied embeddings" : "separate output matrix");
+    if (m.contains("delta_net")) {
+      const json& d = m["delta_net"];
+      std::printf("layers:        %lld Gated DeltaNet + %lld gated full attention (every %lld-th), RoPE on %lld of %lld dims\n",
+                  m["delta_net_layers"].get<long long>(), m["attention_layers"].get<long long>(),
+                  d["full_attention_interval"].get<long long>(), m["rope_dims"].get<long long>(),
+                  m["head_dim"].get<long long>());
+      std::printf("delta net:     %lld key heads, %lld value heads of %lld, conv kernel %lld\n",
+                  d["key_heads"].get<long long>(), d["value_heads"].get<long long>(), d["head_dim"].get<long long>(),
+                  d["conv_kernel"].get<long long>());
+      std::printf("memory:        KV %s per position (f16), recurrent state %s per sequence\n",
+                  human_bytes(m["kv_bytes_per_position_f16"]).c_str(),
+                  human_bytes(d["state_bytes_per_sequence"]).c_str());
+    } else {
+      std::printf("memory:        KV %s per position (f16)\n", human_bytes(m["kv_bytes_per_position_f16"]).c_str());
+    }
+    if (m["mtp_layers"].get<long long>() > 0)
+      std::printf("mtp:           %lld multi-token-prediction block(s), not used (loaded, ignored)\n",
+                  m["mtp_layers"].get<long long>());
   } else {
     std::printf("model:         not usable: %s\n", str(j["model_error"]).c_str());
   }

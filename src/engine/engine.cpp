@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include "kernels/kernel_set.h"
+#include "model/hybrid_memory.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -32,11 +33,16 @@ std::unique_ptr<model::SequenceMemory> Engine::new_sequence() const {
 size_t Engine::sequence_bytes() const { return forward_->memory_bytes(options_.context, options_.kv_type); }
 
 std::string Engine::describe() const {
-  double kv_mib = sequence_bytes() / (1024.0 * 1024.0);
-  char line[256];
-  std::snprintf(line, sizeof line, "threads %d, kernels %s, context %lld, KV cache %s %.1f MiB per sequence%s",
+  const model::ModelConfig& c = config();
+  const double mib = 1024.0 * 1024.0;
+  const double kv_mib = model::KvSequence::bytes_for(c, options_.context, options_.kv_type) / mib;
+  char state[96] = "";
+  if (c.n_delta_net_layers() > 0)
+    std::snprintf(state, sizeof state, " + recurrent state %.1f MiB", model::DeltaNetState::bytes_for(c) / mib);
+  char line[320];
+  std::snprintf(line, sizeof line, "threads %d, kernels %s, context %lld, KV cache %s %.1f MiB%s per sequence%s",
                 options_.threads, kernels::active_kernel_set().description, static_cast<long long>(options_.context),
-                options_.kv_type == kernels::KvType::f16 ? "f16" : "f32", kv_mib,
+                options_.kv_type == kernels::KvType::f16 ? "f16" : "f32", kv_mib, state,
                 options_.activations == kernels::ActivationPrecision::int8x2 ? ", activations int8x2" : "");
   return line;
 }

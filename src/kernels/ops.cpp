@@ -44,16 +44,17 @@ void rms_norm_heads(float* x, const float* weight, int64_t n_heads, int64_t head
   for (int64_t h = 0; h < n_heads; ++h) rms_norm(x + h * head_dim, weight, head_dim, eps, x + h * head_dim);
 }
 
-void rope_angles(int64_t pos, int64_t head_dim, double base, float* cos_out, float* sin_out) {
-  for (int64_t i = 0; i < head_dim / 2; ++i) {
-    const double angle = static_cast<double>(pos) * std::pow(base, -2.0 * static_cast<double>(i) / head_dim);
+void rope_angles(int64_t pos, int64_t rotary_dims, double base, float* cos_out, float* sin_out) {
+  for (int64_t i = 0; i < rotary_dims / 2; ++i) {
+    const double angle = static_cast<double>(pos) * std::pow(base, -2.0 * static_cast<double>(i) / rotary_dims);
     cos_out[i] = static_cast<float>(std::cos(angle));
     sin_out[i] = static_cast<float>(std::sin(angle));
   }
 }
 
-void rope_neox(float* x, int64_t n_heads, int64_t head_dim, const float* cos_table, const float* sin_table) {
-  const int64_t half = head_dim / 2;
+void rope_neox(float* x, int64_t n_heads, int64_t head_dim, int64_t rotary_dims, const float* cos_table,
+               const float* sin_table) {
+  const int64_t half = rotary_dims / 2;
   for (int64_t h = 0; h < n_heads; ++h) {
     float* v = x + h * head_dim;
     for (int64_t i = 0; i < half; ++i) {

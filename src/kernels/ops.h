@@ -12,12 +12,14 @@ void rms_norm(const float* x, const float* weight, int64_t n, float eps, float* 
 // RMSNorm applied to each head_dim slice of x ([n_heads][head_dim]) separately, in place.
 void rms_norm_heads(float* x, const float* weight, int64_t n_heads, int64_t head_dim, float eps);
 
-// Rotary position embedding, NEOX ("rotate half") form: dimension i pairs with i + head_dim/2 and
-// turns by the angle pos * base^(-2i/head_dim). rope_angles writes cos and sin of those angles
-// (head_dim/2 each, computed in f64) for one position, once per forward pass; rope_neox turns
-// x = [n_heads][head_dim] in place by them.
-void rope_angles(int64_t pos, int64_t head_dim, double base, float* cos_out, float* sin_out);
-void rope_neox(float* x, int64_t n_heads, int64_t head_dim, const float* cos_table, const float* sin_table);
+// Rotary position embedding, NEOX ("rotate half") form, on the first rotary_dims of each head
+// (all of them for Qwen3; 64 of 256 for qwen35; the rest pass unchanged): dimension i pairs with
+// i + rotary_dims/2 and turns by the angle pos * base^(-2i/rotary_dims). rope_angles writes cos and
+// sin of those angles (rotary_dims/2 each, computed in f64) for one position, once per forward
+// pass; rope_neox turns x = [n_heads][head_dim] in place by them.
+void rope_angles(int64_t pos, int64_t rotary_dims, double base, float* cos_out, float* sin_out);
+void rope_neox(float* x, int64_t n_heads, int64_t head_dim, int64_t rotary_dims, const float* cos_table,
+               const float* sin_table);
 
 // out[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + exp(-g)).
 void silu_mul(const float* gate, const float* up, int64_t n, float* out);

@@ -1,6 +1,8 @@
-// The Qwen3 forward pass over a batch of sequences. One run() advances every sequence in the
-// batch by its tokens (a prompt chunk, or one token when decoding); all tokens of all sequences
-// go through each weight matrix together, so the weights are read once per step.
+// The forward pass of Qwen3 and of the qwen35 hybrid over a batch of sequences. One run()
+// advances every sequence in the batch by its tokens (a prompt chunk, or one token when decoding);
+// all tokens of all sequences go through each weight matrix together, so the weights are read
+// once per step. Each layer is a mixer (attention, forward_attention.cpp, or Gated DeltaNet,
+// forward_delta_net.cpp) and the MLP, each adding to the residual stream.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "kernels/attention.h"
+#include "model/hybrid_memory.h"
 #include "model/kv_cache.h"
 #include "model/sequence_memory.h"
 #include "model/weights.h"
@@ -34,13 +37,16 @@ class ForwardPass {
   const Model& model() const { return model_; }
 
   // A new, empty memory for one sequence of up to `capacity` positions: what this model keeps per
-  // sequence (for Qwen3 a KV cache whose rows are `kv_type`), and how many bytes it takes.
+  // sequence (a KV cache whose rows are `kv_type`, plus the recurrent state of a hybrid model), and
+  // how many bytes it takes.
   std::unique_ptr<SequenceMemory> new_memory(int64_t capacity, kernels::KvType kv_type) const;
   size_t memory_bytes(int64_t capacity, kernels::KvType kv_type) const;
 
  private:
   void ensure_capacity(int64_t n_tokens, int64_t n_logit_rows);
-  void attention_block(const LayerWeights& layer, int64_t layer_index);
+  void normalize_input(const std::vector<float>& weight);
+  void attention_block(const AttentionWeights& w, int64_t slot);
+  void delta_net_block(const DeltaNetWeights& w, int64_t slot);
   void mlp_block(const LayerWeights& layer);
 
   const Model& model_;
@@ -49,21 +55,32 @@ class ForwardPass {
   std::vector<int64_t> positions_;    // [T] position of each token in its sequence
   std::vector<int64_t> sequence_of_;  // [T] index into steps of each token
   std::vector<KvSequence*> caches_;   // [steps] each sequence's attention cache
+  std::vector<DeltaNetState*> states_;  // [steps] each sequence's recurrent state (hybrid models)
+  std::vector<int64_t> step_first_;   // [steps + 1] first token of each sequence in the batch
   // Tokens [first, first + count) of one sequence (consecutive positions) attend as one run.
   struct TokenRun {
     int64_t first, count;
   };
   static constexpr int64_t kAttentionRun = 4;
   std::vector<TokenRun> attention_runs_;
-  std::vector<float> rope_cos_, rope_sin_;  // [T x head_dim/2] RoPE angles of each token's position
+  std::vector<float> rope_cos_, rope_sin_;  // [T x rope_dims/2] RoPE angles of each token's position
   // Activations, one row per token of the step.
   std::vector<float> x_;        // [T x n_embd] residual stream
   std::vector<float> xn_;       // [T x n_embd] normalised input of a sub-block
+  std::vector<float> qg_;       // [T x 2 q_dim] gated attention: per head query | gate
   std::vector<float> q_;        // [T x q_dim]
+  std::vector<float> attn_gate_;  // [T x q_dim] gated attention: the gate half of qg_
   std::vector<float> k_;        // [T x kv_dim]
   std::vector<float> v_;        // [T x kv_dim]
   std::vector<float> attn_;     // [T x q_dim] attention output before Wo
   std::vector<float> proj_;     // [T x n_embd] output of Wo or Wdown
+  // Gated DeltaNet
+  std::vector<float> qkv_;      // [T x qkv_dim] projection, then conv1d + SiLU in place: q | k | v
+  std::vector<float> z_;        // [T x inner] output gate
+  std::vector<float> beta_;     // [T x n_v_heads] ssm_beta projection, then sigmoid
+  std::vector<float> alpha_;    // [T x n_v_heads] ssm_alpha projection
+  std::vector<float> decay_;    // [T x n_v_heads] g: log of each head's state decay
+  std::vector<float> delta_out_;  // [T x inner] recurrence output, then gated norm
   std::vector<float> gate_;     // [T x n_ff]
   std::vector<float> up_;       // [T x n_ff]
   std::vector<float> logit_in_; // [R x n_embd] final-normed rows that need logits

@@ -112,22 +112,28 @@ TEST(Ops, NarrowToF16MatchesTheScalarConversionBitForBit) {
   }
 }
 
-TEST(Ops, RopeTurnsEachPairByItsAngle) {
-  const int64_t heads = 3, d = 16, pos = 37;
-  const double base = 1000000.0;
-  std::mt19937 rng(4);
-  auto x = random_vector(rng, heads * d, 1.0f);
-  std::vector<float> c(d / 2), s(d / 2);
-  rope_angles(pos, d, base, c.data(), s.data());
-  std::vector<float> y = x;
-  rope_neox(y.data(), heads, d, c.data(), s.data());
-  for (int64_t h = 0; h < heads; ++h)
-    for (int64_t i = 0; i < d / 2; ++i) {
-      const double angle = pos * std::pow(base, -2.0 * i / d);
-      const double a = x[h * d + i], b = x[h * d + i + d / 2];
-      EXPECT_NEAR(y[h * d + i], a * std::cos(angle) - b * std::sin(angle), 1e-5);
-      EXPECT_NEAR(y[h * d + i + d / 2], a * std::sin(angle) + b * std::cos(angle), 1e-5);
+// Full rotation (Qwen3: rotary == d) and partial (qwen35: the first quarter of each head turns,
+// the rest is untouched).
+TEST(Ops, RopeTurnsEachPairOfTheRotaryDimsByItsAngle) {
+  for (const int64_t rotary : {16, 6}) {
+    const int64_t heads = 3, d = 16, pos = 37, half = rotary / 2;
+    const double base = 1000000.0;
+    std::mt19937 rng(4);
+    auto x = random_vector(rng, heads * d, 1.0f);
+    std::vector<float> c(half), s(half);
+    rope_angles(pos, rotary, base, c.data(), s.data());
+    std::vector<float> y = x;
+    rope_neox(y.data(), heads, d, rotary, c.data(), s.data());
+    for (int64_t h = 0; h < heads; ++h) {
+      for (int64_t i = 0; i < half; ++i) {
+        const double angle = pos * std::pow(base, -2.0 * i / rotary);
+        const double a = x[h * d + i], b = x[h * d + i + half];
+        EXPECT_NEAR(y[h * d + i], a * std::cos(angle) - b * std::sin(angle), 1e-5) << rotary;
+        EXPECT_NEAR(y[h * d + i + half], a * std::sin(angle) + b * std::cos(angle), 1e-5) << rotary;
+      }
+      for (int64_t i = rotary; i < d; ++i) EXPECT_EQ(y[h * d + i], x[h * d + i]) << "rotary " << rotary << " dim " << i;
     }
+  }
 }
 
 }  // namespace

@@ -1,0 +1,51 @@
+// The reference forward pass of the qwen35 hybrid (Gated DeltaNet + gated attention): scalar,
+// every weight dequantized to double, f64 arithmetic, each call recomputing the whole sequence
+// from zero state, S kept in its textbook orientation S[i (key)][j (value)]. Written from the
+// math in docs/formats.md (shared/QWEN35.md), not from the engine, so it is an independent oracle.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "gguf/reader.h"
+
+namespace trit::test {
+
+class ReferenceQwen35 {
+ public:
+  explicit ReferenceQwen35(const gguf::File& file);
+
+  // Logits ([n_vocab] doubles) for every position of `tokens`, or only the last one.
+  std::vector<std::vector<double>> forward(const std::vector<int32_t>& tokens, bool last_only = false) const;
+  std::vector<int32_t> greedy(std::vector<int32_t> prompt, int n) const;
+  int64_t n_vocab() const { return n_vocab_; }
+
+ private:
+  using Vec = std::vector<double>;
+  using Matrix = std::vector<Vec>;  // [rows][cols]
+  struct Layer {
+    bool delta_net;
+    Vec attn_norm, post_norm;
+    Matrix gate, up, down;
+    // attention
+    Matrix wq, wk, wv, wo;
+    Vec q_norm, k_norm;
+    // Gated DeltaNet
+    Matrix wqkv, wz, wbeta, walpha, wout;
+    Matrix conv;  // [channel][tap]
+    Vec dt_bias, a, ssm_norm;
+  };
+  Matrix matrix(const std::string& name) const;
+  Vec vector(const std::string& name) const;
+  void attention(const Layer& L, std::vector<Vec>& x) const;
+  void delta_net(const Layer& L, std::vector<Vec>& x) const;
+
+  const gguf::File& file_;
+  int64_t n_layers_, n_embd_, n_ff_, n_head_, n_head_kv_, head_dim_, rope_dims_, n_vocab_;
+  int64_t n_k_heads_, n_v_heads_, state_, conv_kernel_;
+  double rope_base_, eps_;
+  Matrix embedding_, output_;
+  Vec output_norm_;
+  std::vector<Layer> layers_;
+};
+
+}  // namespace trit::test
