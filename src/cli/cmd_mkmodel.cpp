@@ -1,4 +1,5 @@
-// `trit mkmodel`: a synthetic Qwen3 model in the exact Ternary-Bonsai layout (tools/synthetic_model.h).
+// `trit mkmodel`: a synthetic Qwen3 or Qwen3.5 (qwen35) model in the exact Bonsai layout
+// (tools/synthetic_model.h).
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -22,8 +23,8 @@ std::string human_params(uint64_t n) {
 CommandRun setup(CLI::App& sub) {
   auto o = std::make_shared<tools::SyntheticOptions>();
   auto quiet = std::make_shared<bool>(false);
-  sub.add_option("--preset", o->preset, "Model shape: tiny, 0.6b, 1.7b, 4b, 8b")
-      ->check(CLI::IsMember({"tiny", "0.6b", "1.7b", "4b", "8b"}))
+  sub.add_option("--preset", o->preset, "Model shape: " + formats::join_names(tools::preset_names()))
+      ->check(CLI::IsMember(tools::preset_names()))
       ->capture_default_str();
   sub.add_option("--type", o->type, "Weight type: " + formats::join_names(formats::synthetic_type_names()))
       ->check(CLI::IsMember(formats::synthetic_type_names()))
@@ -48,7 +49,7 @@ CommandRun setup(CLI::App& sub) {
   };
 }
 
-const CommandRegistration registration("mkmodel", "Make a synthetic Qwen3 model in the Ternary-Bonsai GGUF layout",
+const CommandRegistration registration("mkmodel", "Make a synthetic Qwen3 or Qwen3.5 model in the Bonsai GGUF layout",
                                        setup);
 
 }  // namespace

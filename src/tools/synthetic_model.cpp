@@ -1,8 +1,7 @@
-// mkmodel: the layout below is copied from a real Ternary-Bonsai-format file (moby-tiny-Q2_0,
-// /work/shared/models): metadata keys in this order with these value types, then the tensors
-//   token_embd, output_norm, [output], then per block: attn_norm, attn_q, attn_k, attn_v,
-//   attn_output, attn_q_norm, attn_k_norm, ffn_norm, ffn_gate, ffn_up, ffn_down
-// with matrices in the chosen type and norms in F32, 32-byte alignment.
+// mkmodel's writer, shared by every architecture: the preset table, the vocab, the general keys,
+// the tokenizer keys and the streaming of tensor data. What differs per architecture (the
+// tensors and the architecture's keys) comes from its plan (tools/synthetic_plan.h). Files are
+// 32-byte aligned, as the real ones.
 #include "tools/synthetic_model.h"
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include "formats/type_info.h"
 #include "gguf/writer.h"
 #include "tokenizer/vocab.h"
+#include "tools/synthetic_plan.h"
 #include "tools/synthetic_weights.h"
 #include "util/error.h"
 #include "util/progress.h"
@@ -20,44 +20,22 @@ namespace trit::tools {
 namespace {
 
 constexpr int64_t kQwen3Vocab = 151936;
+constexpr int64_t kQwen35Vocab = 248320;
+constexpr SyntheticArch Q3 = SyntheticArch::qwen3, Q35 = SyntheticArch::qwen35;
 
 const std::vector<SyntheticPreset> kPresets = {
-    // name   layers hidden  ffn   heads kv hd  ctx    vocab        tied
-    {"tiny", 2, 256, 768, 4, 2, 64, 512, 0, true},
-    {"0.6b", 28, 1024, 3072, 16, 8, 128, 40960, kQwen3Vocab, true},
-    {"1.7b", 28, 2048, 6144, 16, 8, 128, 32768, kQwen3Vocab, true},
-    {"4b", 36, 2560, 9728, 32, 8, 128, 32768, kQwen3Vocab, true},
-    {"8b", 36, 4096, 12288, 32, 8, 128, 65536, kQwen3Vocab, false},
+    // name  arch layers hidden  ffn  heads kv  hd rope k  v  state  ctx   vocab        tied
+    {"tiny", Q3, 2, 256, 768, 4, 2, 64, 64, 0, 0, 0, 512, 0, true},
+    {"0.6b", Q3, 28, 1024, 3072, 16, 8, 128, 128, 0, 0, 0, 40960, kQwen3Vocab, true},
+    {"1.7b", Q3, 28, 2048, 6144, 16, 8, 128, 128, 0, 0, 0, 32768, kQwen3Vocab, true},
+    {"4b", Q3, 36, 2560, 9728, 32, 8, 128, 128, 0, 0, 0, 32768, kQwen3Vocab, true},
+    {"8b", Q3, 36, 4096, 12288, 32, 8, 128, 128, 0, 0, 0, 65536, kQwen3Vocab, false},
+    // The Qwen3.5 hybrid: `qwen35-small` has the 27B's head layout and schedule at about 2 B
+    // parameters; `27b` is the Bonsai 27B shape.
+    {"qwen35-tiny", Q35, 8, 256, 512, 2, 1, 256, 64, 2, 6, 64, 4096, 0, false},
+    {"qwen35-small", Q35, 16, 2048, 6144, 24, 4, 256, 64, 16, 48, 128, 262144, kQwen35Vocab, false},
+    {"27b", Q35, 64, 5120, 17408, 24, 4, 256, 64, 16, 48, 128, 262144, kQwen35Vocab, false},
 };
-
-struct PlannedTensor {
-  std::string name;
-  std::vector<uint64_t> dims;  // dims[0] = row length
-  bool matrix = false;         // false: an F32 norm vector
-};
-
-std::vector<PlannedTensor> plan_tensors(const SyntheticPreset& p, int64_t vocab) {
-  auto u = [](int64_t v) { return static_cast<uint64_t>(v); };
-  const uint64_t e = u(p.n_embd), q = u(p.n_head * p.head_dim), kv = u(p.n_head_kv * p.head_dim);
-  const uint64_t ff = u(p.n_ff), hd = u(p.head_dim);
-  std::vector<PlannedTensor> t = {{"token_embd.weight", {e, u(vocab)}, true}, {"output_norm.weight", {e}, false}};
-  if (!p.tied) t.push_back({"output.weight", {e, u(vocab)}, true});
-  for (int64_t l = 0; l < p.n_layers; ++l) {
-    const std::string b = "blk." + std::to_string(l) + ".";
-    t.push_back({b + "attn_norm.weight", {e}, false});
-    t.push_back({b + "attn_q.weight", {e, q}, true});
-    t.push_back({b + "attn_k.weight", {e, kv}, true});
-    t.push_back({b + "attn_v.weight", {e, kv}, true});
-    t.push_back({b + "attn_output.weight", {q, e}, true});
-    t.push_back({b + "attn_q_norm.weight", {hd}, false});
-    t.push_back({b + "attn_k_norm.weight", {hd}, false});
-    t.push_back({b + "ffn_norm.weight", {e}, false});
-    t.push_back({b + "ffn_gate.weight", {e, ff}, true});
-    t.push_back({b + "ffn_up.weight", {e, ff}, true});
-    t.push_back({b + "ffn_down.weight", {ff, e}, true});
-  }
-  return t;
-}
 
 tokenizer::VocabData load_vocab(const SyntheticOptions& o, const SyntheticPreset& p) {
   if (!o.tokenizer_config.empty() && o.tokenizer_json.empty())
@@ -82,9 +60,96 @@ tokenizer::VocabData load_vocab(const SyntheticOptions& o, const SyntheticPreset
   return vocab;
 }
 
+// One architecture's plan and keys (synthetic_plan.h).
+struct ArchPlan {
+  const char* name;  // general.architecture and the key prefix
+  const char* pre;   // tokenizer.ggml.pre the fork expects for this architecture
+  std::vector<PlannedTensor> (*plan)(const SyntheticPreset&, int64_t vocab);
+  void (*metadata)(gguf::Writer&, const SyntheticPreset&, uint32_t file_type);
+};
+
+const ArchPlan& arch_plan(SyntheticArch arch) {
+  static const ArchPlan qwen3{"qwen3", "qwen2", plan_qwen3_tensors, write_qwen3_metadata};
+  static const ArchPlan qwen35{"qwen35", "qwen35", plan_qwen35_tensors, write_qwen35_metadata};
+  return arch == SyntheticArch::qwen35 ? qwen35 : qwen3;
+}
+
+// Everything decided before a byte is written: the checked options, the vocab and the plan.
+struct Prepared {
+  const SyntheticPreset* preset = nullptr;
+  const ArchPlan* arch = nullptr;
+  const formats::TypeInfo* type = nullptr;
+  tokenizer::VocabData vocab;
+  std::vector<PlannedTensor> plan;
+  SyntheticResult result;  // all but file_bytes
+};
+
+const formats::TypeInfo& storage_type(const PlannedTensor& t, const formats::TypeInfo& matrix_type) {
+  switch (t.kind) {
+    case PlannedTensor::Kind::matrix: return matrix_type;
+    case PlannedTensor::Kind::dense_bf16: return *formats::type_by_format(formats::Format::bf16);
+    case PlannedTensor::Kind::f32_vector: break;
+  }
+  return *formats::type_by_format(formats::Format::f32);
+}
+
+uint64_t element_count(const PlannedTensor& t) {
+  uint64_t elements = 1;
+  for (uint64_t d : t.dims) elements *= d;
+  return elements;
+}
+
+Prepared prepare(const SyntheticOptions& o) {
+  Prepared p;
+  p.preset = find_preset(o.preset);
+  if (!p.preset) fail("unknown preset '", o.preset, "' (expected one of ", formats::join_names(preset_names()), ")");
+  const std::vector<std::string> types = formats::synthetic_type_names();
+  if (std::find(types.begin(), types.end(), o.type) == types.end())
+    fail("unknown type '", o.type, "' for mkmodel (expected one of ", formats::join_names(types), ")");
+  p.type = formats::type_by_name(o.type);
+  p.arch = &arch_plan(p.preset->arch);
+  p.vocab = load_vocab(o, *p.preset);
+  p.vocab.pre = p.arch->pre;
+  const int64_t n_vocab = static_cast<int64_t>(p.vocab.tokens.size());
+  p.plan = p.arch->plan(*p.preset, n_vocab);
+  p.result.vocab = n_vocab;
+  p.result.tensors = p.plan.size();
+  for (const PlannedTensor& t : p.plan) {
+    const uint64_t elements = element_count(t);
+    p.result.parameters += elements;
+    p.result.tensor_bytes += storage_type(t, *p.type).bytes_for(elements);
+  }
+  return p;
+}
+
+// Streams one matrix in the file's type, a few MiB of rows at a time (bounded memory).
+uint64_t write_matrix(gguf::Writer& writer, const PlannedTensor& t, const formats::TypeInfo& type, uint64_t seed,
+                      Progress* progress, uint64_t done) {
+  constexpr uint64_t kChunkBytes = 4u << 20;
+  const int64_t cols = static_cast<int64_t>(t.dims[0]), rows = static_cast<int64_t>(t.dims[1]);
+  const uint64_t row_bytes = type.bytes_for(cols);
+  const int64_t chunk_rows = static_cast<int64_t>(std::max<uint64_t>(1, kChunkBytes / row_bytes));
+  std::vector<uint8_t> buffer(std::min<int64_t>(chunk_rows, rows) * row_bytes);
+  MatrixGenerator gen(seed, t.name, cols, type);
+  for (int64_t r = 0; r < rows; r += chunk_rows) {
+    const int64_t n = std::min(chunk_rows, rows - r);
+    gen.next_rows(n, buffer.data());
+    writer.write(buffer.data(), n * row_bytes);
+    done += n * row_bytes;
+    if (progress) progress->update(done);
+  }
+  return done;
+}
+
 }  // namespace
 
 const std::vector<SyntheticPreset>& all_presets() { return kPresets; }
+
+std::vector<std::string> preset_names() {
+  std::vector<std::string> names;
+  for (const SyntheticPreset& p : kPresets) names.push_back(p.name);
+  return names;
+}
 
 const SyntheticPreset* find_preset(const std::string& name) {
   for (const SyntheticPreset& p : kPresets)
@@ -92,81 +157,54 @@ const SyntheticPreset* find_preset(const std::string& name) {
   return nullptr;
 }
 
-SyntheticResult make_synthetic_model(const SyntheticOptions& o) {
-  const SyntheticPreset* preset = find_preset(o.preset);
-  if (!preset) fail("unknown preset '", o.preset, "' (expected tiny, 0.6b, 1.7b, 4b or 8b)");
-  const std::vector<std::string> types = formats::synthetic_type_names();
-  if (std::find(types.begin(), types.end(), o.type) == types.end())
-    fail("unknown type '", o.type, "' for mkmodel (expected one of ", formats::join_names(types), ")");
-  const formats::TypeInfo& type = *formats::type_by_name(o.type);
-  const formats::TypeInfo& f32 = *formats::type_by_format(formats::Format::f32);
-  if (o.output.empty()) fail("no output file given (-o)");
+SyntheticResult describe_synthetic_model(const SyntheticOptions& options) { return prepare(options).result; }
 
-  const tokenizer::VocabData vocab = load_vocab(o, *preset);
-  const int64_t n_vocab = static_cast<int64_t>(vocab.tokens.size());
-  const std::vector<PlannedTensor> plan = plan_tensors(*preset, n_vocab);
+SyntheticResult make_synthetic_model(const SyntheticOptions& o) {
+  Prepared p = prepare(o);
+  if (o.output.empty()) fail("no output file given (-o)");
+  const formats::TypeInfo& type = *p.type;
 
   gguf::Writer writer(o.output, o.overwrite);
   using gguf::Value;
-  auto u32 = [](int64_t v) { return Value{static_cast<uint32_t>(v)}; };
-  writer.set("general.architecture", Value{std::string("qwen3")});
-  writer.set("general.name", Value{"Synthetic-Ternary-Bonsai-" + std::string(preset->name)});
+  writer.set("general.architecture", Value{std::string(p.arch->name)});
+  writer.set("general.name", Value{"Synthetic-Ternary-Bonsai-" + std::string(p.preset->name)});
   writer.set("general.alignment", Value{uint32_t{32}});
-  writer.set("qwen3.block_count", u32(preset->n_layers));
-  writer.set("qwen3.context_length", u32(preset->n_ctx));
-  writer.set("qwen3.embedding_length", u32(preset->n_embd));
-  writer.set("qwen3.feed_forward_length", u32(preset->n_ff));
-  writer.set("qwen3.attention.head_count", u32(preset->n_head));
-  writer.set("qwen3.attention.head_count_kv", u32(preset->n_head_kv));
-  writer.set("qwen3.attention.key_length", u32(preset->head_dim));
-  writer.set("qwen3.attention.value_length", u32(preset->head_dim));
-  writer.set("qwen3.rope.freq_base", Value{1000000.0f});
-  writer.set("qwen3.attention.layer_norm_rms_epsilon", Value{1e-6f});
-  writer.set("general.file_type", Value{type.file_type});
-  tokenizer::write_vocab(writer, vocab);
-
-  SyntheticResult result;
-  result.vocab = n_vocab;
-  result.tensors = plan.size();
-  for (const PlannedTensor& t : plan) {
-    const formats::TypeInfo& tt = t.matrix ? type : f32;
-    uint64_t elements = 1;
-    for (uint64_t d : t.dims) elements *= d;
-    uint64_t size = tt.bytes_for(elements);
-    writer.add_tensor({t.name, t.dims, tt.ggml_id, size});
-    result.parameters += elements;
-    result.tensor_bytes += size;
+  p.arch->metadata(writer, *p.preset, type.file_type);
+  tokenizer::write_vocab(writer, p.vocab);
+  for (const PlannedTensor& t : p.plan) {
+    const formats::TypeInfo& tt = storage_type(t, type);
+    writer.add_tensor({t.name, t.dims, tt.ggml_id, tt.bytes_for(element_count(t))});
   }
   writer.begin_data();
 
   std::unique_ptr<Progress> progress;
-  if (o.progress) progress = std::make_unique<Progress>("mkmodel " + o.output, result.tensor_bytes);
+  if (o.progress) progress = std::make_unique<Progress>("mkmodel " + o.output, p.result.tensor_bytes);
   uint64_t done = 0;
-  std::vector<uint8_t> buffer;
-  constexpr uint64_t kChunkBytes = 4u << 20;  // bounded memory: about 4 MiB of rows at a time
-  for (const PlannedTensor& t : plan) {
-    if (!t.matrix) {
-      std::vector<float> norm(t.dims[0]);
-      fill_norm(o.seed, t.name, static_cast<int64_t>(t.dims[0]), norm.data());
-      writer.write(norm.data(), norm.size() * sizeof(float));
-      done += norm.size() * sizeof(float);
-      continue;
-    }
-    const int64_t cols = static_cast<int64_t>(t.dims[0]), rows = static_cast<int64_t>(t.dims[1]);
-    const uint64_t row_bytes = type.bytes_for(cols);
-    const int64_t chunk_rows = static_cast<int64_t>(std::max<uint64_t>(1, kChunkBytes / row_bytes));
-    buffer.resize(std::min<int64_t>(chunk_rows, rows) * row_bytes);
-    MatrixGenerator gen(o.seed, t.name, cols, type);
-    for (int64_t r = 0; r < rows; r += chunk_rows) {
-      int64_t n = std::min(chunk_rows, rows - r);
-      gen.next_rows(n, buffer.data());
-      writer.write(buffer.data(), n * row_bytes);
-      done += n * row_bytes;
-      if (progress) progress->update(done);
+  for (const PlannedTensor& t : p.plan) {
+    const int64_t n = static_cast<int64_t>(element_count(t));
+    switch (t.kind) {
+      case PlannedTensor::Kind::matrix:
+        done = write_matrix(writer, t, type, o.seed, progress.get(), done);
+        break;
+      case PlannedTensor::Kind::dense_bf16: {
+        std::vector<uint16_t> values(n);
+        fill_dense_bf16(o.seed, t.name, static_cast<int64_t>(t.dims[0]), static_cast<int64_t>(t.dims[1]), values.data());
+        writer.write(values.data(), values.size() * sizeof(uint16_t));
+        done += values.size() * sizeof(uint16_t);
+        break;
+      }
+      case PlannedTensor::Kind::f32_vector: {
+        std::vector<float> values(n);
+        t.fill(o.seed, t.name, n, values.data());
+        writer.write(values.data(), values.size() * sizeof(float));
+        done += values.size() * sizeof(float);
+        break;
+      }
     }
   }
   writer.finish();
   if (progress) progress->finish("done");
+  SyntheticResult result = p.result;
   result.file_bytes = std::filesystem::file_size(o.output);
   return result;
 }

@@ -106,4 +106,29 @@ void fill_norm(uint64_t seed, const std::string& name, int64_t n, float* out) {
   for (int64_t i = 0; i < n; ++i) out[i] = 1.0f + 0.1f * (rng.uniform() - 0.5f);
 }
 
+void fill_ssm_a(uint64_t seed, const std::string& name, int64_t n, float* out) {
+  Rng rng(seed, name);
+  for (int64_t i = 0; i < n; ++i) out[i] = -std::exp(rng.uniform() * std::log(16.0f));
+}
+
+void fill_ssm_dt_bias(uint64_t seed, const std::string& name, int64_t n, float* out) {
+  Rng rng(seed, name);
+  const double lo = std::log(1e-3), hi = std::log(1e-1);
+  for (int64_t i = 0; i < n; ++i) {
+    const double dt = std::exp(lo + (hi - lo) * rng.uniform());
+    out[i] = static_cast<float>(std::log(std::expm1(dt)));  // softplus(out) = log(1 + e^out) = dt
+  }
+}
+
+void fill_conv1d(uint64_t seed, const std::string& name, int64_t n, float* out) {
+  Rng rng(seed, name);
+  for (int64_t i = 0; i < n; ++i) out[i] = (2.0f * rng.uniform() - 1.0f) * 0.5f;  // 1/sqrt(4 taps)
+}
+
+void fill_dense_bf16(uint64_t seed, const std::string& name, int64_t cols, int64_t rows, uint16_t* out) {
+  Rng rng(seed, name);
+  const float half_width = std::sqrt(3.0f / static_cast<float>(cols));
+  for (int64_t i = 0; i < cols * rows; ++i) out[i] = formats::f32_to_bf16((2.0f * rng.uniform() - 1.0f) * half_width);
+}
+
 }  // namespace trit::tools

@@ -9,7 +9,20 @@
 // variance about U^2: activations stay O(1) through the layers. d is rounded to 8 significant
 // bits, so it is exact in f16 and in bf16: the bf16 variant holds the same values as the others.
 // Q1_0 matrices: signs +-d with d = U(0.5, 1.5) / sqrt(cols) (Var(w) = d^2).
-// Norm weights (F32): 1 + U(-0.05, 0.05).
+// Norm weights (F32): 1 + U(-0.05, 0.05), stored as the multiplier (the files' 1 + w convention).
+//
+// Gated DeltaNet parameters (qwen35), chosen so a 64-layer model stays O(1) without inf/NaN:
+//   ssm_a       = -exp(A_log), A_log ~ U(log 1, log 16): a in [-16, -1] (the HF init draws A in
+//                 (0, 16); we keep it away from 0 so every head forgets);
+//   ssm_dt.bias = softplus^-1(dt), dt log-uniform in [0.001, 0.1] (Mamba's dt init), so the
+//                 per-head log-decay g = softplus(alpha + dt_bias) * a is typically -0.001 .. -1
+//                 (about -10 .. -1e-4 for |alpha| < 2) and never positive: exp(g) <= 1, and with
+//                 beta in (0, 1) and unit-norm keys the delta-rule update is a contraction, so the
+//                 recurrent state stays bounded over any number of tokens;
+//   ssm_conv1d  = U(-1, 1) / sqrt(4) per tap (4 taps: output variance 1/3 of the input's);
+//   ssm_alpha, ssm_beta (BF16 [n_embd, value heads]) = U(-sqrt 3, sqrt 3) / sqrt(cols): dense
+//                 (not ternary, as in the real files), unit variance per weight * cols, so
+//                 alpha and beta logits are about N(0, 1) for an RMS-normalised input.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -63,7 +76,17 @@ class MatrixGenerator {
   float scale_base_;
 };
 
+// Fills n F32 values of the tensor `name` from its own stream (seed, name).
+using VectorFill = void (*)(uint64_t seed, const std::string& name, int64_t n, float* out);
+
 // A norm weight vector (F32): 1 + small noise.
 void fill_norm(uint64_t seed, const std::string& name, int64_t n, float* out);
+// Gated DeltaNet per-value-head parameters and conv taps (F32), as in the header comment.
+void fill_ssm_a(uint64_t seed, const std::string& name, int64_t n, float* out);
+void fill_ssm_dt_bias(uint64_t seed, const std::string& name, int64_t n, float* out);
+void fill_conv1d(uint64_t seed, const std::string& name, int64_t n, float* out);
+
+// A dense BF16 matrix of rows x cols (row-major, bf16 bits), as in the header comment.
+void fill_dense_bf16(uint64_t seed, const std::string& name, int64_t cols, int64_t rows, uint16_t* out);
 
 }  // namespace trit::tools
