@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <tuple>
 
 #include "common/test_util.h"
 #include "engine/engine.h"
@@ -38,19 +39,22 @@ double relative_error(const float* engine, const std::vector<double>& reference)
   return max_diff / (hi - lo);
 }
 
-engine::EngineOptions options() {
+engine::EngineOptions options(kernels::ActivationPrecision activations = kernels::ActivationPrecision::int8) {
   engine::EngineOptions o;
+  o.activations = activations;
   o.threads = 2;
   o.context = 256;
   o.kv_type = kernels::KvType::f32;
   return o;
 }
 
-class Qwen35VsReference : public ::testing::TestWithParam<std::string> {};
+// (weight type, activation precision of the ternary kernels).
+using WeightsAndActivations = std::tuple<std::string, kernels::ActivationPrecision>;
+class Qwen35VsReference : public ::testing::TestWithParam<WeightsAndActivations> {};
 
 TEST_P(Qwen35VsReference, WholePromptAndTokenByTokenMatchReference) {
-  const std::string type = GetParam();
-  engine::Engine engine(test::make_model("qwen35-tiny", type, 7), options());
+  const auto& [type, activations] = GetParam();
+  engine::Engine engine(test::make_model("qwen35-tiny", type, 7), options(activations));
   const model::ModelConfig& c = engine.config();
   ASSERT_EQ(c.arch, model::Architecture::qwen35);
   ASSERT_GT(c.n_delta_net_layers(), 0);
@@ -65,8 +69,9 @@ TEST_P(Qwen35VsReference, WholePromptAndTokenByTokenMatchReference) {
   const std::vector<float> whole = engine.forward().run(std::span(&step, 1));
   double worst = 0;
   for (size_t t = 0; t < prompt.size(); ++t) worst = std::max(worst, relative_error(&whole[t * vocab], expected[t]));
-  const bool float_weights = type == "f16" || type == "bf16" || type == "f32";
-  const double tolerance = float_weights ? kFloatRelativeTolerance : kRelativeTolerance;
+  const bool float_like = type == "f16" || type == "bf16" || type == "f32" ||
+                          activations == kernels::ActivationPrecision::int8x2;
+  const double tolerance = float_like ? kFloatRelativeTolerance : kRelativeTolerance;
   EXPECT_LT(worst, tolerance) << type << ": whole-prompt logits differ from the reference";
   RecordProperty("whole_prompt_relative_error", std::to_string(worst));
 
@@ -82,7 +87,17 @@ TEST_P(Qwen35VsReference, WholePromptAndTokenByTokenMatchReference) {
   EXPECT_LT(worst_vs_whole, 1e-3) << type << ": token by token disagrees with the whole prompt";
 }
 
-INSTANTIATE_TEST_SUITE_P(WeightTypes, Qwen35VsReference, ::testing::Values("pq2_0", "ptq1_0", "q1_0", "f32"));
+std::vector<WeightsAndActivations> weight_types() {
+  std::vector<WeightsAndActivations> cases;
+  for (const char* type : {"pq2_0", "ptq1_0", "q2_0_g64", "q1_0", "f16", "f32"})
+    cases.emplace_back(type, kernels::ActivationPrecision::int8);
+  for (const char* type : {"pq2_0", "q1_0"}) cases.emplace_back(type, kernels::ActivationPrecision::int8x2);
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(WeightTypes, Qwen35VsReference, ::testing::ValuesIn(weight_types()), [](const auto& info) {
+  return std::get<0>(info.param) + "_" + kernels::activation_precision_name(std::get<1>(info.param));
+});
 
 TEST(Qwen35Forward, ChunkedPromptEqualsWholePrompt) {
   engine::Engine engine(test::make_model("qwen35-tiny", "pq2_0", 7), options());
