@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/test_util.h"
+#include "tools/synthetic_model.h"
 
 using namespace trit;
 namespace fs = std::filesystem;
@@ -47,6 +48,23 @@ TEST(CliMkmodel, SummaryLine) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("preset tiny, type f16"), std::string::npos) << r.out;
   EXPECT_TRUE(fs::exists(path));
+}
+
+TEST(CliMkmodel, HelpListsEveryPreset) {
+  test::CommandResult r = test::run_trit("mkmodel --help");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const std::string& name : tools::preset_names()) EXPECT_NE(r.out.find(name), std::string::npos) << name;
+  EXPECT_NE(r.out.find("qwen35-tiny"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("27b"), std::string::npos) << r.out;
+}
+
+TEST(CliMkmodel, Qwen35TinySummaryLine) {
+  std::string path = test::scratch_dir() + "/q35.gguf";
+  test::CommandResult r = test::run_trit("mkmodel --preset qwen35-tiny --type pq2_0 -o " + test::shell_quote(path));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("preset qwen35-tiny, type pq2_0, 109 tensors, 6.7 M parameters"), std::string::npos) << r.out;
+  nlohmann::json j = info_json(path);
+  EXPECT_EQ(j["parameters"].get<uint64_t>(), 6656200u);
 }
 
 TEST(CliMkmodel, RefusesToOverwriteWithoutForce) {
