@@ -21,6 +21,19 @@ const PreTokenizerPattern kPatterns[] = {
      "|[" WS "]*[\\r\\n]+"
      "|[" WS "]+(?![^" WS "])"
      "|[" WS "]+"},
+    // Qwen3.5's tokenizer.json: qwen2's regex with combining marks (\p{M}) allowed in word runs,
+    // anywhere including the first character, and kept out of punctuation runs. So a word written
+    // with non-precomposed marks (Devanagari vowel signs, Arabic harakat, x + U+0301) stays one
+    // piece where qwen2 cuts it at each mark.
+    {"qwen35",
+     R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)",
+     "(?i:'s|'t|'re|'ve|'m|'ll|'d)"
+     "|[^\\r\\n\\p{L}\\p{N}]?[\\p{L}\\p{M}]+"
+     "|\\p{N}"
+     "| ?[^" WS "\\p{L}\\p{M}\\p{N}]+[\\r\\n]*"
+     "|[" WS "]*[\\r\\n]+"
+     "|[" WS "]+(?![^" WS "])"
+     "|[" WS "]+"},
 };
 
 #undef WS

@@ -46,8 +46,10 @@ TEST(Utf8, RepairReplacesMaximalIllFormedSubparts) {
   EXPECT_EQ(complete_utf8_prefix("ab\xFF"), 3u);  // never completes: not held back
 }
 
-std::vector<std::string> split(const std::string& text) {
-  PreTokenizer pre(find_pretokenizer("qwen2")->pcre2);
+std::vector<std::string> split(const std::string& text, const char* pre_name = "qwen2") {
+  const PreTokenizerPattern* pattern = find_pretokenizer(pre_name);
+  if (!pattern) throw Error(std::string("no pre-tokenizer ") + pre_name);
+  PreTokenizer pre(pattern->pcre2);
   std::vector<std::string_view> pieces;
   pre.split_into(text, pieces);
   return {pieces.begin(), pieces.end()};
@@ -71,6 +73,54 @@ TEST(PreTokenizer, FollowsOnigurumaWhereTheJavaScriptPortDiffers) {
   // (?i:'s) folds case with Unicode rules: 'ſ (long s) is a contraction, as 'S is.
   EXPECT_EQ(split("'\xC5\xBFt"), (V{"'\xC5\xBF", "t"}));
   EXPECT_EQ(split("'St"), (V{"'S", "t"}));
+}
+
+// qwen35 is qwen2 with combining marks (\p{M}) in word runs and out of punctuation runs. Each row
+// gives the pieces under qwen35, then under qwen2, worked out from the two regexes by hand
+// (leftmost alternative wins; the optional one-character prefix of a word run may be a mark).
+TEST(PreTokenizer, Qwen35KeepsCombiningMarksInWords) {
+  using V = std::vector<std::string>;
+  const std::string acute = "\xCC\x81";        // U+0301 combining acute (Mn)
+  const std::string circle = "\xE2\x83\x9D";  // U+20DD combining enclosing circle (Me)
+  // नमस्ते: three letters, U+094D virama (Mn), a letter, U+0947 vowel sign (Mn).
+  const std::string na = "\xE0\xA4\xA8", ma = "\xE0\xA4\xAE", sa = "\xE0\xA4\xB8", virama = "\xE0\xA5\x8D",
+                    ta = "\xE0\xA4\xA4", e = "\xE0\xA5\x87";
+  const std::string namaste = na + ma + sa + virama + ta + e;
+  struct Row {
+    std::string text;
+    V qwen35, qwen2;
+  };
+  const Row rows[] = {
+      {"q" + acute + "x", {"q" + acute + "x"}, {"q", acute + "x"}},  // qwen2: the mark prefixes "x"
+      {" " + acute + "lead", {" " + acute + "lead"}, {" " + acute, "lead"}},
+      {"a" + circle, {"a" + circle}, {"a", circle}},
+      {namaste, {namaste}, {na + ma + sa, virama + ta, e}},
+      // A mark right after punctuation: one piece either way, by different alternatives
+      // (qwen35: punctuation as the word prefix; qwen2: one punctuation run) ...
+      {"!" + acute, {"!" + acute}, {"!" + acute}},
+      // ... but a punctuation run stops before a mark in qwen35.
+      {"!!" + acute, {"!!", acute}, {"!!" + acute}},
+      // Marks never join digits, newlines or a preceding word across a space.
+      {"1" + acute, {"1", acute}, {"1", acute}},
+      {"\n" + acute, {"\n", acute}, {"\n", acute}},
+      {"a " + acute, {"a", " " + acute}, {"a", " " + acute}},
+  };
+  for (const Row& row : rows) {
+    EXPECT_EQ(split(row.text, "qwen35"), row.qwen35) << row.text;
+    EXPECT_EQ(split(row.text, "qwen2"), row.qwen2) << row.text;
+  }
+}
+
+TEST(PreTokenizer, Qwen35SplitsTextWithoutMarksLikeQwen2) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(split("Hello world", "qwen35"), (V{"Hello", " world"}));
+  EXPECT_EQ(split("I'M 12345 \n\n  x", "qwen35"), (V{"I", "'M", " ", "1", "2", "3", "4", "5", " \n\n", " ", " x"}));
+  EXPECT_EQ(split("a  \tb", "qwen35"), (V{"a", "  ", "\tb"}));
+  EXPECT_EQ(split("x!!\n\ny", "qwen35"), (V{"x", "!!\n\n", "y"}));
+  EXPECT_EQ(split("we'LL don't", "qwen35"), (V{"we", "'LL", " don", "'t"}));
+  EXPECT_EQ(split("\xE6\x9D\xB1\xE4\xBA\xAC 3.5", "qwen35"), (V{"\xE6\x9D\xB1\xE4\xBA\xAC", " ", "3", ".", "5"}));  // 東京
+  EXPECT_EQ(split("x!\xC2\x85", "qwen35"), (V{"x", "!", "\xC2\x85"}));  // NEL is whitespace, as in qwen2
+  EXPECT_EQ(split("", "qwen35"), V{});
 }
 
 VocabData vocab_with(std::vector<std::pair<std::string, int32_t>> extra) {

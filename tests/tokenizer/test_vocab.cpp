@@ -2,11 +2,14 @@
 // trip, the synthetic byte vocab, and the load-time errors.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "common/test_util.h"
 #include "gguf/reader.h"
 #include "gguf/writer.h"
 #include "oracle_support.h"
 #include "tokenizer/chat.h"
+#include "tokenizer/pretokenizer_patterns.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/vocab.h"
 #include "util/error.h"
@@ -192,6 +195,20 @@ TEST(Vocab, ReadVocabRejectsArraysOfDifferentLengths) {
     ADD_FAILURE() << "no error for token_type longer than tokens";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("tokenizer.ggml.token_type has"), std::string::npos) << e.what();
+  }
+}
+
+// tokenizer.json stores the regex, GGUF the name: a Qwen3.5 tokenizer.json must come out as
+// tokenizer.ggml.pre = "qwen35", a Qwen3 one as "qwen2".
+TEST(Vocab, ImportNamesThePreTokenizerByItsRegex) {
+  for (const char* name : {"qwen2", "qwen35"}) {
+    nlohmann::json json = {{"model", {{"type", "BPE"}, {"vocab", {{"a", 0}}}, {"merges", nlohmann::json::array()}}},
+                           {"pre_tokenizer",
+                            {{"type", "Sequence"},
+                             {"pretokenizers",
+                              {{{"type", "Split"}, {"pattern", {{"Regex", tokenizer::find_pretokenizer(name)->hf}}}},
+                               {{"type", "ByteLevel"}}}}}}};
+    EXPECT_EQ(tokenizer::import_hf_tokenizer(json.dump(), "", 0).pre, name);
   }
 }
 
