@@ -122,7 +122,7 @@ void fill_ssm_dt_bias(uint64_t seed, const std::string& name, int64_t n, float* 
 
 void fill_conv1d(uint64_t seed, const std::string& name, int64_t n, float* out) {
   Rng rng(seed, name);
-  for (int64_t i = 0; i < n; ++i) out[i] = (2.0f * rng.uniform() - 1.0f) * 0.5f;  // 1/sqrt(4 taps)
+  for (int64_t i = 0; i < n; ++i) out[i] = (2.0f * rng.uniform() - 1.0f) * 2.0f;
 }
 
 void fill_dense_bf16(uint64_t seed, const std::string& name, int64_t cols, int64_t rows, uint16_t* out) {

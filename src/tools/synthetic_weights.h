@@ -19,7 +19,12 @@
 //                 (about -10 .. -1e-4 for |alpha| < 2) and never positive: exp(g) <= 1, and with
 //                 beta in (0, 1) and unit-norm keys the delta-rule update is a contraction, so the
 //                 recurrent state stays bounded over any number of tokens;
-//   ssm_conv1d  = U(-1, 1) / sqrt(4) per tap (4 taps: output variance 1/3 of the input's);
+//   ssm_conv1d  = U(-2, 2) per tap: strong enough that SiLU works in its curved range, so v is
+//                 O(1) and L2-normalised q and k lean the same way (q.k ~ 0.3, as in a trained
+//                 model's related positions). With taps of 1/sqrt(4) the mixer output o = beta
+//                 (q.k) v / sqrt(d) sat near the gated norm's eps (mean o^2 ~ 1e-7 vs 1e-6): then
+//                 the norm passes o's magnitude through, and with it every rounding of q.k,
+//                 which made int8 activations look 10x less exact than they are;
 //   ssm_alpha, ssm_beta (BF16 [n_embd, value heads]) = U(-sqrt 3, sqrt 3) / sqrt(cols): dense
 //                 (not ternary, as in the real files), unit variance per weight * cols, so
 //                 alpha and beta logits are about N(0, 1) for an RMS-normalised input.

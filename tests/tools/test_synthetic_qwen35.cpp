@@ -207,7 +207,7 @@ TEST(SyntheticQwen35, GatedDeltaNetParametersAreInRange) {
       EXPECT_GE(dt, 0.999e-3) << b;
       EXPECT_LE(dt, 0.1001) << b;
     }
-    for (float c : dequantize(*f.find_tensor(b + "ssm_conv1d.weight"))) EXPECT_LE(std::fabs(c), 0.5f) << b;
+    for (float c : dequantize(*f.find_tensor(b + "ssm_conv1d.weight"))) EXPECT_LE(std::fabs(c), 2.0f) << b;
     for (const char* name : {"ssm_norm.weight", "post_attention_norm.weight", "attn_norm.weight"})
       for (float w : dequantize(*f.find_tensor(b + name))) {
         EXPECT_GE(w, 0.95f) << b << name;
