@@ -2,52 +2,13 @@
 
 #include <cmath>
 
+#include "model/reference_math.h"
+
 namespace trit::test {
-namespace {
 
-using Vec = std::vector<double>;
+ReferenceModel::Matrix ReferenceModel::matrix(const std::string& name) const { return read_matrix(file_, name); }
 
-Vec rms_norm(const Vec& x, const Vec& w, double eps) {
-  double ss = 0;
-  for (double v : x) ss += v * v;
-  double s = 1.0 / std::sqrt(ss / x.size() + eps);
-  Vec out(x.size());
-  for (size_t i = 0; i < x.size(); ++i) out[i] = x[i] * s * w[i];
-  return out;
-}
-
-Vec matvec(const std::vector<Vec>& m, const Vec& x) {
-  Vec out(m.size(), 0.0);
-  for (size_t r = 0; r < m.size(); ++r)
-    for (size_t c = 0; c < x.size(); ++c) out[r] += m[r][c] * x[c];
-  return out;
-}
-
-// NEOX rotation of one head: dimension i pairs with i + d/2, angle pos * base^(-2i/d).
-void rope(double* v, int64_t d, int64_t pos, double base) {
-  for (int64_t i = 0; i < d / 2; ++i) {
-    double angle = pos * std::pow(base, -2.0 * i / d);
-    double a = v[i], b = v[i + d / 2];
-    v[i] = a * std::cos(angle) - b * std::sin(angle);
-    v[i + d / 2] = a * std::sin(angle) + b * std::cos(angle);
-  }
-}
-
-}  // namespace
-
-ReferenceModel::Matrix ReferenceModel::matrix(const std::string& name) const {
-  const gguf::TensorInfo* t = file_.find_tensor(name);
-  int64_t cols = t->dims[0], rows = t->rows();
-  Matrix m(rows, Vec(cols));
-  std::vector<float> row(cols);
-  for (int64_t r = 0; r < rows; ++r) {
-    t->type->dequantize_row(t->data + r * t->row_bytes(), row.data(), cols);
-    for (int64_t c = 0; c < cols; ++c) m[r][c] = row[c];
-  }
-  return m;
-}
-
-Vec ReferenceModel::vector(const std::string& name) const { return matrix(name)[0]; }
+Vec ReferenceModel::vector(const std::string& name) const { return read_vector(file_, name); }
 
 ReferenceModel::ReferenceModel(const gguf::File& file) : file_(file) {
   n_layers_ = file.get_uint("qwen3.block_count");
@@ -133,10 +94,7 @@ std::vector<std::vector<double>> ReferenceModel::forward(const std::vector<int32
 std::vector<int32_t> ReferenceModel::greedy(std::vector<int32_t> prompt, int n) const {
   std::vector<int32_t> out;
   for (int i = 0; i < n; ++i) {
-    Vec last = forward(prompt, true).back();
-    int32_t best = 0;
-    for (int32_t j = 1; j < static_cast<int32_t>(last.size()); ++j)
-      if (last[j] > last[best]) best = j;
+    const int32_t best = argmax(forward(prompt, true).back());
     out.push_back(best);
     prompt.push_back(best);
   }

@@ -3,29 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "model/reference_math.h"
+
 namespace trit::test {
 namespace {
 
-using Vec = std::vector<double>;
-
-Vec rms_norm(const Vec& x, const Vec& w, double eps) {
-  double ss = 0;
-  for (double v : x) ss += v * v;
-  const double s = 1.0 / std::sqrt(ss / x.size() + eps);
-  Vec out(x.size());
-  for (size_t i = 0; i < x.size(); ++i) out[i] = x[i] * s * w[i];
-  return out;
-}
-
-Vec matvec(const std::vector<Vec>& m, const Vec& x) {
-  Vec out(m.size(), 0.0);
-  for (size_t r = 0; r < m.size(); ++r)
-    for (size_t c = 0; c < x.size(); ++c) out[r] += m[r][c] * x[c];
-  return out;
-}
-
-double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-double silu(double x) { return x * sigmoid(x); }
 double softplus(double x) { return std::log1p(std::exp(x)); }
 
 Vec slice(const Vec& v, int64_t begin, int64_t n) { return Vec(v.begin() + begin, v.begin() + begin + n); }
@@ -41,32 +23,11 @@ Vec l2_normalize(const Vec& x, double eps) {
   return out;
 }
 
-// NEOX rotation of the first `rot` dims of one head: i pairs with i + rot/2, angle pos * base^(-2i/rot).
-void rope(double* v, int64_t rot, int64_t pos, double base) {
-  for (int64_t i = 0; i < rot / 2; ++i) {
-    const double angle = pos * std::pow(base, -2.0 * i / rot);
-    const double a = v[i], b = v[i + rot / 2];
-    v[i] = a * std::cos(angle) - b * std::sin(angle);
-    v[i + rot / 2] = a * std::sin(angle) + b * std::cos(angle);
-  }
-}
-
 }  // namespace
 
-ReferenceQwen35::Matrix ReferenceQwen35::matrix(const std::string& name) const {
-  const gguf::TensorInfo* t = file_.find_tensor(name);
-  if (!t) throw std::runtime_error("reference: no tensor " + name);
-  const int64_t cols = t->dims[0], rows = t->rows();
-  Matrix m(rows, Vec(cols));
-  std::vector<float> row(cols);
-  for (int64_t r = 0; r < rows; ++r) {
-    t->type->dequantize_row(t->data + r * t->row_bytes(), row.data(), cols);
-    for (int64_t c = 0; c < cols; ++c) m[r][c] = row[c];
-  }
-  return m;
-}
+ReferenceQwen35::Matrix ReferenceQwen35::matrix(const std::string& name) const { return read_matrix(file_, name); }
 
-ReferenceQwen35::Vec ReferenceQwen35::vector(const std::string& name) const { return matrix(name)[0]; }
+ReferenceQwen35::Vec ReferenceQwen35::vector(const std::string& name) const { return read_vector(file_, name); }
 
 ReferenceQwen35::ReferenceQwen35(const gguf::File& file) : file_(file) {
   const std::string p = "qwen35.";
@@ -249,8 +210,7 @@ std::vector<std::vector<double>> ReferenceQwen35::forward(const std::vector<int3
 std::vector<int32_t> ReferenceQwen35::greedy(std::vector<int32_t> prompt, int n) const {
   std::vector<int32_t> out;
   for (int i = 0; i < n; ++i) {
-    const Vec last = forward(prompt, true).back();
-    const int32_t best = static_cast<int32_t>(std::max_element(last.begin(), last.end()) - last.begin());
+    const int32_t best = argmax(forward(prompt, true).back());
     out.push_back(best);
     prompt.push_back(best);
   }
