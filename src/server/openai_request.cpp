@@ -1,6 +1,7 @@
 #include "server/openai_request.h"
 
 #include <random>
+#include <utility>
 
 #include "engine/prompt.h"
 #include "server/api_error.h"
@@ -11,18 +12,38 @@
 namespace trit::server {
 namespace {
 
-// Message content: a string, null, or an array of {"type": "text", "text": ...} parts.
+// What a non-text content part carries, by the type names OpenAI's Chat Completions and
+// Responses APIs (and clients imitating them) use; null for a type that is not media.
+const char* media_kind(const std::string& type) {
+  static const std::pair<const char*, const char*> kinds[] = {
+      {"image_url", "an image"}, {"input_image", "an image"}, {"image", "an image"},
+      {"input_audio", "audio"},  {"audio", "audio"},          {"file", "a file"},
+      {"input_file", "a file"},  {"video_url", "a video"},    {"video", "a video"},
+  };
+  for (const auto& [name, kind] : kinds)
+    if (type == name) return kind;
+  return nullptr;
+}
+
+// Message content: a string, null, or an array of {"type": "text", "text": ...} parts. The
+// models trit runs read text only, so a media part is refused (400) rather than dropped: a
+// reply that silently ignored the picture would look like an answer about it.
 std::string content_text(const json& content, const std::string& where) {
   if (content.is_null()) return "";
   if (content.is_string()) return content.get<std::string>();
   if (!content.is_array()) throw ApiError(400, where + ".content must be a string or an array of parts", "messages");
   std::string text;
-  for (const json& part : content) {
+  for (size_t i = 0; i < content.size(); ++i) {
+    const json& part = content[i];
     if (!part.is_object() || !part.contains("type") || !part["type"].is_string())
       throw ApiError(400, where + ".content parts must be objects with a 'type'", "messages");
-    if (part["type"] != "text")
-      throw ApiError(400, where + ".content part type '" + part["type"].get<std::string>() +
-                              "' is not supported (this model reads text only)", "messages");
+    const std::string type = part["type"].get<std::string>();
+    const std::string at = where + ".content[" + std::to_string(i) + "]";
+    if (const char* kind = media_kind(type))
+      throw ApiError(400, at + " is " + kind + " ('" + type + "' part): this model takes text only", "messages");
+    if (type != "text")
+      throw ApiError(400, at + " has part type '" + type + "', which is not supported: this model takes text only",
+                     "messages");
     if (!part.contains("text") || !part["text"].is_string())
       throw ApiError(400, where + ".content text parts need a string 'text'", "messages");
     text += part["text"].get<std::string>();

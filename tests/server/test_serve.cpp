@@ -73,6 +73,10 @@ TEST(Serve, HealthAuthCorsValidationAndCleanStop) {
       {R"({"messages": [{"role": "user", "content": "hi"}], "stop": [1]})", "stop"},
       {R"({"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function"}]})", "tools"},
       {R"({"messages": [{"role": "user", "content": ")" + std::string(600, 'x') + R"("}]})", "context"},
+      {R"({"messages": [{"role": "user", "content": [{"type": "text", "text": "what is this?"},
+          {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]}]})", "text only"},
+      {R"({"messages": [{"role": "user", "content": [{"type": "input_image", "image_url": "x.png"}]}]})",
+       "text only"},
   };
   for (const Bad& b : bad) {
     auto res = c.Post("/v1/chat/completions", auth, b.body, "application/json");
