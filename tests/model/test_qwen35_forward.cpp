@@ -11,6 +11,7 @@
 #include "common/test_util.h"
 #include "engine/engine.h"
 #include "model/hybrid_memory.h"
+#include "model/logit_compare.h"
 #include "model/reference_qwen35.h"
 
 namespace trit {
@@ -25,22 +26,8 @@ namespace {
 constexpr double kRelativeTolerance = 0.15;
 constexpr double kFloatRelativeTolerance = 1e-3;
 
-std::vector<int32_t> random_tokens(int n, int vocab, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::vector<int32_t> t(n);
-  for (auto& x : t) x = static_cast<int32_t>(rng() % vocab);
-  return t;
-}
-
-double relative_error(const float* engine, const std::vector<double>& reference) {
-  double max_diff = 0, lo = reference[0], hi = reference[0];
-  for (size_t i = 0; i < reference.size(); ++i) {
-    max_diff = std::max(max_diff, std::fabs(engine[i] - reference[i]));
-    lo = std::min(lo, reference[i]);
-    hi = std::max(hi, reference[i]);
-  }
-  return max_diff / (hi - lo);
-}
+using test::random_tokens;
+using test::relative_error;
 
 engine::EngineOptions options(kernels::ActivationPrecision activations = kernels::ActivationPrecision::int8) {
   engine::EngineOptions o;
