@@ -88,10 +88,10 @@ struct ServeCommand {
     try {
       engine::Engine engine(path, engine_flags.resolve());
       engine::Scheduler scheduler(engine, scheduler_options);
-      const double kv_mib = engine.sequence_bytes() / (1024.0 * 1024.0);
+      const double memory_mib = engine.sequence_bytes() / (1024.0 * 1024.0);
       log_info(engine.describe());
-      log_info(cat(scheduler_options.slots, " slots x ", engine.context(), " positions: KV cache ",
-                   kv_mib * scheduler_options.slots, " MiB in all; queue of ", scheduler_options.queue_limit));
+      log_info(cat(scheduler_options.slots, " slots x ", engine.context(), " positions: sequence memory ",
+                   memory_mib * scheduler_options.slots, " MiB in all at most; queue of ", scheduler_options.queue_limit));
       http.set_ready(engine, scheduler);
       log_info(cat("ready: http://", server_options.host, ":", port, "/"));
       http.wait();

@@ -30,15 +30,19 @@ void feed(Engine& engine, model::SequenceMemory& kv, const std::vector<int32_t>&
 }
 
 // A sequence whose cache already holds `depth` tokens (untimed). Each timed pass rewinds it to
-// that length, so the prefix is computed once however many passes follow.
+// that length, so the prefix is computed once however many passes follow; recurrent memory keeps
+// a checkpoint there to rewind to.
 std::unique_ptr<model::SequenceMemory> sequence_at_depth(Engine& engine, int64_t depth) {
   auto kv = engine.new_sequence();
-  if (depth > 0) feed(engine, *kv, random_tokens(engine, depth, 3));
+  if (depth > 0) {
+    feed(engine, *kv, random_tokens(engine, depth, 3));
+    kv->checkpoint();
+  }
   return kv;
 }
 
-// Back to the untimed prefix. Memory that cannot rewind (recurrent state) would need the prefix
-// recomputed per pass, which the timing does not allow for: refuse instead of timing the wrong thing.
+// Back to the untimed prefix (never fails after sequence_at_depth; refused rather than timing
+// the wrong thing should a memory lose its checkpoint).
 void rewind_to_depth(model::SequenceMemory& kv, int64_t depth) {
   if (!kv.rewind(depth)) fail("this model's sequence memory cannot rewind to depth ", depth, " between passes");
 }

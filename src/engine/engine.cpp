@@ -36,9 +36,10 @@ std::string Engine::describe() const {
   const model::ModelConfig& c = config();
   const double mib = 1024.0 * 1024.0;
   const double kv_mib = model::KvSequence::bytes_for(c, options_.context, options_.kv_type) / mib;
-  char state[96] = "";
+  char state[128] = "";
   if (c.n_delta_net_layers() > 0)
-    std::snprintf(state, sizeof state, " + recurrent state %.1f MiB", model::DeltaNetState::bytes_for(c) / mib);
+    std::snprintf(state, sizeof state, " + recurrent state %.1f MiB (and up to %zu checkpoints of it)",
+                  model::DeltaNetState::bytes_for(c) / mib, model::HybridSequence::kMaxCheckpoints);
   char line[320];
   std::snprintf(line, sizeof line, "threads %d, kernels %s, context %lld, KV cache %s %.1f MiB%s per sequence%s",
                 options_.threads, kernels::active_kernel_set().description, static_cast<long long>(options_.context),

@@ -23,17 +23,21 @@ size_t Sequence::cached_prefix(std::span<const int32_t> prompt) const {
   const size_t cached = std::min(tokens_.size(), static_cast<size_t>(memory_->length()));
   size_t n = 0;
   while (n < cached && n < prompt.size() && tokens_[n] == prompt[n]) ++n;
-  return n;
+  return static_cast<size_t>(memory_->rewind_point(static_cast<int64_t>(n)));
 }
 
 void Sequence::start(std::span<const int32_t> prompt, const GenerateOptions& options, bool ban_eog) {
   size_t common = cached_prefix(prompt);
-  if (common == prompt.size()) --common;  // the last prompt token is fed again for its logits
+  if (common == prompt.size())  // the last prompt token is fed again for its logits
+    common = static_cast<size_t>(memory_->rewind_point(static_cast<int64_t>(common) - 1));
   if (!memory_->rewind(static_cast<int64_t>(common))) {
     memory_->clear();
     common = 0;
   }
   tokens_.assign(prompt.begin(), prompt.end());
+  // Recurrent memory is checkpointed just before the prompt's last token: the position that the
+  // same prompt again, or a follow-up that re-renders what came after it, can resume from.
+  checkpoint_at_ = memory_->takes_checkpoints() ? static_cast<int64_t>(prompt.size()) - 1 : -1;
 
   active_ = true;
   sampled_any_ = false;
@@ -52,9 +56,15 @@ void Sequence::start(std::span<const int32_t> prompt, const GenerateOptions& opt
   timer_.reset();
 }
 
-std::span<const int32_t> Sequence::next_input(int64_t budget) const {
+std::span<const int32_t> Sequence::next_input(int64_t budget) {
   const int64_t fed = memory_->length();
-  const int64_t n = std::min<int64_t>(budget, static_cast<int64_t>(tokens_.size()) - fed);
+  int64_t n = std::min<int64_t>(budget, static_cast<int64_t>(tokens_.size()) - fed);
+  if (checkpoint_at_ > 0 && fed < checkpoint_at_) {
+    n = std::min(n, checkpoint_at_ - fed);  // stop the chunk at the checkpoint
+  } else if (checkpoint_at_ > 0 && fed == checkpoint_at_) {
+    memory_->checkpoint();
+    checkpoint_at_ = -1;
+  }
   return std::span<const int32_t>(tokens_.data() + fed, static_cast<size_t>(std::max<int64_t>(n, 0)));
 }
 

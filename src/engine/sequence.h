@@ -47,7 +47,8 @@ class Sequence {
   bool prefilling() const { return active_ && !sampled_any_; }
   const GenerateStats& stats() const { return stats_; }
 
-  // How many leading tokens of `prompt` the memory already holds.
+  // How many leading tokens of `prompt` the memory holds and can resume from (for recurrent
+  // memory: the longest checkpoint within the shared prefix).
   size_t cached_prefix(std::span<const int32_t> prompt) const;
 
   // Begins a generation after `prompt` (which the driver has checked with check_prompt). Keeps the cached prefix,
@@ -56,8 +57,9 @@ class Sequence {
   // are never sampled (the server's ignore_eos).
   void start(std::span<const int32_t> prompt, const GenerateOptions& options, bool ban_eog = false);
 
-  // The tokens to feed now: the unfed ones, at most `budget`.
-  std::span<const int32_t> next_input(int64_t budget) const;
+  // The tokens to feed now: the unfed ones, at most `budget`. For memory that takes checkpoints,
+  // a prompt chunk stops before the prompt's last token, and the next call takes the checkpoint.
+  std::span<const int32_t> next_input(int64_t budget);
   // Whether feeding `n` tokens now feeds the last unfed one (that row is then passed to step()).
   bool completes(int64_t n) const { return memory_->length() + n == static_cast<int64_t>(tokens_.size()); }
 
@@ -94,6 +96,7 @@ class Sequence {
   bool active_ = false;
   bool sampled_any_ = false;
   int64_t max_tokens_ = -1;
+  int64_t checkpoint_at_ = -1;  // the memory length to checkpoint at, -1 when none is due
   std::optional<Sampler> sampler_;
   std::optional<tokenizer::StreamDecoder> decoder_;
   std::optional<StopStringFilter> stops_;

@@ -35,7 +35,7 @@ class Slot {
   void start(std::shared_ptr<RequestHandle> request, double queue_seconds, uint64_t tick);
 
   // The tokens to feed this step: all unfed ones, at most `budget`.
-  std::span<const int32_t> next_input(int64_t budget) const { return sequence_.next_input(budget); }
+  std::span<const int32_t> next_input(int64_t budget) { return sequence_.next_input(budget); }
   // Whether feeding `n` tokens now completes the unfed part (the logits row is then sampled).
   bool completes(int64_t n) const { return sequence_.completes(n); }
 

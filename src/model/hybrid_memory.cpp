@@ -21,6 +21,11 @@ void DeltaNetState::clear() {
   std::fill(ssm_.begin(), ssm_.end(), 0.0f);
 }
 
+void DeltaNetState::copy_from(const DeltaNetState& other) {
+  std::copy(other.conv_.begin(), other.conv_.end(), conv_.begin());
+  std::copy(other.ssm_.begin(), other.ssm_.end(), ssm_.begin());
+}
+
 size_t DeltaNetState::bytes_for(const ModelConfig& config) {
   return static_cast<size_t>(config.n_delta_net_layers()) * (conv_floats(config) + ssm_floats(config)) * sizeof(float);
 }
@@ -30,18 +35,56 @@ HybridSequence::HybridSequence(const ModelConfig& config, int64_t capacity, kern
 
 bool HybridSequence::rewind(int64_t length) {
   if (length == kv_.length()) return true;
-  if (length != 0) return false;
-  clear();
-  return true;
+  if (length == 0) {
+    clear();
+    return true;
+  }
+  auto it = std::find_if(checkpoints_.begin(), checkpoints_.end(),
+                         [&](const Checkpoint& c) { return c.length == length; });
+  if (it == checkpoints_.end() || length > kv_.length()) return false;
+  state_.copy_from(it->state);
+  checkpoints_.erase(it + 1, checkpoints_.end());
+  return kv_.rewind(length);
+}
+
+int64_t HybridSequence::rewind_point(int64_t length) const {
+  if (length >= kv_.length()) return kv_.length();
+  int64_t point = 0;
+  for (const Checkpoint& c : checkpoints_)
+    if (c.length <= length) point = c.length;
+  return point;
+}
+
+void HybridSequence::checkpoint() {
+  const int64_t length = kv_.length();
+  if (length == 0) return;
+  auto it = std::find_if(checkpoints_.begin(), checkpoints_.end(),
+                         [&](const Checkpoint& c) { return c.length >= length; });
+  if (it != checkpoints_.end() && it->length == length) {
+    it->state.copy_from(state_);  // the same positions: the state is the same, refreshed anyway
+    return;
+  }
+  if (checkpoints_.size() == kMaxCheckpoints) {
+    // Reuse the shortest one's storage: the later boundaries save more recomputation.
+    Checkpoint oldest = std::move(checkpoints_.front());
+    checkpoints_.erase(checkpoints_.begin());
+    oldest.length = length;
+    oldest.state.copy_from(state_);
+    it = std::find_if(checkpoints_.begin(), checkpoints_.end(), [&](const Checkpoint& c) { return c.length > length; });
+    checkpoints_.insert(it, std::move(oldest));
+    return;
+  }
+  checkpoints_.insert(it, Checkpoint{length, state_});
 }
 
 void HybridSequence::clear() {
   kv_.clear();
   state_.clear();
+  checkpoints_.clear();
 }
 
 size_t HybridSequence::bytes_for(const ModelConfig& config, int64_t capacity, kernels::KvType kv_type) {
-  return KvSequence::bytes_for(config, capacity, kv_type) + DeltaNetState::bytes_for(config);
+  return KvSequence::bytes_for(config, capacity, kv_type) + (1 + kMaxCheckpoints) * DeltaNetState::bytes_for(config);
 }
 
 }  // namespace trit::model

@@ -1,8 +1,11 @@
 // The per-sequence memory of a qwen35 hybrid model, behind SequenceMemory (sequence_memory.h):
 // a KV cache for its full-attention layers and the recurrent state of its Gated DeltaNet layers.
 // The recurrent state folds every position into a fixed size, so it cannot go back to an earlier
-// length: rewind() succeeds only to the current length or to 0 (start over); any other prefix
-// is recomputed by the caller.
+// length by itself: rewind() succeeds to the current length, to 0 (start over), and to the length
+// of a checkpoint, a copy of the state taken by checkpoint() (the generation loop takes one at the
+// end of each prompt, engine/sequence.cpp). At most kMaxCheckpoints are kept, the shortest dropped
+// first; rewinding to one drops those past it (their positions are gone). Any other prefix is
+// recomputed by the caller from the nearest rewind_point().
 //
 // State layout, per Gated DeltaNet layer (its slot, ModelConfig::slot_of):
 //   conv: [conv_kernel - 1][qkv_dim] f32, the layer's last inputs to the causal conv1d, oldest first;
@@ -26,6 +29,7 @@ class DeltaNetState {
   float* conv(int64_t slot) { return &conv_[slot * conv_floats_]; }
   float* ssm(int64_t slot) { return &ssm_[slot * ssm_floats_]; }
   void clear();
+  void copy_from(const DeltaNetState& other);
   size_t bytes() const { return (conv_.size() + ssm_.size()) * sizeof(float); }
   static size_t bytes_for(const ModelConfig& config);
 
@@ -41,16 +45,26 @@ class HybridSequence final : public SequenceMemory {
   int64_t capacity() const override { return kv_.capacity(); }
   int64_t length() const override { return kv_.length(); }
   [[nodiscard]] bool rewind(int64_t length) override;
+  int64_t rewind_point(int64_t length) const override;
+  bool takes_checkpoints() const override { return true; }
+  void checkpoint() override;
   void clear() override;
-  size_t bytes() const override { return kv_.bytes() + state_.bytes(); }
+  size_t bytes() const override { return kv_.bytes() + (1 + checkpoints_.size()) * state_.bytes(); }
   KvSequence& attention_cache() override { return kv_; }
   DeltaNetState* delta_net_state() override { return &state_; }
 
+  // With every checkpoint taken.
   static size_t bytes_for(const ModelConfig& config, int64_t capacity, kernels::KvType kv_type);
+  static constexpr size_t kMaxCheckpoints = 2;
 
  private:
+  struct Checkpoint {
+    int64_t length;
+    DeltaNetState state;
+  };
   KvSequence kv_;
   DeltaNetState state_;
+  std::vector<Checkpoint> checkpoints_;  // sorted by length
 };
 
 }  // namespace trit::model

@@ -8,6 +8,7 @@
 // the rows attention reads for one kv head are contiguous (position-major rows of kv_dim put
 // every head's slice kv_dim apart, and at 2 KiB strides those slices fight over L1/L2 sets).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -25,6 +26,7 @@ class KvSequence final : public SequenceMemory {
   int64_t length() const override { return length_; }  // positions filled
   kernels::KvType type() const { return type_; }
   [[nodiscard]] bool rewind(int64_t length) override;
+  int64_t rewind_point(int64_t length) const override { return std::clamp<int64_t>(length, 0, length_); }
   void clear() override { length_ = 0; }
   size_t bytes() const override { return storage_.size(); }
   KvSequence& attention_cache() override { return *this; }

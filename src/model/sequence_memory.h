@@ -4,10 +4,10 @@
 // fixed-size state. One interface, so the one generation loop (engine/sequence.h) drives both.
 //
 // Prefix reuse is "rewind to the shared prefix, feed the rest". A KV cache can rewind to any
-// shorter length (its rows are per position); recurrent state cannot: rewind() then answers false,
-// changing nothing, and the caller recomputes (clear() and feed from scratch, or restore a
-// snapshot taken at a prompt boundary once that state exists). Callers must therefore never
-// assume a rewind happened; engine/sequence.cpp is the one place that handles the refusal.
+// shorter length (its rows are per position); recurrent state cannot go back, except to the
+// lengths where it took a checkpoint (a snapshot of the state, taken when checkpoint() is called)
+// and to 0. rewind_point() says how far back a rewind can go, and the caller feeds the rest;
+// engine/sequence.cpp is the one place that decides when to take checkpoints and where to rewind.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -27,6 +27,12 @@ class SequenceMemory {
   // Forgets positions from `length` on, keeping the prefix before it. False (nothing changed)
   // when the memory cannot go back there: a length past length(), or state that cannot rewind.
   [[nodiscard]] virtual bool rewind(int64_t length) = 0;
+  // The longest length <= `length` that rewind() can go back to (never past length()).
+  virtual int64_t rewind_point(int64_t length) const = 0;
+  // Whether rewinding needs checkpoints (recurrent state); then checkpoint() snapshots the memory at
+  // its current length, so that a later rewind() can return there. A no-op for a KV cache.
+  virtual bool takes_checkpoints() const { return false; }
+  virtual void checkpoint() {}
   // Forgets every position; always possible.
   virtual void clear() = 0;
   virtual size_t bytes() const = 0;

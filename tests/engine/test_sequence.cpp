@@ -2,8 +2,8 @@
 // Conversation drives it (one sequence per forward call) on a small synthetic model: a full
 // context stops without feeding the last token, finish() leaves tokens() equal to the memory, the
 // next prompt reuses it, max_tokens 0 samples nothing, the memory's rewind refuses what it
-// cannot do, and a memory that cannot rewind at all (as recurrent state) goes through the same
-// loop by recomputing.
+// cannot do, and a memory that cannot rewind at all (recurrent state without checkpoints) goes
+// through the same loop by recomputing.
 #include <gtest/gtest.h>
 
 #include "common/test_util.h"
@@ -98,20 +98,21 @@ TEST_F(SequenceTest, MemoryRewindRefusesWhatItCannotDo) {
   EXPECT_EQ(memory->length(), 0);
 }
 
-// A memory that, like recurrent state, cannot go back: it refuses every rewind except to where it
-// already is, and otherwise behaves as the KV cache it wraps (the forward pass writes through
-// attention_cache()).
+// A memory that, like recurrent state without checkpoints, cannot go back: it offers (rewind_point)
+// and accepts only where it already is and 0, and otherwise behaves as the KV cache it wraps (the
+// forward pass writes through attention_cache()).
 class NoRewindMemory final : public model::SequenceMemory {
  public:
   explicit NoRewindMemory(std::unique_ptr<model::SequenceMemory> inner) : inner_(std::move(inner)) {}
   int64_t capacity() const override { return inner_->capacity(); }
   int64_t length() const override { return inner_->length(); }
   bool rewind(int64_t length) override {
+    if (length == 0) inner_->clear();
+    if (length == inner_->length()) return true;
     ++refused_;
-    if (length != inner_->length()) return false;
-    --refused_;
-    return true;
+    return false;
   }
+  int64_t rewind_point(int64_t length) const override { return length >= inner_->length() ? inner_->length() : 0; }
   void clear() override { inner_->clear(); }
   size_t bytes() const override { return inner_->bytes(); }
   model::KvSequence& attention_cache() override { return inner_->attention_cache(); }
@@ -136,15 +137,71 @@ TEST_F(SequenceTest, MemoryThatCannotRewindIsRecomputedFromScratch) {
   EXPECT_EQ(recomputing.tokens(), rewinding.tokens());
 
   // A follow-up sharing only the first prompt tokens: the KV cache keeps them, the other memory
-  // refuses to go back, is cleared and feeds the whole prompt; the tokens are the same.
+  // offers only 0, so it starts over and feeds the whole prompt; the tokens are the same, and the
+  // loop never asked for a rewind the memory had not offered.
   std::vector<int32_t> follow(prompt.begin(), prompt.begin() + 2);
   follow.push_back(prompt.back());
   for (engine::Sequence* s : {&recomputing, &rewinding}) EXPECT_EQ(generate(*s, follow, o), engine::StopReason::max_tokens);
-  EXPECT_GT(memory.refused(), 0);
+  EXPECT_EQ(memory.refused(), 0);
   EXPECT_EQ(recomputing.stats().cached_tokens, 0);
   EXPECT_EQ(recomputing.stats().prompt_computed, static_cast<int64_t>(follow.size()));
   EXPECT_EQ(rewinding.stats().cached_tokens, 2);
   EXPECT_EQ(recomputing.tokens(), rewinding.tokens());
+}
+
+// Recurrent memory (qwen35) resumes from checkpoints: the loop takes one before each prompt's last
+// token, so the same prompt again reuses all but that token, a follow-up after the answer reuses
+// the whole memory, and one that shares less than a checkpoint starts over; every answer equals a
+// fresh sequence's.
+class HybridSequenceTest : public SequenceTest {
+ protected:
+  void SetUp() override {
+    engine::EngineOptions o;
+    o.threads = 1;
+    o.context = 64;
+    engine_ = std::make_unique<engine::Engine>(test::make_model("qwen35-tiny", "pq2_0", 7), o);
+  }
+  std::vector<int32_t> tokens(size_t n, int32_t first) const {
+    std::vector<int32_t> t(n);
+    for (size_t i = 0; i < n; ++i) t[i] = (first + 37 * static_cast<int32_t>(i)) % 400 + 10;  // within the tiny vocabulary
+    return t;
+  }
+};
+
+TEST_F(HybridSequenceTest, PrefixReuseResumesFromCheckpoints) {
+  engine::Sequence s(engine_->new_sequence(), engine_->tokenizer());
+  ASSERT_TRUE(s.memory().takes_checkpoints());
+  engine::GenerateOptions o;
+  o.sampling.temperature = 0.0f;
+  o.max_tokens = 6;
+  auto fresh = [&](const std::vector<int32_t>& prompt) {
+    engine::Sequence alone(engine_->new_sequence(), engine_->tokenizer());
+    generate(alone, prompt, o);
+    return alone.tokens();
+  };
+  const std::vector<int32_t> prompt = tokens(20, 3);
+  generate(s, prompt, o);
+  EXPECT_EQ(s.stats().cached_tokens, 0);
+  const std::vector<int32_t> answer = s.tokens();
+
+  generate(s, prompt, o);
+  EXPECT_EQ(s.stats().cached_tokens, 19) << "the checkpoint before the prompt's last token";
+  EXPECT_EQ(s.stats().prompt_computed, 1);
+  EXPECT_EQ(s.tokens(), answer);
+
+  std::vector<int32_t> follow = s.tokens();
+  const size_t held = follow.size();
+  ASSERT_EQ(static_cast<int64_t>(held), s.memory().length());
+  for (int32_t t : tokens(3, 500)) follow.push_back(t);
+  generate(s, follow, o);
+  EXPECT_EQ(s.stats().cached_tokens, static_cast<int64_t>(held)) << "the memory as the last turn left it";
+  EXPECT_EQ(s.tokens(), fresh(follow));
+
+  std::vector<int32_t> diverging(prompt.begin(), prompt.begin() + 10);
+  for (int32_t t : tokens(4, 300)) diverging.push_back(t);
+  generate(s, diverging, o);
+  EXPECT_EQ(s.stats().cached_tokens, 0) << "no checkpoint within the shared 10 tokens";
+  EXPECT_EQ(s.tokens(), fresh(diverging));
 }
 
 TEST_F(SequenceTest, BadPromptsAreRefused) {

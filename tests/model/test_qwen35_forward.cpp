@@ -1,6 +1,7 @@
 // The qwen35 hybrid's forward pass (Gated DeltaNet + gated attention) against the f64 reference
 // (reference_qwen35.h) on qwen35-tiny mkmodel files; the recurrent state's consistency (token by
-// token == whole prompt, chunked prompts, batched == alone, starting over after clear()).
+// token == whole prompt, chunked prompts, batched == alone, starting over after clear(), resuming
+// from a checkpoint == computing from there).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -128,16 +129,20 @@ TEST(Qwen35Forward, BatchedSequencesMatchSequencesRunAlone) {
   }
 }
 
-// The recurrent state cannot go back: rewinding to a shorter prefix is refused (the caller
-// recomputes), rewinding to 0 starts over, and a cleared sequence computes what a new one does.
-TEST(Qwen35Forward, RecurrentMemoryRewindsOnlyToNowOrToTheStart) {
+// The recurrent state cannot go back by itself: rewinding to a shorter prefix without a checkpoint
+// is refused (the caller recomputes), rewinding to 0 starts over, and a cleared sequence computes
+// what a new one does.
+TEST(Qwen35Forward, RecurrentMemoryRewindsOnlyToNowOrToTheStartWithoutCheckpoints) {
   engine::Engine engine(test::make_model("qwen35-tiny", "pq2_0", 7), options());
   const int vocab = static_cast<int>(engine.config().n_vocab);
   const auto prompt = random_tokens(9, vocab, 21);
   auto memory = engine.new_sequence();
   ASSERT_NE(memory->delta_net_state(), nullptr);
+  EXPECT_TRUE(memory->takes_checkpoints());
   model::SequenceStep s{memory.get(), prompt, false};
   const std::vector<float> first = engine.forward().run(std::span(&s, 1));
+  EXPECT_EQ(memory->rewind_point(4), 0);
+  EXPECT_EQ(memory->rewind_point(20), 9) << "never past the current length";
   EXPECT_FALSE(memory->rewind(4));
   EXPECT_EQ(memory->length(), 9);
   EXPECT_TRUE(memory->rewind(9));
@@ -145,6 +150,56 @@ TEST(Qwen35Forward, RecurrentMemoryRewindsOnlyToNowOrToTheStart) {
   EXPECT_EQ(memory->length(), 0);
   const std::vector<float>& again = engine.forward().run(std::span(&s, 1));
   for (int i = 0; i < vocab; ++i) ASSERT_EQ(again[i], first[i]) << "logit " << i << " after starting over";
+}
+
+// Feeding a continuation after rewinding to a checkpoint computes exactly what feeding it right
+// after the checkpoint did (the state is restored bit for bit, the KV rows past it are rewritten).
+TEST(Qwen35Forward, RewindingToACheckpointEqualsComputingFromThere) {
+  engine::Engine engine(test::make_model("qwen35-tiny", "pq2_0", 7), options());
+  const int vocab = static_cast<int>(engine.config().n_vocab);
+  const auto prefix = random_tokens(12, vocab, 31), tail = random_tokens(5, vocab, 32),
+             other = random_tokens(7, vocab, 33);
+  auto memory = engine.new_sequence();
+  auto feed = [&](const std::vector<int32_t>& tokens) {
+    model::SequenceStep s{memory.get(), tokens, false};
+    return engine.forward().run(std::span(&s, 1));
+  };
+  feed(prefix);
+  memory->checkpoint();
+  const std::vector<float> expected = feed(tail);
+  feed(other);  // the state moves on past the checkpoint
+  EXPECT_EQ(memory->rewind_point(15), 12);
+  ASSERT_TRUE(memory->rewind(12));
+  EXPECT_EQ(memory->length(), 12);
+  const std::vector<float> got = feed(tail);
+  for (int i = 0; i < vocab; ++i) ASSERT_EQ(got[i], expected[i]) << "logit " << i << " after the rewind";
+}
+
+// At most kMaxCheckpoints are kept, the shortest dropped first; rewinding to one drops those past it.
+TEST(Qwen35Forward, CheckpointsAreBoundedAndDroppedPastARewind) {
+  engine::Engine engine(test::make_model("qwen35-tiny", "pq2_0", 7), options());
+  const int vocab = static_cast<int>(engine.config().n_vocab);
+  auto memory = engine.new_sequence();
+  const size_t empty_bytes = memory->bytes();
+  for (int64_t n = 0; n < 3; ++n) {
+    const auto tokens = random_tokens(4, vocab, 40 + static_cast<uint32_t>(n));
+    model::SequenceStep s{memory.get(), tokens, false};
+    engine.forward().run(std::span(&s, 1));
+    memory->checkpoint();  // at 4, 8, 12
+  }
+  static_assert(model::HybridSequence::kMaxCheckpoints == 2);
+  EXPECT_EQ(memory->rewind_point(7), 0) << "the checkpoint at 4 was dropped";
+  EXPECT_EQ(memory->rewind_point(11), 8);
+  EXPECT_EQ(memory->bytes(), empty_bytes + 2 * model::DeltaNetState::bytes_for(engine.config()));
+  EXPECT_FALSE(memory->rewind(6));
+  ASSERT_TRUE(memory->rewind(8));
+  EXPECT_EQ(memory->rewind_point(11), 8) << "rewinding keeps the checkpoint it went to";
+  const auto more = random_tokens(6, vocab, 50);
+  model::SequenceStep s{memory.get(), more, false};
+  engine.forward().run(std::span(&s, 1));
+  EXPECT_EQ(memory->rewind_point(13), 8) << "the checkpoint at 12 was dropped by the rewind to 8";
+  memory->clear();
+  EXPECT_EQ(memory->bytes(), empty_bytes);
 }
 
 // The synthetic weights keep a long sequence numerically sane: the recurrent state is a

@@ -46,19 +46,22 @@ engine::ScheduledRequest greedy(std::vector<int32_t> prompt, int64_t max_tokens)
   return r;
 }
 
-class SchedulerTest : public ::testing::Test {
+// Every test runs on a dense Qwen3 model (KV cache only) and on a qwen35 hybrid (KV cache plus
+// recurrent state per slot, reused through checkpoints).
+class SchedulerTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     engine::EngineOptions o;
     o.threads = 1;  // the test machine is shared: a single thread avoids pool contention
     o.context = 256;
-    engine_ = std::make_unique<engine::Engine>(test::make_model("tiny", "q2_0", 7), o);
+    engine_ = std::make_unique<engine::Engine>(model(), o);
   }
+  static std::string model() { return test::make_model(GetParam(), GetParam() == "tiny" ? "q2_0" : "pq2_0", 7); }
   std::vector<int32_t> prompt(const std::string& text) { return engine_->tokenizer().encode(text); }
   std::unique_ptr<engine::Engine> engine_;
 };
 
-TEST_F(SchedulerTest, BatchedOutputEqualsAloneAtTemperatureZero) {
+TEST_P(SchedulerTest, BatchedOutputEqualsAloneAtTemperatureZero) {
   const std::vector<std::string> texts = {"The whale", "Call me Ishmael. Some years ago, never mind how long",
                                           "a", "It was the best of times, it was the worst of times",
                                           "Hello there", "ship", "The sea was calm and the sky was grey over the harbour",
@@ -91,7 +94,7 @@ TEST_F(SchedulerTest, BatchedOutputEqualsAloneAtTemperatureZero) {
   EXPECT_LT(m.steps_total, m.generated_tokens_total);
 }
 
-TEST_F(SchedulerTest, FollowUpTurnReusesTheSlotHoldingTheConversation) {
+TEST_P(SchedulerTest, FollowUpTurnReusesTheSlotHoldingTheConversation) {
   engine::Scheduler s(*engine_, {3, 64, 512});
   // Occupy the slots' caches with different conversations.
   std::vector<std::vector<int32_t>> prompts = {prompt("first conversation about whales"),
@@ -113,16 +116,19 @@ TEST_F(SchedulerTest, FollowUpTurnReusesTheSlotHoldingTheConversation) {
   auto h = s.submit(greedy(follow, 4));
   Finished f = drain(*h);
   EXPECT_EQ(f.result.slot, slot_of[1]);
-  EXPECT_GE(f.result.cached_tokens, static_cast<int64_t>(prompts[1].size()));
+  // The KV cache keeps the whole shared prefix; recurrent state at least its checkpoint before
+  // the first prompt's last token (all of it when the answer re-encodes to the same tokens).
+  const bool checkpoints = engine_->new_sequence()->takes_checkpoints();
+  EXPECT_GE(f.result.cached_tokens, static_cast<int64_t>(prompts[1].size()) - (checkpoints ? 1 : 0));
   EXPECT_EQ(s.metrics().prompt_tokens_cached, f.result.cached_tokens);
 }
 
-TEST_F(SchedulerTest, CancelStopsAGeneration) {
+TEST_P(SchedulerTest, CancelStopsAGeneration) {
   // A long context so that the generation cannot end by itself before the cancel lands.
   engine::EngineOptions o;
   o.threads = 1;
   o.context = 16384;
-  engine::Engine big(test::make_model("tiny", "q2_0", 7), o);
+  engine::Engine big(model(), o);
   engine::Scheduler s(big, {1, 64, 512});
   auto r = greedy(big.tokenizer().encode("go on forever"), -1);
   // A second request waits in the queue behind the first and is cancelled there.
@@ -143,7 +149,7 @@ TEST_F(SchedulerTest, CancelStopsAGeneration) {
   EXPECT_EQ(s.metrics().requests_cancelled, 2);
 }
 
-TEST_F(SchedulerTest, FullQueueRefusesAndContextIsEnforced) {
+TEST_P(SchedulerTest, FullQueueRefusesAndContextIsEnforced) {
   engine::Scheduler s(*engine_, {1, 1, 512});
   // The first may be taken by the slot at once; keep submitting until one is refused.
   std::vector<std::shared_ptr<engine::RequestHandle>> accepted;
@@ -172,7 +178,7 @@ TEST_F(SchedulerTest, FullQueueRefusesAndContextIsEnforced) {
   }
 }
 
-TEST_F(SchedulerTest, StopStringsAndMaxTokensPerRequest) {
+TEST_P(SchedulerTest, StopStringsAndMaxTokensPerRequest) {
   engine::Scheduler s(*engine_, {2, 64, 512});
   auto base = greedy(prompt("The whale"), 20);
   Finished plain = drain(*s.submit(base));
@@ -192,6 +198,9 @@ TEST_F(SchedulerTest, StopStringsAndMaxTokensPerRequest) {
   EXPECT_LE(three.result.generated_tokens, 3);
   EXPECT_EQ(plain.text.rfind(three.text, 0), 0u) << "a shorter run is a prefix of the longer one";
 }
+
+INSTANTIATE_TEST_SUITE_P(Models, SchedulerTest, ::testing::Values("tiny", "qwen35-tiny"),
+                         [](const auto& info) { return info.param == "tiny" ? "Qwen3" : "Qwen35"; });
 
 }  // namespace
 }  // namespace trit
