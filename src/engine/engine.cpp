@@ -3,6 +3,7 @@
 #include "kernels/kernel_set.h"
 #include "model/hybrid_memory.h"
 #include "util/error.h"
+#include "util/memory_info.h"
 #include "util/log.h"
 
 namespace trit::engine {
@@ -27,7 +28,27 @@ Engine::Engine(const std::string& model_path, const EngineOptions& options) : op
 }
 
 std::unique_ptr<model::SequenceMemory> Engine::new_sequence() const {
+  // Checked per sequence against what is still available, so the slots of a server (each made
+  // here in turn) are refused at the first that does not fit.
+  if (const std::optional<size_t> available = available_memory_bytes())
+    check_sequence_fits(*forward_, options_, *available);
   return forward_->new_memory(options_.context, options_.kv_type);
+}
+
+void check_sequence_fits(const model::ForwardPass& forward, const EngineOptions& options, size_t available) {
+  const size_t need = forward.memory_bytes(options.context, options.kv_type);
+  // Headroom for the activations and the allocator; the rest may hold sequence memory.
+  const size_t usable = available - std::min(available, available / 20);
+  if (need <= usable) return;
+  const size_t per_position = forward.memory_bytes(2, options.kv_type) - forward.memory_bytes(1, options.kv_type);
+  const size_t fixed = forward.memory_bytes(1, options.kv_type) - per_position;
+  const int64_t fits = usable > fixed && per_position > 0 ? static_cast<int64_t>((usable - fixed) / per_position) : 0;
+  const double mib = 1024.0 * 1024.0;
+  fail("a sequence of context ", options.context, " needs ", static_cast<int64_t>(need / mib), " MiB (",
+       per_position / 1024.0, " KiB per position", fixed > 0 ? cat(" + ", static_cast<int64_t>(fixed / mib), " MiB of recurrent state") : std::string(),
+       "), but only ", static_cast<int64_t>(available / mib),
+       " MiB of memory is available: lower -c (at most about ", fits, " fits now)",
+       options.kv_type == kernels::KvType::f32 ? ", use --kv-type f16" : "", " or run fewer sequences (trit serve --parallel)");
 }
 
 size_t Engine::sequence_bytes() const { return forward_->memory_bytes(options_.context, options_.kv_type); }

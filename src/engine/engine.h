@@ -47,4 +47,9 @@ class Engine {
   std::unique_ptr<model::ForwardPass> forward_;
 };
 
+// Refuses (trit::Error, naming the sizes and the largest context that fits) a sequence whose memory
+// would not fit in `available` bytes with some headroom; Engine::new_sequence() calls it with the
+// system's available memory.
+void check_sequence_fits(const model::ForwardPass& forward, const EngineOptions& options, size_t available);
+
 }  // namespace trit::engine

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "common/test_util.h"
+#include "util/memory_info.h"
 
 namespace trit {
 namespace {
@@ -43,6 +44,18 @@ TEST(Run, Int8x2ActivationsMakeTheQ2_0FileSpeakLikeItsF16Twin) {
   auto bad = run_trit("run -m " + shell_quote(test::make_model("tiny", "q2_0", 4)) + args + " --activations int4");
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("--activations"), std::string::npos) << bad.err;
+}
+
+TEST(Run, AContextLargerThanMemoryIsAClearError) {
+  // 2^24 positions of f32 KV on the tiny model: 32 GiB, more than the test machines have.
+  const auto available = available_memory_bytes();
+  if (!available || *available > (size_t(30) << 30))
+    GTEST_SKIP() << "SKIPPED: this machine has 30 GiB or more available (or no /proc/meminfo): the context would fit";
+  auto r = run_trit("run -m " + shell_quote(test::make_model("tiny", "q2_0", 4)) +
+                    " -c 16777216 --kv-type f32 --raw -n 2 -p hi");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("of memory is available: lower -c"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("terminate"), std::string::npos) << r.err;
 }
 
 TEST(Run, SameSeedSameOutput) {
