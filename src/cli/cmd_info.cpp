@@ -14,6 +14,7 @@
 #include "gguf/reader.h"
 #include "kernels/kernel_set.h"
 #include "model/config.h"
+#include "model/hadamard.h"
 #include "model/hybrid_memory.h"
 #include "util/error.h"
 
@@ -136,6 +137,13 @@ json build_summary(const gguf::File& f) {
                                  {"conv_kernel", d.conv_kernel}, {"full_attention_interval", c.full_attention_interval},
                                  {"state_bytes_per_sequence", model::DeltaNetState::bytes_for(c)}};
     }
+    if (auto r = model::HadamardRotation::from_gguf(f)) {
+      json widths = json::array();
+      for (const auto& [width, signs] : r->signs) widths.push_back(width);
+      j["model"]["hadamard"] = {{"block", r->block}, {"sign_mode", r->explicit_signs ? "explicit" : "identity"},
+                                {"rotated_weights", r->rotated.size()}, {"latent_embedding", r->embedding_latent()},
+                                {"widths", widths}, {"gdn_v_grouped", r->v_grouped}};
+    }
   } catch (const Error& e) {
     j["model_error"] = e.what();
   }
@@ -195,6 +203,16 @@ void print_text(const json& j) {
                   human_bytes(d["state_bytes_per_sequence"]).c_str());
     } else {
       std::printf("memory:        KV %s per position (f16)\n", human_bytes(m["kv_bytes_per_position_f16"]).c_str());
+    }
+    if (m.contains("hadamard")) {
+      const json& h = m["hadamard"];
+      std::string widths;
+      for (const json& w : h["widths"]) widths += (widths.empty() ? "" : ", ") + std::to_string(w.get<long long>());
+      std::printf("hadamard:      Bonsai 2 rotation, block %lld, %s signs for widths %s: %zu weights read rotated "
+                  "inputs%s%s\n",
+                  h["block"].get<long long>(), str(h["sign_mode"]).c_str(), widths.c_str(),
+                  h["rotated_weights"].get<size_t>(), h["latent_embedding"].get<bool>() ? ", latent embedding rows" : "",
+                  h["gdn_v_grouped"].get<bool>() ? ", ssm_out in grouped value order" : "");
     }
     if (m["mtp_layers"].get<long long>() > 0)
       std::printf("mtp:           %lld multi-token-prediction block(s), not used (loaded, ignored)\n",

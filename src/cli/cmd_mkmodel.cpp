@@ -35,6 +35,15 @@ CommandRun setup(CLI::App& sub) {
                  "tokenizer_config.json (chat template, special tokens); needs --tokenizer");
   sub.add_option("--seed", o->seed, "Random seed; the same seed gives the same file")->capture_default_str();
   sub.add_option("-o,--output", o->output, "Output GGUF file")->required();
+  sub.add_flag("--hadamard", o->hadamard,
+               "Bonsai 2's Hadamard rotation: write the prism.hadamard.* keys (random signs); the stored weights are "
+               "the rotated ones");
+  sub.add_option("--hadamard-block", o->hadamard_block,
+                 "Rotation block (a power of two; default: the largest up to 1024 that divides every input width)")
+      ->check(CLI::PositiveNumber);
+  sub.add_option("--primal-twin", o->primal_twin,
+                 "With --hadamard: also write the same model unrotated (dense F32 where rotated, no Hadamard keys), "
+                 "for engines without the rotation");
   sub.add_flag("--force", o->overwrite, "Overwrite an existing output file");
   sub.add_flag("-q,--quiet", *quiet, "No progress or summary output");
   return [o, quiet]() {
@@ -42,9 +51,14 @@ CommandRun setup(CLI::App& sub) {
     Timer timer;
     tools::SyntheticResult r = tools::make_synthetic_model(*o);
     if (!*quiet)
-      std::printf("wrote %s: preset %s, type %s, %zu tensors, %s parameters, vocab %lld, %s, %.1f s\n",
+      std::printf("wrote %s: preset %s, type %s, %zu tensors, %s parameters, vocab %lld, %s%s, %.1f s\n",
                   o->output.c_str(), o->preset.c_str(), o->type.c_str(), r.tensors, human_params(r.parameters).c_str(),
-                  static_cast<long long>(r.vocab), Progress::format_bytes(r.file_bytes).c_str(), timer.seconds());
+                  static_cast<long long>(r.vocab), Progress::format_bytes(r.file_bytes).c_str(),
+                  r.hadamard_block ? (", Hadamard block " + std::to_string(r.hadamard_block) +
+                                      (o->primal_twin.empty() ? "" : ", primal twin " + o->primal_twin))
+                                         .c_str()
+                                   : "",
+                  timer.seconds());
     return 0;
   };
 }

@@ -61,11 +61,15 @@ std::string Engine::describe() const {
   if (c.n_delta_net_layers() > 0)
     std::snprintf(state, sizeof state, " + recurrent state %.1f MiB (and up to %zu checkpoints of it)",
                   model::DeltaNetState::bytes_for(c) / mib, model::HybridSequence::kMaxCheckpoints);
-  char line[320];
-  std::snprintf(line, sizeof line, "threads %d, kernels %s, context %lld, KV cache %s %.1f MiB%s per sequence%s",
+  char rotation[96] = "";
+  if (const auto& r = model_->rotation())
+    std::snprintf(rotation, sizeof rotation, ", Hadamard rotation (block %lld) before %zu weights",
+                  static_cast<long long>(r->block), r->rotated.size());
+  char line[400];
+  std::snprintf(line, sizeof line, "threads %d, kernels %s, context %lld, KV cache %s %.1f MiB%s per sequence%s%s",
                 options_.threads, kernels::active_kernel_set().description, static_cast<long long>(options_.context),
                 options_.kv_type == kernels::KvType::f16 ? "f16" : "f32", kv_mib, state,
-                options_.activations == kernels::ActivationPrecision::int8x2 ? ", activations int8x2" : "");
+                options_.activations == kernels::ActivationPrecision::int8x2 ? ", activations int8x2" : "", rotation);
   return line;
 }
 

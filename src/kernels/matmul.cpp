@@ -232,8 +232,8 @@ void validate(const MatrixView& w) {
 
 }  // namespace
 
-void multiply_shared_input(std::initializer_list<const PreparedMatrix*> ws, const float* x, int64_t n_tokens,
-                           std::initializer_list<float*> ys, ThreadPool& pool) {
+void multiply_shared_input(std::span<const PreparedMatrix* const> ws, const float* x, int64_t n_tokens,
+                           std::span<float* const> ys, ThreadPool& pool) {
   if (ws.size() != ys.size()) fail("multiply_shared_input: ", ws.size(), " matrices but ", ys.size(), " outputs");
   if (n_tokens <= 0) return;
   std::vector<const PackedTernaryMatrix*> packed;
@@ -250,7 +250,12 @@ void multiply_shared_input(std::initializer_list<const PreparedMatrix*> ws, cons
     for (const PreparedMatrix* w : ws) w->multiply(x, n_tokens, *y++, pool);
     return;
   }
-  multiply_packed_set(packed.data(), packed.size(), x, n_tokens, ys.begin(), pool);
+  multiply_packed_set(packed.data(), packed.size(), x, n_tokens, ys.data(), pool);
+}
+
+void multiply_shared_input(std::initializer_list<const PreparedMatrix*> ws, const float* x, int64_t n_tokens,
+                           std::initializer_list<float*> ys, ThreadPool& pool) {
+  multiply_shared_input(std::span(ws.begin(), ws.size()), x, n_tokens, std::span(ys.begin(), ys.size()), pool);
 }
 
 std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w) { return prepare_matrix(w, active_isa()); }

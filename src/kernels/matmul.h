@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <span>
 
 #include "formats/type_info.h"
 #include "kernels/activations.h"
@@ -48,6 +49,8 @@ std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w, Isa isa,
 // multiply() would compute it. Repacked ternary matrices of one kernel set quantize x once and
 // share one pool job over all their rows, so the smaller ones do not end in a half-idle tail;
 // anything else is multiplied one matrix at a time.
+void multiply_shared_input(std::span<const PreparedMatrix* const> ws, const float* x, int64_t n_tokens,
+                           std::span<float* const> ys, ThreadPool& pool);
 void multiply_shared_input(std::initializer_list<const PreparedMatrix*> ws, const float* x, int64_t n_tokens,
                            std::initializer_list<float*> ys, ThreadPool& pool);
 

@@ -28,11 +28,28 @@ void narrow_to_f16_generic(const float* x, int64_t n, uint16_t* out) {
   for (int64_t i = 0; i < n; ++i) out[i] = formats::f32_to_fp16(x[i]);
 }
 
-const OpsBodies kGenericOps{rms_norm_generic, silu_mul_generic, add_in_place_generic, narrow_to_f16_generic};
+const OpsBodies kGenericOps{rms_norm_generic, silu_mul_generic, add_in_place_generic, narrow_to_f16_generic,
+                            hadamard_blocks_generic};
 
 const OpsBodies& chosen() { return active_kernel_set().ops; }
 
 }  // namespace
+
+void hadamard_blocks_generic(float* x, int64_t n, int64_t block, const float* signs) {
+  // The 1/sqrt(B) goes in with the signs: the transform is linear.
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(block)));
+  for (int64_t i = 0; i < n; ++i) x[i] *= signs ? signs[i] * scale : scale;
+  for (int64_t b = 0; b < n; b += block) {
+    float* v = x + b;
+    for (int64_t h = 1; h < block; h *= 2)
+      for (int64_t i = 0; i < block; i += 2 * h)
+        for (int64_t j = i; j < i + h; ++j) {
+          const float a = v[j], c = v[j + h];
+          v[j] = a + c;
+          v[j + h] = a - c;
+        }
+  }
+}
 
 const OpsBodies& generic_ops() { return kGenericOps; }
 
@@ -70,5 +87,9 @@ void silu_mul(const float* gate, const float* up, int64_t n, float* out) { chose
 void add_in_place(float* x, const float* y, int64_t n) { chosen().add_in_place(x, y, n); }
 
 void narrow_to_f16(const float* x, int64_t n, uint16_t* out) { chosen().narrow_to_f16(x, n, out); }
+
+void hadamard_blocks(float* x, int64_t n, int64_t block, const float* signs) {
+  chosen().hadamard_blocks(x, n, block, signs);
+}
 
 }  // namespace trit::kernels

@@ -31,4 +31,11 @@ void add_in_place(float* x, const float* y, int64_t n);
 // non-NaN value): the f16 KV cache's stores.
 void narrow_to_f16(const float* x, int64_t n, uint16_t* out);
 
+// Bonsai 2's rotation (model/hadamard.h): x <- H_B (signs ⊙ x) on each block of `block`
+// consecutive values, in place; signs may be null (no flip). H_B is the normalised Sylvester
+// Walsh-Hadamard matrix, H[r][c] = (-1)^popcount(r & c) / sqrt(B): symmetric and orthonormal, so
+// H_B H_B = I. n is a multiple of block, block a power of two. A fast transform: log2(B) passes of
+// butterflies (a, b) -> (a + b, a - b), B log2 B additions per block.
+void hadamard_blocks(float* x, int64_t n, int64_t block, const float* signs);
+
 }  // namespace trit::kernels

@@ -69,12 +69,6 @@ ModelConfig ModelConfig::from_gguf(const gguf::File& file) {
   else
     fail(file.path(), ": architecture '", c.architecture, "' is not supported (trit runs qwen3 and qwen35 models)");
   c.name = file.get_string_or("general.name", "");
-  // Bonsai 2 folds a Hadamard rotation into its weights; run without applying it to the
-  // activations, such a file computes garbage. Refused until trit applies it.
-  for (const auto& [key, value] : file.metadata())
-    if (key.rfind("prism.hadamard.", 0) == 0)
-      fail(file.path(), ": the file uses Bonsai 2's Hadamard rotation (metadata ", key,
-           "), which this version of trit does not apply yet; it cannot run this file correctly");
   const Keys k{file, c.architecture + "."};
   const std::string& p = k.prefix;
   c.n_layers = k.positive("block_count");

@@ -48,6 +48,10 @@ void ForwardPass::ensure_capacity(int64_t n_tokens, int64_t n_logit_rows) {
   fit(gate_, n_tokens * c.n_ff);
   fit(up_, n_tokens * c.n_ff);
   fit(logit_in_, n_logit_rows * c.n_embd);
+  if (model_.rotation()) {
+    const int64_t widest = std::max({c.n_embd, c.n_ff, c.q_dim(), c.delta_net.inner()});
+    fit(rotated_, std::max(n_tokens, n_logit_rows) * widest);
+  }
   logits_.resize(n_logit_rows * c.n_vocab);
 }
 
@@ -130,7 +134,7 @@ const std::vector<float>& ForwardPass::run(std::span<const SequenceStep> steps) 
                         &logit_in_[row++ * c.n_embd]);
     t += n;
   }
-  model_.lm_head().multiply(logit_in_.data(), n_logit_rows, logits_.data(), pool_);
+  multiply_input({&model_.lm_head()}, logit_in_.data(), n_logit_rows, c.n_embd, {logits_.data()});
   return logits_;
 }
 
@@ -148,14 +152,13 @@ void ForwardPass::mlp_block(const LayerWeights& layer) {
   // xn = RMSNorm(x) * ffn_norm                                    [T x n_embd]
   normalize_input(layer.ffn_norm);
   // gate = Wgate xn, up = Wup xn                                  [T x n_ff]
-  kernels::multiply_shared_input({layer.ffn_gate.get(), layer.ffn_up.get()}, xn_.data(), T, {gate_.data(), up_.data()},
-                                 pool_);
+  multiply_input({layer.ffn_gate.get(), layer.ffn_up.get()}, xn_.data(), T, c.n_embd, {gate_.data(), up_.data()});
   // gate = silu(gate) * up                                        [T x n_ff]
   pool_.parallel_for(T, 1, [&](size_t b, size_t e, int) {
     for (size_t i = b; i < e; ++i) kernels::silu_mul(&gate_[i * c.n_ff], &up_[i * c.n_ff], c.n_ff, &gate_[i * c.n_ff]);
   });
   // x += Wdown gate                                               [T x n_embd]
-  layer.ffn_down->multiply(gate_.data(), T, proj_.data(), pool_);
+  multiply_input({layer.ffn_down.get()}, gate_.data(), T, c.n_ff, {proj_.data()});
   kernels::add_in_place(x_.data(), proj_.data(), T * c.n_embd);
 }
 

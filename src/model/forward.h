@@ -48,6 +48,14 @@ class ForwardPass {
   void attention_block(const AttentionWeights& w, int64_t slot);
   void delta_net_block(const DeltaNetWeights& w, int64_t slot);
   void mlp_block(const LayerWeights& layer);
+  // ys = Ws x for up to four matrices that read the same input, `rows` rows of `width` values
+  // (kernels::multiply_shared_input), each given the input it expects: x, or T(x) for a matrix
+  // that Bonsai 2's rotation lists (model/hadamard.h), computed once for all of them. ssm_out
+  // passes values_tiled: its T(x) first takes the value heads to grouped order when the file
+  // says gdn_v_grouped. forward_rotation.cpp.
+  void multiply_input(std::initializer_list<const kernels::PreparedMatrix*> ws, const float* x, int64_t rows,
+                      int64_t width, std::initializer_list<float*> ys, bool values_tiled = false);
+  void rotate_rows(const float* x, int64_t rows, int64_t width, bool values_tiled);
 
   const Model& model_;
   ThreadPool& pool_;
@@ -85,6 +93,7 @@ class ForwardPass {
   std::vector<float> up_;       // [T x n_ff]
   std::vector<float> logit_in_; // [R x n_embd] final-normed rows that need logits
   std::vector<float> logits_;   // [R x n_vocab]
+  std::vector<float> rotated_;  // [T x width] T(x) of the input multiply_input rotates
 };
 
 }  // namespace trit::model

@@ -15,8 +15,8 @@ void ForwardPass::attention_block(const AttentionWeights& w, int64_t slot) {
   const ModelConfig& c = model_.config();
   const int64_t T = n_tokens_, hd = c.head_dim;
   // q = Wq xn [T x q_dim] (gated: qg = Wq xn [T x 2 q_dim]), k = Wk xn [T x kv_dim], v = Wv xn [T x kv_dim]
-  kernels::multiply_shared_input({w.wq.get(), w.wk.get(), w.wv.get()}, xn_.data(), T,
-                                 {c.gated_attention ? qg_.data() : q_.data(), k_.data(), v_.data()}, pool_);
+  multiply_input({w.wq.get(), w.wk.get(), w.wv.get()}, xn_.data(), T, c.n_embd,
+                 {c.gated_attention ? qg_.data() : q_.data(), k_.data(), v_.data()});
   // Per-head RMSNorm of q and k, RoPE at each token's position, then k and v into the cache.
   pool_.parallel_for(T, 1, [&](size_t b, size_t e, int) {
     for (size_t i = b; i < e; ++i) {
@@ -70,7 +70,7 @@ void ForwardPass::attention_block(const AttentionWeights& w, int64_t slot) {
     });
   }
   // x += Wo attn                                                  [T x n_embd]
-  w.wo->multiply(attn_.data(), T, proj_.data(), pool_);
+  multiply_input({w.wo.get()}, attn_.data(), T, c.q_dim(), {proj_.data()});
   kernels::add_in_place(x_.data(), proj_.data(), T * c.n_embd);
 }
 

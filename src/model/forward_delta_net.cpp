@@ -18,8 +18,8 @@ void ForwardPass::delta_net_block(const DeltaNetWeights& w, int64_t slot) {
   const DeltaNetConfig& d = c.delta_net;
   const int64_t T = n_tokens_, qkv_dim = d.qkv_dim(), inner = d.inner(), nv = d.n_v_heads, hd = d.head_dim;
   const int64_t n_steps = static_cast<int64_t>(states_.size());
-  kernels::multiply_shared_input({w.wqkv.get(), w.wgate.get(), w.wbeta.get(), w.walpha.get()}, xn_.data(), T,
-                                 {qkv_.data(), z_.data(), beta_.data(), alpha_.data()}, pool_);
+  multiply_input({w.wqkv.get(), w.wgate.get(), w.wbeta.get(), w.walpha.get()}, xn_.data(), T, c.n_embd,
+                 {qkv_.data(), z_.data(), beta_.data(), alpha_.data()});
   // The conv runs along each sequence's tokens (in place in qkv), with that sequence's conv state.
   pool_.parallel_for(static_cast<size_t>(n_steps), 1, [&](size_t b, size_t e, int) {
     for (size_t s = b; s < e; ++s) {
@@ -56,7 +56,7 @@ void ForwardPass::delta_net_block(const DeltaNetWeights& w, int64_t slot) {
                               &delta_out_[i * inner]);
   });
   // x += Wout y                                                   [T x n_embd]
-  w.wout->multiply(delta_out_.data(), T, proj_.data(), pool_);
+  multiply_input({w.wout.get()}, delta_out_.data(), T, inner, {proj_.data()}, /*values_tiled=*/true);
   kernels::add_in_place(x_.data(), proj_.data(), T * c.n_embd);
 }
 

@@ -1,5 +1,6 @@
 #include "model/weights.h"
 
+#include "kernels/ops.h"
 #include "util/error.h"
 
 namespace trit::model {
@@ -26,36 +27,44 @@ std::vector<float> bind_vector(const gguf::File& file, const std::string& name, 
   return out;
 }
 
-std::unique_ptr<kernels::PreparedMatrix> bind_matrix(const gguf::File& file, const std::string& name, int64_t rows,
-                                                     int64_t cols, kernels::ActivationPrecision precision) {
-  const gguf::TensorInfo& t = bind(file, name, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)});
-  if (!t.type->computable())
-    fail(file.path(), ": tensor '", name, "' has type ", t.type->name,
-         ", which trit cannot compute with (supported: ", formats::join_names(formats::computable_type_names()), ")");
-  kernels::MatrixView view{t.type, rows, cols, t.data, t.row_bytes()};
-  return kernels::prepare_matrix(view, kernels::active_isa(), precision);
-}
+// Binds the file's matrices, remembering each one's name (for the Hadamard contract).
+struct MatrixBinder {
+  const gguf::File& file;
+  kernels::ActivationPrecision precision;
+  std::vector<std::pair<std::string, const kernels::PreparedMatrix*>> bound;
 
-AttentionWeights bind_attention(const gguf::File& f, const std::string& p, const ModelConfig& c,
-                                kernels::ActivationPrecision precision) {
+  std::unique_ptr<kernels::PreparedMatrix> operator()(const std::string& name, int64_t rows, int64_t cols) {
+    const gguf::TensorInfo& t = bind(file, name, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)});
+    if (!t.type->computable())
+      fail(file.path(), ": tensor '", name, "' has type ", t.type->name,
+           ", which trit cannot compute with (supported: ", formats::join_names(formats::computable_type_names()), ")");
+    kernels::MatrixView view{t.type, rows, cols, t.data, t.row_bytes()};
+    auto m = kernels::prepare_matrix(view, kernels::active_isa(), precision);
+    bound.emplace_back(name, m.get());
+    return m;
+  }
+};
+
+AttentionWeights bind_attention(MatrixBinder& bind_matrix, const std::string& p, const ModelConfig& c) {
+  const gguf::File& f = bind_matrix.file;
   AttentionWeights a;
-  a.wq = bind_matrix(f, p + "attn_q.weight", c.q_dim() * (c.gated_attention ? 2 : 1), c.n_embd, precision);
-  a.wk = bind_matrix(f, p + "attn_k.weight", c.kv_dim(), c.n_embd, precision);
-  a.wv = bind_matrix(f, p + "attn_v.weight", c.kv_dim(), c.n_embd, precision);
+  a.wq = bind_matrix(p + "attn_q.weight", c.q_dim() * (c.gated_attention ? 2 : 1), c.n_embd);
+  a.wk = bind_matrix(p + "attn_k.weight", c.kv_dim(), c.n_embd);
+  a.wv = bind_matrix(p + "attn_v.weight", c.kv_dim(), c.n_embd);
   a.q_norm = bind_vector(f, p + "attn_q_norm.weight", c.head_dim);
   a.k_norm = bind_vector(f, p + "attn_k_norm.weight", c.head_dim);
-  a.wo = bind_matrix(f, p + "attn_output.weight", c.n_embd, c.q_dim(), precision);
+  a.wo = bind_matrix(p + "attn_output.weight", c.n_embd, c.q_dim());
   return a;
 }
 
-DeltaNetWeights bind_delta_net(const gguf::File& f, const std::string& p, const ModelConfig& c,
-                               kernels::ActivationPrecision precision) {
+DeltaNetWeights bind_delta_net(MatrixBinder& bind_matrix, const std::string& p, const ModelConfig& c) {
+  const gguf::File& f = bind_matrix.file;
   const DeltaNetConfig& d = c.delta_net;
   DeltaNetWeights w;
-  w.wqkv = bind_matrix(f, p + "attn_qkv.weight", d.qkv_dim(), c.n_embd, precision);
-  w.wgate = bind_matrix(f, p + "attn_gate.weight", d.inner(), c.n_embd, precision);
-  w.wbeta = bind_matrix(f, p + "ssm_beta.weight", d.n_v_heads, c.n_embd, precision);
-  w.walpha = bind_matrix(f, p + "ssm_alpha.weight", d.n_v_heads, c.n_embd, precision);
+  w.wqkv = bind_matrix(p + "attn_qkv.weight", d.qkv_dim(), c.n_embd);
+  w.wgate = bind_matrix(p + "attn_gate.weight", d.inner(), c.n_embd);
+  w.wbeta = bind_matrix(p + "ssm_beta.weight", d.n_v_heads, c.n_embd);
+  w.walpha = bind_matrix(p + "ssm_alpha.weight", d.n_v_heads, c.n_embd);
   // ssm_conv1d is [conv_kernel, qkv_dim] in GGUF: each channel's taps are contiguous.
   const gguf::TensorInfo& conv =
       bind(f, p + "ssm_conv1d.weight", {static_cast<uint64_t>(d.conv_kernel), static_cast<uint64_t>(d.qkv_dim())});
@@ -66,7 +75,7 @@ DeltaNetWeights bind_delta_net(const gguf::File& f, const std::string& p, const 
   w.dt_bias = bind_vector(f, p + "ssm_dt.bias", d.n_v_heads);
   w.a = bind_vector(f, p + "ssm_a", d.n_v_heads);
   w.norm = bind_vector(f, p + "ssm_norm.weight", d.head_dim);
-  w.wout = bind_matrix(f, p + "ssm_out.weight", c.n_embd, d.inner(), precision);
+  w.wout = bind_matrix(p + "ssm_out.weight", c.n_embd, d.inner());
   return w;
 }
 
@@ -89,11 +98,13 @@ std::vector<const kernels::PreparedMatrix*> LayerWeights::matrices() const {
   return all;
 }
 
-Model::Model(gguf::File file, kernels::ActivationPrecision precision) : file_(std::move(file)), config_(ModelConfig::from_gguf(file_)) {
+Model::Model(gguf::File file, kernels::ActivationPrecision precision)
+    : file_(std::move(file)), config_(ModelConfig::from_gguf(file_)), rotation_(HadamardRotation::from_gguf(file_)) {
   const ModelConfig& c = config_;
   token_embd_ = &bind(file_, "token_embd.weight", {uint64_t(c.n_embd), uint64_t(c.n_vocab)});
   if (!token_embd_->type->dequantize_row)
     fail(file_.path(), ": tensor 'token_embd.weight' has type ", token_embd_->type->name, ", which trit cannot read");
+  MatrixBinder bind_matrix{file_, precision, {}};
   // Norm after the mixer, before the MLP: Qwen3 names it ffn_norm, qwen35 post_attention_norm.
   const char* mlp_norm = c.arch == Architecture::qwen35 ? "post_attention_norm.weight" : "ffn_norm.weight";
   for (int64_t i = 0; i < c.n_layers; ++i) {
@@ -101,23 +112,44 @@ Model::Model(gguf::File file, kernels::ActivationPrecision precision) : file_(st
     LayerWeights l;
     l.attn_norm = bind_vector(file_, p + "attn_norm.weight", c.n_embd);
     if (c.is_delta_net(i))
-      l.delta_net = bind_delta_net(file_, p, c, precision);
+      l.delta_net = bind_delta_net(bind_matrix, p, c);
     else
-      l.attention = bind_attention(file_, p, c, precision);
+      l.attention = bind_attention(bind_matrix, p, c);
     l.ffn_norm = bind_vector(file_, p + mlp_norm, c.n_embd);
-    l.ffn_gate = bind_matrix(file_, p + "ffn_gate.weight", c.n_ff, c.n_embd, precision);
-    l.ffn_up = bind_matrix(file_, p + "ffn_up.weight", c.n_ff, c.n_embd, precision);
-    l.ffn_down = bind_matrix(file_, p + "ffn_down.weight", c.n_embd, c.n_ff, precision);
+    l.ffn_gate = bind_matrix(p + "ffn_gate.weight", c.n_ff, c.n_embd);
+    l.ffn_up = bind_matrix(p + "ffn_up.weight", c.n_ff, c.n_embd);
+    l.ffn_down = bind_matrix(p + "ffn_down.weight", c.n_embd, c.n_ff);
     layers_.push_back(std::move(l));
   }
   output_norm_ = bind_vector(file_, "output_norm.weight", c.n_embd);
-  lm_head_ = bind_matrix(file_, c.tied_embeddings ? "token_embd.weight" : "output.weight", c.n_vocab, c.n_embd, precision);
+  lm_head_ = bind_matrix(c.tied_embeddings ? "token_embd.weight" : "output.weight", c.n_vocab, c.n_embd);
+  if (rotation_) mark_rotated_inputs(bind_matrix.bound);
+}
+
+// Each matrix the rotation lists reads T(x). A tied LM head is the embedding table: stored latent,
+// its rows are z with e = s ⊙ H z, so e · x = z · T(x) and it reads T(x) too.
+void Model::mark_rotated_inputs(const std::vector<std::pair<std::string, const kernels::PreparedMatrix*>>& bound) {
+  std::set<std::string> unused = rotation_->rotated;
+  for (const auto& [name, matrix] : bound) {
+    const bool tied_latent_head = matrix == lm_head_.get() && config_.tied_embeddings && rotation_->embedding_latent();
+    if (rotation_->rotates(name) || tied_latent_head) rotated_inputs_.insert(matrix);
+    unused.erase(name);
+  }
+  if (!unused.empty())
+    fail(file_.path(), ": prism.hadamard.weight_names lists '", *unused.begin(),
+         "', which is not a matrix this model multiplies; trit cannot tell what its rotation means");
 }
 
 void Model::embed(int32_t token, float* out) const {
   if (token < 0 || token >= config_.n_vocab) fail("token id ", token, " is outside the vocabulary (", config_.n_vocab, ")");
   const size_t row_bytes = token_embd_->row_bytes();
   token_embd_->type->dequantize_row(token_embd_->data + static_cast<size_t>(token) * row_bytes, out, config_.n_embd);
+  if (rotation_ && rotation_->embedding_latent()) {
+    // A latent row z: the embedding is s ⊙ H z (hadamard.h).
+    kernels::hadamard_blocks(out, config_.n_embd, rotation_->block, nullptr);
+    const std::vector<float>& s = rotation_->signs_for(config_.n_embd);
+    for (int64_t i = 0; i < config_.n_embd; ++i) out[i] *= s[i];
+  }
 }
 
 size_t Model::weight_bytes() const {

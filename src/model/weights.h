@@ -4,12 +4,16 @@
 // [cols, rows]).
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "gguf/reader.h"
 #include "kernels/matmul.h"
 #include "model/config.h"
+#include "model/hadamard.h"
 
 namespace trit::model {
 
@@ -64,6 +68,11 @@ class Model {
   const ModelConfig& config() const { return config_; }
   const gguf::File& file() const { return file_; }
 
+  // Bonsai 2's rotation, if the file has one: the matrices it lists read T(x) (hadamard.h), and
+  // embed() turns latent rows back.
+  const std::optional<HadamardRotation>& rotation() const { return rotation_; }
+  bool rotates_input(const kernels::PreparedMatrix* m) const { return rotated_inputs_.count(m) > 0; }
+
   // Row `token` of the embedding table as f32 ([n_embd]).
   void embed(int32_t token, float* out) const;
 
@@ -77,9 +86,12 @@ class Model {
 
  private:
   Model(gguf::File file, kernels::ActivationPrecision precision);
+  void mark_rotated_inputs(const std::vector<std::pair<std::string, const kernels::PreparedMatrix*>>& bound);
 
   gguf::File file_;
   ModelConfig config_;
+  std::optional<HadamardRotation> rotation_;
+  std::unordered_set<const kernels::PreparedMatrix*> rotated_inputs_;
   const gguf::TensorInfo* token_embd_ = nullptr;
   std::vector<LayerWeights> layers_;
   std::vector<float> output_norm_;

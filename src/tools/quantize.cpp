@@ -54,12 +54,23 @@ struct Plan {
   bool matrix;
 };
 
+bool kept_dense(const std::string& name) {
+  for (const char* suffix : {".ssm_conv1d.weight", ".ssm_alpha.weight", ".ssm_beta.weight"}) {
+    const size_t n = std::char_traits<char>::length(suffix);
+    if (name.size() > n && name.compare(name.size() - n, n, suffix) == 0) return true;
+  }
+  return false;
+}
+
 std::vector<Plan> plan_tensors(const gguf::File& file, const formats::TypeInfo& target) {
   const formats::TypeInfo& f32 = *formats::type_by_format(formats::Format::f32);
   std::vector<Plan> plans;
   for (const gguf::TensorInfo& t : file.tensors()) {
     const bool matrix = t.dims.size() >= 2;
     const formats::TypeInfo* out = matrix ? &target : &f32;
+    // The qwen35 files keep the Gated DeltaNet's conv taps (F32, rows of 4) and its per-head
+    // gate projections ssm_alpha/ssm_beta (BF16) dense whatever the weights' type: copied.
+    if (matrix && kept_dense(t.name)) out = t.type;
     if (t.type->dequantize_row == nullptr)
       fail(file.path(), ": tensor '", t.name, "' has type ", t.type->name, ", which trit cannot convert");
     if (t.dims[0] % static_cast<uint64_t>(out->block_size) != 0)

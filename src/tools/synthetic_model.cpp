@@ -11,6 +11,7 @@
 #include "formats/type_info.h"
 #include "gguf/writer.h"
 #include "tokenizer/vocab.h"
+#include "tools/primal_twin.h"
 #include "tools/synthetic_plan.h"
 #include "tools/synthetic_weights.h"
 #include "util/error.h"
@@ -113,6 +114,9 @@ Prepared prepare(const SyntheticOptions& o) {
   const int64_t n_vocab = static_cast<int64_t>(p.vocab.tokens.size());
   p.plan = p.arch->plan(*p.preset, n_vocab);
   p.result.vocab = n_vocab;
+  if (!o.primal_twin.empty() && !o.hadamard) fail("--primal-twin needs --hadamard (a file without rotation is its own twin)");
+  if (o.hadamard_block != 0 && !o.hadamard) fail("--hadamard-block needs --hadamard");
+  if (o.hadamard) p.result.hadamard_block = hadamard_block_for(p.plan, o.hadamard_block);
   p.result.tensors = p.plan.size();
   for (const PlannedTensor& t : p.plan) {
     const uint64_t elements = element_count(t);
@@ -170,6 +174,7 @@ SyntheticResult make_synthetic_model(const SyntheticOptions& o) {
   writer.set("general.name", Value{"Synthetic-Ternary-Bonsai-" + std::string(p.preset->name)});
   writer.set("general.alignment", Value{uint32_t{32}});
   p.arch->metadata(writer, *p.preset, type.file_type);
+  if (o.hadamard) write_hadamard_metadata(writer, p.plan, p.preset->arch, o.seed, p.result.hadamard_block);
   tokenizer::write_vocab(writer, p.vocab);
   for (const PlannedTensor& t : p.plan) {
     const formats::TypeInfo& tt = storage_type(t, type);
@@ -204,6 +209,7 @@ SyntheticResult make_synthetic_model(const SyntheticOptions& o) {
   }
   writer.finish();
   if (progress) progress->finish("done");
+  if (!o.primal_twin.empty()) write_primal_twin(o.output, o.primal_twin, o.overwrite);
   SyntheticResult result = p.result;
   result.file_bytes = std::filesystem::file_size(o.output);
   return result;

@@ -49,6 +49,11 @@ struct SyntheticOptions {
   std::string output;
   bool overwrite = false;
   bool progress = false;         // a progress bar/lines on stderr
+  // Bonsai 2's Hadamard keys with random signs (synthetic_hadamard.cpp); block 0: the largest
+  // that fits, up to 1024. primal_twin: also write the unrotated twin there (tools/primal_twin.h).
+  bool hadamard = false;
+  int64_t hadamard_block = 0;
+  std::string primal_twin;
 };
 
 struct SyntheticResult {
@@ -57,6 +62,7 @@ struct SyntheticResult {
   uint64_t file_bytes = 0;    // size of the written file
   int64_t vocab = 0;
   size_t tensors = 0;
+  int64_t hadamard_block = 0;  // 0: no rotation
 };
 
 // What make_synthetic_model would write for these options (tensors, parameters, tensor bytes,

@@ -40,4 +40,10 @@ void write_qwen35_metadata(gguf::Writer& writer, const SyntheticPreset& p, uint3
 // Layer il of a qwen35 model is full attention (else Gated DeltaNet).
 bool qwen35_is_attention_layer(int64_t il);
 
+// --hadamard (synthetic_hadamard.cpp): the block (`requested`, or 0 for the largest power of two
+// up to 1024 that divides every matrix's input width) and Bonsai 2's keys for the plan.
+int64_t hadamard_block_for(const std::vector<PlannedTensor>& plan, int64_t requested);
+void write_hadamard_metadata(gguf::Writer& writer, const std::vector<PlannedTensor>& plan, SyntheticArch arch,
+                             uint64_t seed, int64_t block);
+
 }  // namespace trit::tools

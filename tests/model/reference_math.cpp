@@ -16,7 +16,7 @@ Matrix read_matrix(const gguf::File& file, const std::string& name) {
     t->type->dequantize_row(t->data + r * t->row_bytes(), row.data(), cols);
     for (int64_t c = 0; c < cols; ++c) m[r][c] = row[c];
   }
-  return m;
+  return unrotate(file, name, std::move(m));
 }
 
 Vec read_vector(const gguf::File& file, const std::string& name) { return read_matrix(file, name)[0]; }

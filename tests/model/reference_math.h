@@ -12,9 +12,15 @@ namespace trit::test {
 using Vec = std::vector<double>;
 using Matrix = std::vector<Vec>;  // [rows][cols]
 
-// A tensor dequantized to f64, [rows][cols] (a vector is one row). Throws if the file lacks it.
+// A tensor dequantized to f64, [rows][cols] (a vector is one row), as the model means it: a
+// weight that Bonsai 2's Hadamard contract stores rotated or latent comes back primal
+// (unrotate). Throws if the file lacks it.
 Matrix read_matrix(const gguf::File& file, const std::string& name);
 Vec read_vector(const gguf::File& file, const std::string& name);
+// The primal form of a tensor of a file with prism.hadamard.* keys (reference_hadamard.cpp): a
+// weight in weight_names, stored W_s with W x = W_s H_B (s ⊙ P x), becomes W_s H_B diag(s) P; an
+// embedding in inverse_weight_names, stored latent z, becomes s ⊙ H_B z. Others pass unchanged.
+Matrix unrotate(const gguf::File& file, const std::string& name, Matrix stored);
 
 // x / sqrt(mean(x^2) + eps) * w
 Vec rms_norm(const Vec& x, const Vec& w, double eps);

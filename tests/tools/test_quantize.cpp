@@ -12,6 +12,7 @@
 #include "formats/type_info.h"
 #include "gguf/reader.h"
 #include "gguf/writer.h"
+#include "model/weights.h"
 #include "tools/quantize.h"
 #include "tools/quantize_rows.h"
 
@@ -52,7 +53,9 @@ void expect_all_lossless(const tools::QuantizeReport& r) {
     EXPECT_TRUE(t.lossless) << t.name;
     EXPECT_EQ(t.mismatches, 0u) << t.name;
     EXPECT_EQ(t.rms_error, 0.0) << t.name;
-    if (!t.matrix) EXPECT_EQ(t.to, "f32") << t.name;
+    if (!t.matrix) {
+      EXPECT_EQ(t.to, "f32") << t.name;
+    }
   }
 }
 
@@ -142,7 +145,9 @@ TEST(Quantize, NoisySourceIsReportedLossy) {
   tools::QuantizeReport q8 = quantize(noisy, dir + "/q8.gguf", "q8_0");
   EXPECT_EQ(q8.file_type, 7u);
   for (const tools::TensorReport& t : q8.tensors)
-    if (t.matrix) EXPECT_LT(t.max_error_of_scale, 0.01) << t.name;
+    if (t.matrix) {
+      EXPECT_LT(t.max_error_of_scale, 0.01) << t.name;
+    }
 }
 
 TEST(QuantizeRows, ErrorStatisticsOfOneRow) {
@@ -163,4 +168,29 @@ TEST(QuantizeRows, ErrorStatisticsOfOneRow) {
   EXPECT_NEAR(e.max_error_of_scale, std::fabs(d - 0.5f) / 0.6f, 1e-6);
   EXPECT_GT(e.mismatches, 60u);
   EXPECT_LT(e.mismatches, 128u);
+}
+
+// A Bonsai 2 file keeps its rotation through quantize: the stored (rotated) weights are what is
+// converted, the prism.hadamard.* keys are copied, and the output still loads and rotates.
+TEST(Quantize, HadamardKeysSurvive) {
+  const std::string in = test::make_model("qwen35-tiny", "q2_0", 4, "--hadamard");
+  const std::string out = test::scratch_dir() + "/pq2.gguf";
+  expect_all_lossless(quantize(in, out, "pq2_0"));
+  gguf::File a = gguf::File::open(in), b = gguf::File::open(out);
+  size_t keys = 0;
+  for (const auto& [key, value] : a.metadata()) {
+    if (key.rfind("prism.hadamard.", 0) != 0) continue;
+    ++keys;
+    ASSERT_TRUE(b.has(key)) << key;
+    EXPECT_EQ(gguf::describe_type(*b.find(key)), gguf::describe_type(value)) << key;
+  }
+  EXPECT_EQ(keys, 10u);
+  EXPECT_EQ(a.get_float_array("prism.hadamard.sign_values"), b.get_float_array("prism.hadamard.sign_values"));
+  EXPECT_EQ(a.get_string_array("prism.hadamard.weight_names"), b.get_string_array("prism.hadamard.weight_names"));
+  // The GDN's dense tensors keep their types, as in the real files.
+  EXPECT_EQ(b.find_tensor("blk.0.ssm_alpha.weight")->type->name, std::string("bf16"));
+  EXPECT_EQ(b.find_tensor("blk.0.ssm_conv1d.weight")->type->name, std::string("f32"));
+  const auto model = model::Model::load(out);
+  ASSERT_TRUE(model->rotation().has_value());
+  EXPECT_EQ(model->rotation()->rotated.size(), 51u);
 }

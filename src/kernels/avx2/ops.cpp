@@ -69,7 +69,39 @@ void narrow_to_f16_avx2(const float* x, int64_t n, uint16_t* out) {
   }
 }
 
-const OpsBodies kAvx2Ops{rms_norm_avx2, silu_mul_avx2, add_in_place_avx2, narrow_to_f16_avx2};
+// Butterfly stages of span h = 1, 2, 4 inside one register: lane j pairs with lane j ^ h, and
+// v[j] becomes v[j ^ h] + v[j] where bit h of j is clear, v[j ^ h] - v[j] where it is set.
+[[gnu::always_inline]] inline __m256 hadamard_in_register(__m256 v) {
+  const __m256 one = _mm256_set1_ps(1.0f), minus = _mm256_set1_ps(-1.0f);
+  v = _mm256_fmadd_ps(v, _mm256_blend_ps(one, minus, 0xaa), _mm256_permute_ps(v, 0xb1));
+  v = _mm256_fmadd_ps(v, _mm256_blend_ps(one, minus, 0xcc), _mm256_permute_ps(v, 0x4e));
+  v = _mm256_fmadd_ps(v, _mm256_blend_ps(one, minus, 0xf0), _mm256_permute2f128_ps(v, v, 0x01));
+  return v;
+}
+
+// hadamard_blocks (ops.h): one pass that scales, flips the signs and runs the three in-register
+// stages, then the stages of span 8 .. B/2 on whole registers.
+void hadamard_blocks_avx2(float* x, int64_t n, int64_t block, const float* signs) {
+  if (block < 8) return hadamard_blocks_generic(x, n, block, signs);
+  const __m256 scale = _mm256_set1_ps(static_cast<float>(1.0 / std::sqrt(static_cast<double>(block))));
+  for (int64_t i = 0; i < n; i += 8) {
+    __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), scale);
+    if (signs) v = _mm256_mul_ps(v, _mm256_loadu_ps(signs + i));
+    _mm256_storeu_ps(x + i, hadamard_in_register(v));
+  }
+  for (int64_t b = 0; b < n; b += block) {
+    float* v = x + b;
+    for (int64_t h = 8; h < block; h *= 2)
+      for (int64_t i = 0; i < block; i += 2 * h)
+        for (int64_t j = i; j < i + h; j += 8) {
+          const __m256 a = _mm256_loadu_ps(v + j), c = _mm256_loadu_ps(v + j + h);
+          _mm256_storeu_ps(v + j, _mm256_add_ps(a, c));
+          _mm256_storeu_ps(v + j + h, _mm256_sub_ps(a, c));
+        }
+  }
+}
+
+const OpsBodies kAvx2Ops{rms_norm_avx2, silu_mul_avx2, add_in_place_avx2, narrow_to_f16_avx2, hadamard_blocks_avx2};
 
 }  // namespace
 

@@ -62,7 +62,41 @@ void narrow_to_f16_avx512(const float* x, int64_t n, uint16_t* out) {
   }
 }
 
-const OpsBodies kAvx512Ops{rms_norm_avx512, silu_mul_avx512, add_in_place_avx512, narrow_to_f16_avx512};
+// Butterfly stages of span h = 1, 2, 4, 8 inside one register: lane j pairs with lane j ^ h, and
+// v[j] becomes v[j ^ h] + v[j] where bit h of j is clear, v[j ^ h] - v[j] where it is set.
+[[gnu::always_inline]] inline __m512 hadamard_in_register(__m512 v) {
+  const __m512 one = _mm512_set1_ps(1.0f), minus = _mm512_set1_ps(-1.0f);
+  v = _mm512_fmadd_ps(v, _mm512_mask_blend_ps(0xaaaa, one, minus), _mm512_permute_ps(v, 0xb1));
+  v = _mm512_fmadd_ps(v, _mm512_mask_blend_ps(0xcccc, one, minus), _mm512_permute_ps(v, 0x4e));
+  v = _mm512_fmadd_ps(v, _mm512_mask_blend_ps(0xf0f0, one, minus), _mm512_shuffle_f32x4(v, v, 0xb1));
+  v = _mm512_fmadd_ps(v, _mm512_mask_blend_ps(0xff00, one, minus), _mm512_shuffle_f32x4(v, v, 0x4e));
+  return v;
+}
+
+// hadamard_blocks (ops.h): one pass that scales, flips the signs and runs the four in-register
+// stages, then the stages of span 16 .. B/2 on whole registers (a block of 1024 stays in L1).
+void hadamard_blocks_avx512(float* x, int64_t n, int64_t block, const float* signs) {
+  if (block < 16) return hadamard_blocks_generic(x, n, block, signs);
+  const __m512 scale = _mm512_set1_ps(static_cast<float>(1.0 / std::sqrt(static_cast<double>(block))));
+  for (int64_t i = 0; i < n; i += 16) {
+    __m512 v = _mm512_mul_ps(_mm512_loadu_ps(x + i), scale);
+    if (signs) v = _mm512_mul_ps(v, _mm512_loadu_ps(signs + i));
+    _mm512_storeu_ps(x + i, hadamard_in_register(v));
+  }
+  for (int64_t b = 0; b < n; b += block) {
+    float* v = x + b;
+    for (int64_t h = 16; h < block; h *= 2)
+      for (int64_t i = 0; i < block; i += 2 * h)
+        for (int64_t j = i; j < i + h; j += 16) {
+          const __m512 a = _mm512_loadu_ps(v + j), c = _mm512_loadu_ps(v + j + h);
+          _mm512_storeu_ps(v + j, _mm512_add_ps(a, c));
+          _mm512_storeu_ps(v + j + h, _mm512_sub_ps(a, c));
+        }
+  }
+}
+
+const OpsBodies kAvx512Ops{rms_norm_avx512, silu_mul_avx512, add_in_place_avx512, narrow_to_f16_avx512,
+                           hadamard_blocks_avx512};
 
 }  // namespace
 

@@ -1,0 +1,102 @@
+#include "tools/primal_twin.h"
+
+#include <cmath>
+#include <filesystem>
+
+#include "formats/type_info.h"
+#include "gguf/reader.h"
+#include "gguf/writer.h"
+#include "model/config.h"
+#include "model/hadamard.h"
+#include "util/error.h"
+
+namespace trit::tools {
+namespace {
+
+// v <- H_B v on each block, in f64 (one row; the twin is an oracle, exactness over speed).
+void hadamard_f64(std::vector<double>& v, int64_t block) {
+  const double scale = 1.0 / std::sqrt(static_cast<double>(block));
+  for (size_t b = 0; b < v.size(); b += block) {
+    double* x = v.data() + b;
+    for (int64_t h = 1; h < block; h *= 2)
+      for (int64_t i = 0; i < block; i += 2 * h)
+        for (int64_t j = i; j < i + h; ++j) {
+          const double a = x[j], c = x[j + h];
+          x[j] = a + c;
+          x[j + h] = a - c;
+        }
+    for (int64_t j = 0; j < block; ++j) x[j] *= scale;
+  }
+}
+
+// The input permutation P of a rotated weight, as (P x)[j] = x[perm[j]] (hadamard.h).
+std::vector<int64_t> input_order(const std::string& name, int64_t width, const model::HadamardRotation& r,
+                                 const model::ModelConfig& c) {
+  std::vector<int64_t> perm(width);
+  for (int64_t j = 0; j < width; ++j) perm[j] = j;
+  const std::string suffix = "ssm_out.weight";
+  const bool ssm_out = name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  if (!ssm_out || !r.v_grouped) return perm;
+  const model::DeltaNetConfig& d = c.delta_net;
+  const int64_t ratio = d.n_v_heads / d.n_k_heads;
+  for (int64_t k = 0; k < d.n_k_heads; ++k)
+    for (int64_t rep = 0; rep < ratio; ++rep)
+      for (int64_t i = 0; i < d.head_dim; ++i) perm[i + d.head_dim * (rep + ratio * k)] = i + d.head_dim * (k + d.n_k_heads * rep);
+  return perm;
+}
+
+}  // namespace
+
+PrimalTwinResult write_primal_twin(const std::string& input, const std::string& output, bool overwrite) {
+  gguf::File file = gguf::File::open(input);
+  const std::optional<model::HadamardRotation> rotation = model::HadamardRotation::from_gguf(file);
+  if (!rotation) fail(input, ": the file has no prism.hadamard.* keys: it is its own primal twin");
+  const model::ModelConfig config = model::ModelConfig::from_gguf(file);
+  const formats::TypeInfo& f32 = *formats::type_by_format(formats::Format::f32);
+
+  gguf::Writer writer(output, overwrite, file.alignment());
+  for (const auto& [key, value] : file.metadata())
+    if (key.rfind("prism.hadamard.", 0) != 0) writer.set(key, value);
+  auto primal = [&](const gguf::TensorInfo& t) { return rotation->rotates(t.name) || rotation->latent.count(t.name); };
+  for (const gguf::TensorInfo& t : file.tensors()) {
+    if (primal(t) && !t.type->dequantize_row) fail(input, ": tensor '", t.name, "' has type ", t.type->name, ", which trit cannot read");
+    if (primal(t))
+      writer.add_tensor({t.name, t.dims, f32.ggml_id, f32.bytes_for(t.element_count())});
+    else
+      writer.add_tensor({t.name, t.dims, t.type->ggml_id, t.size});
+  }
+  writer.begin_data();
+
+  PrimalTwinResult result;
+  for (const gguf::TensorInfo& t : file.tensors()) {
+    if (!primal(t)) {
+      writer.write(t.data, t.size);
+      continue;
+    }
+    ++result.unrotated;
+    const int64_t width = static_cast<int64_t>(t.dims[0]);
+    const std::vector<float>& s = rotation->signs_for(width);
+    const bool latent = rotation->latent.count(t.name) > 0;
+    const std::vector<int64_t> perm = latent ? std::vector<int64_t>{} : input_order(t.name, width, *rotation, config);
+    std::vector<float> row(width), out(width);
+    std::vector<double> u(width);
+    for (uint64_t r = 0; r < t.rows(); ++r) {
+      t.type->dequantize_row(t.data + r * t.row_bytes(), row.data(), width);
+      for (int64_t j = 0; j < width; ++j) u[j] = row[j];
+      hadamard_f64(u, rotation->block);
+      if (latent) {
+        // The embedding: e = s ⊙ H z.
+        for (int64_t j = 0; j < width; ++j) out[j] = static_cast<float>(s[j] * u[j]);
+      } else {
+        // W x = W_s H (s ⊙ P x), (P x)[j] = x[perm[j]]: the primal row is w[perm[j]] = s[j] (H w_s)[j].
+        for (int64_t j = 0; j < width; ++j) out[perm[j]] = static_cast<float>(s[j] * u[j]);
+      }
+      writer.write(out.data(), out.size() * sizeof(float));
+    }
+  }
+  writer.finish();
+  result.file_bytes = std::filesystem::file_size(output);
+  return result;
+}
+
+}  // namespace trit::tools
