@@ -1,33 +1,17 @@
 #include "tools/primal_twin.h"
 
-#include <cmath>
 #include <filesystem>
 
 #include "formats/type_info.h"
 #include "gguf/reader.h"
 #include "gguf/writer.h"
+#include "kernels/ops.h"
 #include "model/config.h"
 #include "model/hadamard.h"
 #include "util/error.h"
 
 namespace trit::tools {
 namespace {
-
-// v <- H_B v on each block, in f64 (one row; the twin is an oracle, exactness over speed).
-void hadamard_f64(std::vector<double>& v, int64_t block) {
-  const double scale = 1.0 / std::sqrt(static_cast<double>(block));
-  for (size_t b = 0; b < v.size(); b += block) {
-    double* x = v.data() + b;
-    for (int64_t h = 1; h < block; h *= 2)
-      for (int64_t i = 0; i < block; i += 2 * h)
-        for (int64_t j = i; j < i + h; ++j) {
-          const double a = x[j], c = x[j + h];
-          x[j] = a + c;
-          x[j + h] = a - c;
-        }
-    for (int64_t j = 0; j < block; ++j) x[j] *= scale;
-  }
-}
 
 // The input permutation P of a rotated weight, as (P x)[j] = x[perm[j]] (hadamard.h).
 std::vector<int64_t> input_order(const std::string& name, int64_t width, const model::HadamardRotation& r,
@@ -78,18 +62,16 @@ PrimalTwinResult write_primal_twin(const std::string& input, const std::string& 
     const std::vector<float>& s = rotation->signs_for(width);
     const bool latent = rotation->latent.count(t.name) > 0;
     const std::vector<int64_t> perm = latent ? std::vector<int64_t>{} : input_order(t.name, width, *rotation, config);
-    std::vector<float> row(width), out(width);
-    std::vector<double> u(width);
+    std::vector<float> u(width), out(width);
     for (uint64_t r = 0; r < t.rows(); ++r) {
-      t.type->dequantize_row(t.data + r * t.row_bytes(), row.data(), width);
-      for (int64_t j = 0; j < width; ++j) u[j] = row[j];
-      hadamard_f64(u, rotation->block);
+      t.type->dequantize_row(t.data + r * t.row_bytes(), u.data(), width);
+      kernels::hadamard_blocks(u.data(), width, rotation->block, nullptr);  // u = H w_s (H is symmetric)
       if (latent) {
         // The embedding: e = s ⊙ H z.
-        for (int64_t j = 0; j < width; ++j) out[j] = static_cast<float>(s[j] * u[j]);
+        for (int64_t j = 0; j < width; ++j) out[j] = s[j] * u[j];
       } else {
         // W x = W_s H (s ⊙ P x), (P x)[j] = x[perm[j]]: the primal row is w[perm[j]] = s[j] (H w_s)[j].
-        for (int64_t j = 0; j < width; ++j) out[perm[j]] = static_cast<float>(s[j] * u[j]);
+        for (int64_t j = 0; j < width; ++j) out[perm[j]] = s[j] * u[j];
       }
       writer.write(out.data(), out.size() * sizeof(float));
     }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/every_ops_body.h"
 #include "kernels/isa.h"
 #include "kernels/ops.h"
 #include "kernels/ops_bodies.h"
@@ -16,14 +17,7 @@
 namespace trit::kernels {
 namespace {
 
-std::vector<std::pair<std::string, const OpsBodies*>> bodies() {
-  std::vector<std::pair<std::string, const OpsBodies*>> b = {{"generic", &generic_ops()}};
-  for (Isa isa : supported_isas()) {
-    if (isa == Isa::avx2) b.push_back({"avx2", &avx2_ops()});
-    if (isa == Isa::avx512) b.push_back({"avx512", &avx512_ops()});
-  }
-  return b;
-}
+std::vector<std::pair<std::string, const OpsBodies*>> bodies() { return every_ops_body(); }
 
 // y = H_B (s ⊙ x) blockwise, as a dense product.
 std::vector<double> hadamard_product(const std::vector<float>& x, int64_t block, const std::vector<float>* signs) {
