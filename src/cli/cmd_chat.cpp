@@ -131,7 +131,7 @@ struct ChatCommand {
 
   // The rendered conversation as tokens, dropping the oldest turns (never the system message)
   // until it leaves room to answer. Empty when even the last message alone does not fit.
-  static std::vector<int32_t> fit_to_context(engine::Engine& engine, tokenizer::ChatFormat format,
+  static std::vector<int32_t> fit_to_context(engine::Engine& engine, const tokenizer::ChatFormat& format,
                                              std::vector<tokenizer::ChatMessage>& messages,
                                              const tokenizer::ChatOptions& options) {
     const int64_t room = engine.context() * 3 / 4;
