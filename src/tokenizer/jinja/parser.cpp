@@ -71,7 +71,7 @@ class Parser {
     for (;;) {
       const Token& t = cur();
       if (t.type == Tok::eof) {
-        if (ends.size() != 0) error(t.line, "missing '{% ", *ends.begin(), " %}' at the end of the template");
+        if (ends.size() != 0) error(t.line, "missing '{% ", *(ends.end() - 1), " %}' at the end of the template");
         return "";
       }
       if (t.type == Tok::data) {
@@ -188,7 +188,11 @@ class Parser {
       placeholder->kind = Expr::Kind::name;  // the body's text (renderer.cpp binds this name)
       placeholder->name = " filter block input";
       placeholder->line = s->line;
-      s->expr = parse_filter(std::move(placeholder));
+      auto first = node(Expr::Kind::filter, s->line);  // {% filter name(args) | more %}
+      first->name = expect_name();
+      first->args.push_back(std::move(placeholder));
+      if (is_op("(")) parse_call_args(*first);
+      s->expr = parse_filter(std::move(first));
       expect_block_end();
       parse_body(s->body, {"endfilter"});
       expect_block_end();

@@ -40,7 +40,7 @@ struct MacroValue {
 
 namespace {
 
-constexpr size_t kMaxSteps = 20'000'000;
+constexpr size_t kMaxSteps = 2'000'000;
 constexpr size_t kMaxOutput = size_t(256) << 20;
 constexpr int kMaxCallDepth = 100;
 constexpr int64_t kMaxRange = 1'000'000;
