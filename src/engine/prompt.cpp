@@ -31,18 +31,22 @@ std::vector<int32_t> chat_prompt(const tokenizer::Tokenizer& tokenizer, const to
   return with_bos(tokenizer, tokenizer.encode(chat.text, chat.literal));
 }
 
+tokenizer::ChatFormat chat_format_from_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || in.bad()) fail("--chat-template-file ", path, ": cannot read the file");
+  try {
+    return tokenizer::ChatFormat(text.str());
+  } catch (const Error& e) {
+    fail("--chat-template-file ", path, ": ", e.what());
+  }
+}
+
 tokenizer::ChatFormat chat_format_of(const tokenizer::Tokenizer& tokenizer, const std::string& template_file) {
   std::optional<tokenizer::ChatFormat> format;
   if (!template_file.empty()) {
-    std::ifstream in(template_file, std::ios::binary);
-    std::stringstream text;
-    if (in) text << in.rdbuf();
-    if (!in || in.bad()) fail("--chat-template-file ", template_file, ": cannot read the file");
-    try {
-      format.emplace(text.str());
-    } catch (const Error& e) {
-      fail("--chat-template-file ", template_file, ": ", e.what());
-    }
+    format.emplace(chat_format_from_file(template_file));
   } else {
     std::string notice;
     format.emplace(tokenizer::detect_chat_format(tokenizer.chat_template(), &notice));

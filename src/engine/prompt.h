@@ -39,6 +39,8 @@ std::vector<int32_t> chat_prompt(const tokenizer::Tokenizer& tokenizer, const to
 // template, else the built-in Qwen3 one (a warning says so). bos_token/eos_token come from the
 // tokenizer.
 tokenizer::ChatFormat chat_format_of(const tokenizer::Tokenizer& tokenizer, const std::string& template_file = {});
+// The template in a --chat-template-file (trit::Error naming the file when unreadable or invalid).
+tokenizer::ChatFormat chat_format_from_file(const std::string& path);
 
 // The start of a conversation: the system message when there is one.
 std::vector<tokenizer::ChatMessage> system_messages(const std::string& system);
