@@ -230,6 +230,13 @@ TEST(Jinja, UnsupportedConstructsAndSyntaxErrorsNameThemAndTheLine) {
                 .find("ran too long"),
             std::string::npos);
   EXPECT_NE(error_of("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}").find("nested over"), std::string::npos);
+  EXPECT_NE(error_of("{{ " + std::string(5000, '(') + "1" + std::string(5000, ')') + " }}").find("levels deep"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(5000, '{') + "% if 1 %}").find("chat template line 1:"), std::string::npos);
+  EXPECT_NE(error_of("{% set ns = namespace(x=[]) %}{% for i in range(2000) %}{% set ns.x = [ns.x] %}{% endfor %}"
+                     "{{ ns.x|tojson }}")
+                .find("nested over 256 levels"),
+            std::string::npos);
 }
 
 TEST(Jinja, ConversationBytesStayDataThroughTheTemplate) {

@@ -108,6 +108,7 @@ class Parser {
   }
 
   StmtPtr parse_statement() {
+    Depth guard(*this);
     const Token tag = next();
     auto s = std::make_unique<Stmt>();
     s->line = tag.line;
@@ -240,6 +241,7 @@ class Parser {
   }
 
   ExprPtr parse_expression() {
+    Depth guard(*this);
     ExprPtr e = parse_or();
     while (is_name("if")) {
       const int line = next().line;
@@ -277,6 +279,7 @@ class Parser {
     return e;
   }
   ExprPtr parse_not() {
+    Depth guard(*this);
     if (is_name("not")) {
       auto e = node(Expr::Kind::not_, next().line);
       e->args.push_back(parse_not());
@@ -344,6 +347,7 @@ class Parser {
     return e;
   }
   ExprPtr parse_unary(bool with_filter = true) {
+    Depth guard(*this);
     ExprPtr e;
     if (is_op("-") || is_op("+")) {
       const Token op = next();
@@ -530,8 +534,19 @@ class Parser {
     }
   }
 
+  // Nesting of expressions and blocks, bounded so deep input is an error, not a stack overflow.
+  struct Depth {
+    Parser& p;
+    explicit Depth(Parser& parser) : p(parser) {
+      if (++p.depth_ > kMaxDepth) p.error(p.cur().line, "nesting is over ", kMaxDepth, " levels deep");
+    }
+    ~Depth() { --p.depth_; }
+  };
+  static constexpr int kMaxDepth = 100;
+
   std::vector<Token> t_;
   size_t i_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace

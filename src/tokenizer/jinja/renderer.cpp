@@ -42,7 +42,7 @@ namespace {
 
 constexpr size_t kMaxSteps = 2'000'000;
 constexpr size_t kMaxOutput = size_t(256) << 20;
-constexpr int kMaxCallDepth = 100;
+constexpr int kMaxCallDepth = 32;
 constexpr int64_t kMaxRange = 1'000'000;
 const std::string kFilterBlockInput = " filter block input";  // a name no template can write
 
@@ -208,6 +208,14 @@ Value arithmetic(const std::string& op, const Value& a, const Value& b) {
 
 class Renderer {
  public:
+  Renderer() = default;
+  Renderer(const Renderer&) = delete;
+  Renderer& operator=(const Renderer&) = delete;
+  // A macro's closure holds the scope that holds the macro: break those cycles at the end.
+  ~Renderer() {
+    for (auto& m : macros_) m->closure.reset();
+  }
+
   Text run(const Program& program, const Dict& context) {
     auto root = std::make_shared<Scope>();
     for (const char* f : {"range", "namespace", "dict", "raise_exception", "strftime_now"}) root->set(f, Value::function(f));
@@ -300,7 +308,7 @@ class Renderer {
         Value m;
         m.kind = Value::Kind::macro;
         m.text = Text(s.name);
-        m.macro = std::make_shared<MacroValue>(MacroValue{&s, scope});
+        m.macro = new_macro(&s, scope);
         scope->set(s.name, m);
         break;
       }
@@ -308,7 +316,7 @@ class Renderer {
         Value caller;
         caller.kind = Value::Kind::macro;
         caller.text = Text("caller");
-        caller.macro = std::make_shared<MacroValue>(MacroValue{&s, scope});
+        caller.macro = new_macro(&s, scope);
         emit(to_text(eval_call(*s.expr, scope, &caller)));
         break;
       }
@@ -541,13 +549,15 @@ class Renderer {
 
   Value call_macro(const Value& callee, const Args& a, const Value* caller) {
     const MacroValue& m = *callee.macro;
+    if (!m.closure) fail("macro '", callee.text.bytes, "' outlived its render");
     if (depth_ >= kMaxCallDepth) fail("macro calls nested over ", kMaxCallDepth, " deep");
     const auto& params = m.def->params;
     if (a.positional.size() > params.size())
       fail("macro '", callee.text.bytes, "' takes ", params.size(), " arguments (", a.positional.size(), " given)");
     auto scope = std::make_shared<Scope>();
     scope->parent = m.closure;
-    for (const auto& [k, v] : a.keyword) {
+    for (const auto& keyword : a.keyword) {
+      const std::string& k = keyword.first;
       if (std::none_of(params.begin(), params.end(), [&](const MacroParam& p) { return p.name == k; }))
         fail("macro '", callee.text.bytes, "' takes no keyword argument '", k, "'");
     }
@@ -573,6 +583,13 @@ class Renderer {
     return Value::from(out);
   }
 
+  std::shared_ptr<MacroValue> new_macro(const Stmt* def, const ScopePtr& scope) {
+    auto m = std::make_shared<MacroValue>(MacroValue{def, scope});
+    macros_.push_back(m);
+    return m;
+  }
+
+  std::vector<std::shared_ptr<MacroValue>> macros_;
   Text* out_ = nullptr;
   size_t steps_ = 0;
   int depth_ = 0;

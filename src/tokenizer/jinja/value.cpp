@@ -9,6 +9,26 @@
 #include "util/error.h"
 
 namespace trit::tokenizer::jinja {
+namespace {
+
+// Values a template builds can nest without bound ({% set x = [x] %} in a loop); walking them
+// recursively stops at this depth with an error instead of overflowing the stack.
+constexpr int kMaxNesting = 256;
+thread_local int nesting = 0;
+struct NestingGuard {
+  NestingGuard() {
+    if (++nesting > kMaxNesting) {
+      nesting = 0;
+      fail("a value is nested over ", kMaxNesting, " levels deep");
+    }
+  }
+  ~NestingGuard() {
+    if (nesting > 0) --nesting;
+  }
+};
+
+}  // namespace
+
 
 const Value* Dict::find(std::string_view key) const {
   for (const auto& [k, v] : items)
@@ -86,6 +106,7 @@ Text data_text(const std::string& s) { return Text::from_data(is_valid_utf8(s) ?
 }  // namespace
 
 Value from_json(const nlohmann::ordered_json& j) {
+  NestingGuard guard;
   using T = nlohmann::ordered_json::value_t;
   switch (j.type()) {
     case T::null: return Value::none();
@@ -214,6 +235,7 @@ void repr_string(std::string& out, std::string_view s) {
 }
 
 void repr_into(std::string& out, const Value& v) {
+  NestingGuard guard;
   switch (v.kind) {
     case Value::Kind::string: repr_string(out, v.text.bytes); break;
     case Value::Kind::list: {
@@ -268,6 +290,7 @@ void json_string(std::string& out, std::string_view s) {
 }
 
 void json_into(std::string& out, const Value& v, int indent, int level) {
+  NestingGuard guard;
   auto newline = [&](int at) {
     if (indent < 0) return;
     out += '\n';
@@ -352,6 +375,7 @@ std::string repr(const Value& v) {
 }
 
 bool equals(const Value& a, const Value& b) {
+  NestingGuard guard;
   if (a.is_number() && b.is_number()) {
     if (a.kind == Value::Kind::floating || b.kind == Value::Kind::floating) return as_double(a) == as_double(b);
     return (a.kind == Value::Kind::boolean ? a.boolean : a.integer) ==
@@ -382,6 +406,7 @@ bool equals(const Value& a, const Value& b) {
 }
 
 bool less(const Value& a, const Value& b) {
+  NestingGuard guard;
   if (a.is_number() && b.is_number()) return as_double(a) < as_double(b);
   if (a.is_string() && b.is_string()) return a.text.bytes < b.text.bytes;  // UTF-8 order = code point order
   if (a.kind == Value::Kind::list && b.kind == Value::Kind::list) {
@@ -395,6 +420,7 @@ bool less(const Value& a, const Value& b) {
 }
 
 bool has_data(const Value& v) {
+  NestingGuard guard;
   switch (v.kind) {
     case Value::Kind::string: return v.text.any_data();
     case Value::Kind::list:
