@@ -38,6 +38,9 @@ struct ChatOptions {
   ordered_json tools = ordered_json::array();  // tool definitions as the API gives them
   bool add_generation_prompt = true;
   bool enable_thinking = true;  // false: the prompt ends with an empty <think></think> block
+  // More template variables (the API's chat_template_kwargs, e.g. preserve_thinking); names the
+  // context already has (messages, tools, add_generation_prompt, enable_thinking) are ignored.
+  ordered_json template_kwargs = ordered_json::object();
 };
 
 struct RenderedChat;

@@ -68,6 +68,11 @@ RenderedChat render_chat_marked(const ChatFormat& format, const std::vector<Chat
   context.set(jinja::Text("tools"), tools ? jinja::from_json(options.tools) : jinja::Value::none());
   context.set(jinja::Text("add_generation_prompt"), jinja::Value::from(options.add_generation_prompt));
   context.set(jinja::Text("enable_thinking"), jinja::Value::from(options.enable_thinking));
+  if (options.template_kwargs.is_object())
+    for (auto it = options.template_kwargs.begin(); it != options.template_kwargs.end(); ++it)
+      if (it.key() != "messages" && it.key() != "tools" && it.key() != "add_generation_prompt" &&
+          it.key() != "enable_thinking")
+        context.set(jinja::Text(it.key()), jinja::from_json(it.value()));
   context.set(jinja::Text("bos_token"), jinja::Value::str(format.bos_token));
   context.set(jinja::Text("eos_token"), jinja::Value::str(format.eos_token));
   const jinja::Text out = format.jinja().render(context);

@@ -50,6 +50,16 @@ TEST(ChatRender, UsesTheFilesTemplateOrTheBuiltInQwen3One) {
   EXPECT_EQ(fallback.source(), tokenizer::kQwen3ChatTemplate);
 }
 
+TEST(ChatRender, TemplateKwargsReachTheTemplate) {
+  auto format = tokenizer::detect_chat_format(
+      "{{ preserve_thinking is defined }} {{ preserve_thinking }} {{ enable_thinking }} {{ messages|length }}");
+  tokenizer::ChatOptions options;
+  options.enable_thinking = false;
+  options.template_kwargs = {{"preserve_thinking", true}, {"messages", "ignored"}, {"enable_thinking", true}};
+  EXPECT_EQ(tokenizer::render_chat(format, {{"user", "u", std::nullopt, {}}}, options), "True True False 1");
+  EXPECT_EQ(tokenizer::render_chat(format, {}, {}), "False  True 0");
+}
+
 TEST(ChatRender, ToJsonLikePython) {
   ordered_json v = ordered_json::parse(R"({"b": [1, 2.5, true, null], "a": "x\"\n\u0001é", "c": {}})");
   EXPECT_EQ(tokenizer::to_json_python(v), "{\"b\": [1, 2.5, true, null], \"a\": \"x\\\"\\n\\u0001é\", \"c\": {}}");
