@@ -9,7 +9,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libpcre2-dev libutf8proc-dev
   libcurl4-openssl-dev libssl-dev zlib1g-dev libbrotli-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
-  chromium
+  chromium python3-jinja2
 )
 # Node.js may come from elsewhere than Debian (with its own npm); install Debian's only if absent.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -37,6 +37,7 @@ extern "C" void on_interrupt(int) {
 struct ChatCommand {
   ModelRefOptions model;
   EngineFlags engine_flags;
+  ChatTemplateFlag chat_template;
   SamplingFlags sampling;
   std::string system;
   int64_t n_predict = -1;
@@ -45,6 +46,7 @@ struct ChatCommand {
   void setup(CLI::App& app) {
     model.add_to(app);
     engine_flags.add_to(app);
+    chat_template.add_to(app);
     sampling.add_to(app);
     app.add_option("--sys,--system", system, "System message");
     app.add_option("-n,--n-predict", n_predict, "Most tokens per answer (-1: until the context is full)")
@@ -54,9 +56,10 @@ struct ChatCommand {
   }
 
   int run() {
+    chat_template.check();
     engine::Engine engine(model.resolve(), engine_flags.resolve());
     log_info(engine.describe());
-    const auto format = engine::chat_format_of(engine.tokenizer());
+    const auto format = engine::chat_format_of(engine.tokenizer(), chat_template.file);
 
     const bool interactive = isatty(STDIN_FILENO);
     struct sigaction action {};
@@ -131,7 +134,7 @@ struct ChatCommand {
 
   // The rendered conversation as tokens, dropping the oldest turns (never the system message)
   // until it leaves room to answer. Empty when even the last message alone does not fit.
-  static std::vector<int32_t> fit_to_context(engine::Engine& engine, tokenizer::ChatFormat format,
+  static std::vector<int32_t> fit_to_context(engine::Engine& engine, const tokenizer::ChatFormat& format,
                                              std::vector<tokenizer::ChatMessage>& messages,
                                              const tokenizer::ChatOptions& options) {
     const int64_t room = engine.context() * 3 / 4;

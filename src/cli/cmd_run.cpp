@@ -17,6 +17,7 @@ namespace {
 struct RunCommand {
   ModelRefOptions model;
   EngineFlags engine_flags;
+  ChatTemplateFlag chat_template;
   SamplingFlags sampling;
   std::string prompt, prompt_file, system;
   int64_t n_predict = -1;
@@ -25,6 +26,7 @@ struct RunCommand {
   void setup(CLI::App& app) {
     model.add_to(app);
     engine_flags.add_to(app);
+    chat_template.add_to(app);
     sampling.add_to(app);
     app.add_option("-p,--prompt", prompt, "The prompt");
     app.add_option("-f,--file", prompt_file, "Read the prompt from a file");
@@ -33,6 +35,7 @@ struct RunCommand {
         ->check(whole_number(-1, int64_t(1) << 24, "tokens"));
     app.add_option("--sys,--system", system, "System message (chat format only)");
     app.add_flag("--raw", raw, "Use the prompt as it is, without the chat format");
+    app.add_flag("--verbose-prompt", verbose_prompt, "Print the prompt (as its tokens decode) to stderr first");
     app.add_flag("--no-think", no_think, "Ask the model not to think first (enable_thinking=false)");
     app.add_flag("--truncate-prompt", truncate, "Keep only the end of a prompt longer than the context");
   }
@@ -50,6 +53,7 @@ struct RunCommand {
       std::fclose(f);
     }
     if (prompt.empty()) fail("no prompt: give -p TEXT or -f FILE");
+    chat_template.check();
     engine::Engine engine(model.resolve(), engine_flags.resolve());
     log_info(engine.describe());
 
@@ -60,8 +64,9 @@ struct RunCommand {
     } else {
       std::vector<tokenizer::ChatMessage> messages = engine::system_messages(system);
       messages.push_back({"user", prompt, std::nullopt, {}});
-      tokens = engine::chat_prompt(tok, engine::chat_format_of(tok), messages, engine::thinking_options(no_think));
+      tokens = engine::chat_prompt(tok, engine::chat_format_of(tok, chat_template.file), messages, engine::thinking_options(no_think));
     }
+    if (verbose_prompt) std::fprintf(stderr, "%s\n", tok.decode(tokens).c_str());
     const int64_t room = engine.context() - 1;
     if (static_cast<int64_t>(tokens.size()) > room) {
       if (!truncate)

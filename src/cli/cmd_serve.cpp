@@ -23,6 +23,7 @@ namespace {
 struct ServeCommand {
   ModelRefOptions model;
   EngineFlags engine_flags;
+  ChatTemplateFlag chat_template;
   SamplingFlags sampling;
   server::ServerOptions server_options;
   engine::SchedulerOptions scheduler_options;
@@ -32,6 +33,7 @@ struct ServeCommand {
   void setup(CLI::App& app) {
     model.add_to(app);
     engine_flags.add_to(app);
+    chat_template.add_to(app);
     sampling.add_to(app);
     app.add_option("--host", server_options.host, "Address to listen on (loopback unless you mean otherwise)")
         ->capture_default_str();
@@ -64,6 +66,8 @@ struct ServeCommand {
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+    chat_template.check();
+    server_options.chat_template_file = chat_template.file;
     const std::string path = model.resolve();
     server_options.model_id = alias.empty() ? std::filesystem::path(path).stem().string() : alias;
     server_options.max_body_bytes = static_cast<size_t>(max_body);

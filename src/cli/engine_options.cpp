@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "cli/value_checks.h"
+#include "engine/prompt.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -44,6 +45,14 @@ engine::EngineOptions EngineFlags::resolve() const {
     o.threads = cpus;
   }
   return o;
+}
+
+void ChatTemplateFlag::add_to(CLI::App& app) {
+  app.add_option("--chat-template-file", file, "Jinja chat template to use instead of the model's own");
+}
+
+void ChatTemplateFlag::check() const {
+  if (!file.empty()) engine::chat_format_from_file(file);
 }
 
 void SamplingFlags::add_to(CLI::App& app) {

@@ -19,6 +19,15 @@ struct EngineFlags {
   engine::EngineOptions resolve() const;
 };
 
+// --chat-template-file (run, chat, serve): a Jinja template that replaces the model's own.
+struct ChatTemplateFlag {
+  std::string file;
+
+  void add_to(CLI::App& app);
+  // Reads and parses the file now, so a bad one stops trit at start-up with its name.
+  void check() const;
+};
+
 // --temp, --top-k, --top-p, --min-p, --repeat-penalty, --repeat-last-n, --presence-penalty,
 // --frequency-penalty, --seed
 struct SamplingFlags {

@@ -30,13 +30,17 @@ std::vector<int32_t> encode_prompt(const tokenizer::Tokenizer& tokenizer, std::s
 // A conversation in the model's chat format, ending in the generation prompt (options decide
 // thinking and tools); `assistant_prefix` continues it as if the model had written it (as text:
 // it may hold <tool_call>, never a control token).
-std::vector<int32_t> chat_prompt(const tokenizer::Tokenizer& tokenizer, tokenizer::ChatFormat format,
+std::vector<int32_t> chat_prompt(const tokenizer::Tokenizer& tokenizer, const tokenizer::ChatFormat& format,
                                  const std::vector<tokenizer::ChatMessage>& messages,
                                  const tokenizer::ChatOptions& options, std::string_view assistant_prefix = {});
 
-// The chat format the tokenizer's template gets; a template that is not exactly Qwen3's is
-// logged as a warning saying what is used instead.
-tokenizer::ChatFormat chat_format_of(const tokenizer::Tokenizer& tokenizer);
+// The chat template to render with: the text of `template_file` when given (unreadable, or not
+// a template trit can parse: trit::Error naming the file), else the tokenizer's (GGUF's)
+// template, else the built-in Qwen3 one (a warning says so). bos_token/eos_token come from the
+// tokenizer.
+tokenizer::ChatFormat chat_format_of(const tokenizer::Tokenizer& tokenizer, const std::string& template_file = {});
+// The template in a --chat-template-file (trit::Error naming the file when unreadable or invalid).
+tokenizer::ChatFormat chat_format_from_file(const std::string& path);
 
 // The start of a conversation: the system message when there is one.
 std::vector<tokenizer::ChatMessage> system_messages(const std::string& system);

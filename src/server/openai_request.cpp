@@ -198,8 +198,10 @@ GenerationRequest parse_chat_request(const json& body, const RequestContext& ctx
   if (!choice.tools_in_prompt) options.tools = tokenizer::ordered_json::array();
   g.assistant_prefix = choice.assistant_prefix;
   g.tools_given = !options.tools.empty();
-  if (const json* kwargs = get_object(body, "chat_template_kwargs"))
+  if (const json* kwargs = get_object(body, "chat_template_kwargs")) {
     if (auto v = get_bool(*kwargs, "enable_thinking")) options.enable_thinking = *v;
+    options.template_kwargs = tokenizer::ordered_json::parse(kwargs->dump());  // the rest reach the template
+  }
 
   if (auto lp = get_bool(body, "logprobs")) g.logprobs = *lp;
   if (auto top = get_integer(body, "top_logprobs", 0, 20)) {

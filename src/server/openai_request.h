@@ -25,7 +25,7 @@ struct GenerationRequest {
 
 struct RequestContext {
   const tokenizer::Tokenizer* tokenizer = nullptr;
-  tokenizer::ChatFormat chat_format = tokenizer::ChatFormat::qwen3;
+  tokenizer::ChatFormat chat_format = tokenizer::ChatFormat::qwen3();
   engine::SamplingParams sampling_defaults;  // from the serve command's flags
   bool random_seed = true;                   // no --seed given: each request without one draws one
   int64_t context = 0;                       // positions per slot

@@ -158,7 +158,7 @@ void Server::set_ready(engine::Engine& engine, engine::Scheduler& scheduler) {
   c.engine = &engine;
   c.scheduler = &scheduler;
   c.request_context.tokenizer = &engine.tokenizer();
-  c.request_context.chat_format = engine::chat_format_of(engine.tokenizer());
+  c.request_context.chat_format = engine::chat_format_of(engine.tokenizer(), c.options.chat_template_file);
   c.request_context.sampling_defaults = c.options.sampling_defaults;
   c.request_context.random_seed = c.options.random_seed;
   c.request_context.context = scheduler.context();

@@ -25,6 +25,7 @@ struct ServerOptions {
   std::string model_id = "trit";             // the name /v1/models lists
   engine::SamplingParams sampling_defaults;  // for fields a request leaves out
   bool random_seed = true;                   // requests without "seed" draw a fresh one
+  std::string chat_template_file;            // replaces the model's chat template when set
 };
 
 struct ServerContext;

@@ -1,13 +1,13 @@
-// Chat format for the Qwen3 family: render a conversation into the prompt text exactly as
-// Qwen3's Jinja chat template does (transformers' apply_chat_template), and parse what the model
-// writes back (reasoning in <think>...</think>, tool calls in <tool_call>{json}</tool_call>).
+// Chat templates: render a conversation into the prompt text exactly as the model's Jinja chat
+// template does under Hugging Face's apply_chat_template (the engine is tokenizer/jinja/), and
+// parse what the model writes back (reasoning in <think>...</think>, tool calls as Qwen3's
+// <tool_call>{json}</tool_call>).
 //
-// Templates other than Qwen3's: detect_chat_format() recognises the Qwen3 template (exactly, or
-// by its distinctive parts) and otherwise falls back to plain ChatML with a notice:
-//   <|im_start|>{role}\n{content}<|im_end|>\n for every message (tool results keep role "tool"),
-//   a tools list as the same "# Tools" system block Qwen3 writes, assistant tool calls as
-//   <tool_call> blocks, no <think> handling, and <|im_start|>assistant\n as generation prompt.
+// Which template: the GGUF's tokenizer.chat_template (or --chat-template-file's text); a file
+// without one gets the built-in Qwen3 template (kQwen3ChatTemplate), which writes ChatML turns, so
+// no separate ChatML renderer is needed.
 #pragma once
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -38,15 +38,42 @@ struct ChatOptions {
   ordered_json tools = ordered_json::array();  // tool definitions as the API gives them
   bool add_generation_prompt = true;
   bool enable_thinking = true;  // false: the prompt ends with an empty <think></think> block
+  // More template variables (the API's chat_template_kwargs, e.g. preserve_thinking); names the
+  // context already has (messages, tools, add_generation_prompt, enable_thinking) are ignored.
+  ordered_json template_kwargs = ordered_json::object();
 };
 
-enum class ChatFormat { qwen3, chatml };
+struct RenderedChat;
+namespace jinja {
+class Template;
+}
 
-// Which renderer a GGUF's chat template gets. `notice` is set (non-empty) when the template is
-// not exactly Qwen3's, saying what trit does instead.
+// A parsed chat template. The context it sees is what transformers passes: messages (role,
+// content, reasoning_content when set, tool_calls as [{type: "function", function: {name,
+// arguments}}] when there are any), tools (the list, or None when empty), add_generation_prompt,
+// enable_thinking, bos_token and eos_token.
+class ChatFormat {
+ public:
+  // Throws trit::Error naming the template line when the source does not parse or uses a
+  // construct trit does not support.
+  explicit ChatFormat(const std::string& jinja_source);
+  static ChatFormat qwen3();  // the built-in Qwen3 template
+  const std::string& source() const { return source_; }
+  const jinja::Template& jinja() const { return *template_; }
+  std::string bos_token, eos_token;  // special-token texts the template may print
+
+ private:
+  std::string source_;
+  std::shared_ptr<const jinja::Template> template_;
+};
+
+// The format for a file's template: the template itself, or the built-in Qwen3 template when
+// the file has none or its template cannot be used; `notice` then says so (empty otherwise).
 ChatFormat detect_chat_format(const std::string& jinja_source, std::string* notice = nullptr);
 
-std::string render_chat(ChatFormat format, const std::vector<ChatMessage>& messages,
+// Throws trit::Error ("chat template line N: ...") when the template fails on this conversation
+// (raise_exception, an unsupported construct met at run time).
+std::string render_chat(const ChatFormat& format, const std::vector<ChatMessage>& messages,
                         const ChatOptions& options = {});
 
 // The same text, with the byte ranges that came from the conversation rather than from the
@@ -60,7 +87,7 @@ struct RenderedChat {
   RenderedChat& operator+=(std::string_view markup);  // template text
   void add_literal(std::string_view text);              // conversation text
 };
-RenderedChat render_chat_marked(ChatFormat format, const std::vector<ChatMessage>& messages,
+RenderedChat render_chat_marked(const ChatFormat& format, const std::vector<ChatMessage>& messages,
                                 const ChatOptions& options = {});
 
 // Messages from OpenAI-style JSON: [{"role", "content" (string, null or [{"type": "text",

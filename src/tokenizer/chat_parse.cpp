@@ -2,7 +2,13 @@
 //   start      -> "<think>" (after optional whitespace) opens reasoning, anything else is content
 //   reasoning  -> "</think>" ends it
 //   content    -> "<tool_call>" opens a call
-//   tool_call  -> "</tool_call>" closes it; the body must be {"name": ..., "arguments": ...}
+//   tool_call  -> "</tool_call>" closes it; the body is Qwen3's JSON {"name": ..., "arguments": ...}
+//                 or Qwen3.5's XML:
+//                   <function=NAME>\n<parameter=ARG>\nVALUE\n</parameter>\n...</function>
+//                 VALUE is the text between "<parameter=ARG>\n" and "\n</parameter>"; when it parses
+//                 as JSON other than a string (number, true/false/null, object, array) that value is
+//                 the argument, else the text itself. No schema is consulted: a string argument that
+//                 reads as a number comes out as a number.
 // Newlines next to the tags are formatting, not text: they are dropped at the start and end of
 // reasoning, at the start of content and before a tool call (so trailing newlines of content are
 // held back until something else follows them).
@@ -30,7 +36,56 @@ size_t trailing_newlines(std::string_view s, size_t end) {
   return n;
 }
 
+std::string_view trim_space(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+ordered_json parameter_value(std::string_view text) {
+  if (json_nesting_depth(text) <= kMaxJsonDepth) {
+    try {
+      ordered_json j = ordered_json::parse(text);
+      if (!j.is_string()) return j;
+    } catch (const ordered_json::exception&) {
+    }
+  }
+  return std::string(text);
+}
+
+// Qwen3.5's XML call; nullopt for anything malformed (it then stays content).
+std::optional<ParsedToolCall> parse_xml_call(std::string_view body) {
+  constexpr std::string_view kFunction = "<function=", kFunctionEnd = "</function>";
+  constexpr std::string_view kParam = "<parameter=", kParamEnd = "</parameter>";
+  body = trim_space(body);
+  if (body.substr(0, kFunction.size()) != kFunction) return std::nullopt;
+  const size_t name_end = body.find('>');
+  if (name_end == std::string_view::npos) return std::nullopt;
+  ParsedToolCall call;
+  call.name = std::string(body.substr(kFunction.size(), name_end - kFunction.size()));
+  if (call.name.empty() || call.name.find_first_of("<\n") != std::string::npos) return std::nullopt;
+  std::string_view rest = body.substr(name_end + 1);
+  for (;;) {
+    rest = trim_space(rest);
+    if (rest == kFunctionEnd) return call;
+    if (rest.substr(0, kParam.size()) != kParam) return std::nullopt;
+    const size_t key_end = rest.find('>');
+    if (key_end == std::string_view::npos) return std::nullopt;
+    const std::string key(rest.substr(kParam.size(), key_end - kParam.size()));
+    if (key.empty() || key.find_first_of("<\n") != std::string::npos) return std::nullopt;
+    rest = rest.substr(key_end + 1);
+    const size_t value_end = rest.find(kParamEnd);
+    if (value_end == std::string_view::npos) return std::nullopt;
+    std::string_view value = rest.substr(0, value_end);
+    if (!value.empty() && value.front() == '\n') value.remove_prefix(1);
+    if (!value.empty() && value.back() == '\n') value.remove_suffix(1);
+    call.arguments[key] = parameter_value(value);
+    rest = rest.substr(value_end + kParamEnd.size());
+  }
+}
+
 std::optional<ParsedToolCall> parse_call(std::string_view body) {
+  if (trim_space(body).substr(0, 1) == "<") return parse_xml_call(body);
   // Model output too deep to write back out safely is text, not a call.
   if (json_nesting_depth(body) > kMaxJsonDepth) return std::nullopt;
   try {

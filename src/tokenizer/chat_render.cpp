@@ -1,163 +1,31 @@
-// render_chat: Qwen3's chat template, statement by statement (the Jinja source is in
-// qwen3_template.cpp), and the plain ChatML fallback. Python string methods used by the template
-// (strip/lstrip/rstrip with '\n', split) are spelled out as helpers.
+// render_chat: the conversation as the Jinja context transformers builds, rendered by the
+// template; bytes that came from the conversation become RenderedChat's literal spans.
 #include "tokenizer/chat.h"
-
+#include "tokenizer/jinja/template.h"
 #include "tokenizer/utf8.h"
+#include "util/error.h"
 
 namespace trit::tokenizer {
 namespace {
 
-std::string_view lstrip_newlines(std::string_view s) {
-  while (!s.empty() && s.front() == '\n') s.remove_prefix(1);
-  return s;
-}
-std::string_view rstrip_newlines(std::string_view s) {
-  while (!s.empty() && s.back() == '\n') s.remove_suffix(1);
-  return s;
-}
-std::string_view strip_newlines(std::string_view s) { return lstrip_newlines(rstrip_newlines(s)); }
-
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-bool ends_with(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
-}
-
-// "s.split(sep)[-1]" and "s.split(sep)[0]".
-std::string_view after_last(std::string_view s, std::string_view sep) {
-  size_t at = s.rfind(sep);
-  return at == std::string_view::npos ? s : s.substr(at + sep.size());
-}
-std::string_view before_first(std::string_view s, std::string_view sep) {
-  size_t at = s.find(sep);
-  return at == std::string_view::npos ? s : s.substr(0, at);
-}
-
-void render_tools_header(RenderedChat& out, const std::vector<ChatMessage>& messages, const ordered_json& tools) {
-  out += "<|im_start|>system\n";
-  if (!messages.empty() && messages[0].role == "system") {
-    out.add_literal(messages[0].content);
-    out += "\n\n";
+ordered_json message_json(const ChatMessage& m) {
+  ordered_json j = {{"role", m.role}, {"content", m.content}};
+  if (m.reasoning_content) j["reasoning_content"] = *m.reasoning_content;
+  if (!m.tool_calls.empty()) {
+    ordered_json calls = ordered_json::array();
+    for (const ToolCall& c : m.tool_calls)
+      calls.push_back({{"type", "function"}, {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
+    j["tool_calls"] = std::move(calls);
   }
-  out += "# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
-         "You are provided with function signatures within <tools></tools> XML tags:\n<tools>";
-  for (const auto& tool : tools) {
-    out += "\n";
-    out.add_literal(to_json_python(tool));
-  }
-  out += "\n</tools>\n\nFor each function call, return a json object with function name and arguments "
-         "within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, "
-         "\"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n";
-}
-
-void render_tool_calls(RenderedChat& out, const std::vector<ToolCall>& calls, bool content_nonempty) {
-  for (size_t i = 0; i < calls.size(); ++i) {
-    if ((i == 0 && content_nonempty) || i > 0) out += "\n";
-    out += "<tool_call>\n{\"name\": \"";
-    out.add_literal(calls[i].name);
-    out += "\", \"arguments\": ";
-    const auto& args = calls[i].arguments;
-    out.add_literal(args.is_string() ? args.get<std::string>() : to_json_python(args));
-    out += "}\n</tool_call>";
-  }
-}
-
-bool has_tools(const ordered_json& tools) { return !tools.is_null() && !tools.empty(); }
-
-// "<|im_start|>" role "\n" content "<|im_end|>\n", the turn every format writes.
-void render_turn(RenderedChat& out, std::string_view role, std::string_view content) {
-  out += "<|im_start|>";
-  out.add_literal(role);
-  out += "\n";
-  out.add_literal(content);
-  out += "<|im_end|>\n";
-}
-
-RenderedChat render_qwen3(const std::vector<ChatMessage>& messages, const ChatOptions& options) {
-  RenderedChat out;
-  const int n = int(messages.size());
-  if (has_tools(options.tools)) {
-    render_tools_header(out, messages, options.tools);
-  } else if (n > 0 && messages[0].role == "system") {
-    render_turn(out, "system", messages[0].content);
-  }
-
-  // The last user query that is not a wrapped tool response; assistant turns after it keep
-  // their reasoning.
-  int last_query_index = n - 1;
-  for (int i = n - 1; i >= 0; --i) {
-    const auto& m = messages[i];
-    if (m.role == "user" && !(starts_with(m.content, "<tool_response>") && ends_with(m.content, "</tool_response>"))) {
-      last_query_index = i;
-      break;
-    }
-  }
-
-  for (int i = 0; i < n; ++i) {
-    const ChatMessage& m = messages[i];
-    if (m.role == "user" || (m.role == "system" && i != 0)) {
-      render_turn(out, m.role, m.content);
-    } else if (m.role == "assistant") {
-      std::string_view content = m.content;
-      std::string_view reasoning;
-      if (m.reasoning_content) {
-        reasoning = *m.reasoning_content;
-      } else if (m.content.find("</think>") != std::string::npos) {
-        content = lstrip_newlines(after_last(m.content, "</think>"));
-        reasoning = lstrip_newlines(after_last(rstrip_newlines(before_first(m.content, "</think>")), "<think>"));
-      }
-      if (i > last_query_index && (i == n - 1 || !reasoning.empty())) {
-        out += "<|im_start|>";
-        out.add_literal(m.role);
-        out += "\n<think>\n";
-        out.add_literal(strip_newlines(reasoning));
-        out += "\n</think>\n\n";
-        out.add_literal(lstrip_newlines(content));
-      } else {
-        out += "<|im_start|>";
-        out.add_literal(m.role);
-        out += "\n";
-        out.add_literal(content);
-      }
-      render_tool_calls(out, m.tool_calls, !content.empty());
-      out += "<|im_end|>\n";
-    } else if (m.role == "tool") {
-      if (i == 0 || messages[i - 1].role != "tool") out += "<|im_start|>user";
-      out += "\n<tool_response>\n";
-      out.add_literal(m.content);
-      out += "\n</tool_response>";
-      if (i == n - 1 || messages[i + 1].role != "tool") out += "<|im_end|>\n";
-    }
-    // Other roles render nothing, as in the template.
-  }
-  if (options.add_generation_prompt) {
-    out += "<|im_start|>assistant\n";
-    if (!options.enable_thinking) out += "<think>\n\n</think>\n\n";
-  }
-  return out;
-}
-
-RenderedChat render_chatml(const std::vector<ChatMessage>& messages, const ChatOptions& options) {
-  RenderedChat out;
-  size_t first = 0;
-  if (has_tools(options.tools)) {
-    render_tools_header(out, messages, options.tools);
-    if (!messages.empty() && messages[0].role == "system") first = 1;
-  }
-  for (size_t i = first; i < messages.size(); ++i) {
-    const ChatMessage& m = messages[i];
-    out += "<|im_start|>";
-    out.add_literal(m.role);
-    out += "\n";
-    out.add_literal(m.content);
-    if (m.role == "assistant") render_tool_calls(out, m.tool_calls, !m.content.empty());
-    out += "<|im_end|>\n";
-  }
-  if (options.add_generation_prompt) out += "<|im_start|>assistant\n";
-  return out;
+  return j;
 }
 
 }  // namespace
+
+ChatFormat::ChatFormat(const std::string& jinja_source)
+    : source_(jinja_source), template_(std::make_shared<jinja::Template>(jinja_source)) {}
+
+ChatFormat ChatFormat::qwen3() { return ChatFormat(kQwen3ChatTemplate); }
 
 RenderedChat& RenderedChat::operator+=(std::string_view markup) {
   text += markup;
@@ -178,28 +46,51 @@ ChatFormat detect_chat_format(const std::string& source, std::string* notice) {
     if (notice) *notice = std::move(text);
   };
   say("");
-  if (source == kQwen3ChatTemplate) return ChatFormat::qwen3;
-  auto has = [&](const char* s) { return source.find(s) != std::string::npos; };
-  if (has("<|im_start|>") && has("<think>") && has("</think>") && has("last_query_index")) {
-    say("chat template is a variant of Qwen3's; rendering it with trit's Qwen3 format");
-    return ChatFormat::qwen3;
-  }
   if (source.empty()) {
-    say("the model has no chat template; using plain ChatML");
-  } else if (has("<|im_start|>")) {
-    say("chat template is ChatML but not Qwen3's; using plain ChatML");
-  } else {
-    say("chat template is neither Qwen3 nor ChatML; using plain ChatML, which this model may not follow");
+    say("the model has no chat template; using the built-in Qwen3 template");
+    return ChatFormat::qwen3();
   }
-  return ChatFormat::chatml;
+  try {
+    return ChatFormat(source);
+  } catch (const Error& e) {
+    say(std::string("the model's chat template cannot be used (") + e.what() + "); using the built-in Qwen3 template");
+    return ChatFormat::qwen3();
+  }
 }
 
-RenderedChat render_chat_marked(ChatFormat format, const std::vector<ChatMessage>& messages,
+RenderedChat render_chat_marked(const ChatFormat& format, const std::vector<ChatMessage>& messages,
                                 const ChatOptions& options) {
-  return format == ChatFormat::qwen3 ? render_qwen3(messages, options) : render_chatml(messages, options);
+  ordered_json list = ordered_json::array();
+  for (const ChatMessage& m : messages) list.push_back(message_json(m));
+  jinja::Dict context;
+  context.set(jinja::Text("messages"), jinja::from_json(list));
+  const bool tools = !options.tools.is_null() && !options.tools.empty();
+  context.set(jinja::Text("tools"), tools ? jinja::from_json(options.tools) : jinja::Value::none());
+  context.set(jinja::Text("add_generation_prompt"), jinja::Value::from(options.add_generation_prompt));
+  context.set(jinja::Text("enable_thinking"), jinja::Value::from(options.enable_thinking));
+  if (options.template_kwargs.is_object())
+    for (auto it = options.template_kwargs.begin(); it != options.template_kwargs.end(); ++it)
+      if (it.key() != "messages" && it.key() != "tools" && it.key() != "add_generation_prompt" &&
+          it.key() != "enable_thinking")
+        context.set(jinja::Text(it.key()), jinja::from_json(it.value()));
+  context.set(jinja::Text("bos_token"), jinja::Value::str(format.bos_token));
+  context.set(jinja::Text("eos_token"), jinja::Value::str(format.eos_token));
+  const jinja::Text out = format.jinja().render(context);
+
+  RenderedChat chat;
+  for (size_t i = 0; i < out.size();) {
+    size_t j = i;
+    const bool data = out.is_data(i);
+    while (j < out.size() && out.is_data(j) == data) ++j;
+    const std::string_view piece = std::string_view(out.bytes).substr(i, j - i);
+    if (data) chat.add_literal(piece);
+    else chat += piece;
+    i = j;
+  }
+  return chat;
 }
 
-std::string render_chat(ChatFormat format, const std::vector<ChatMessage>& messages, const ChatOptions& options) {
+std::string render_chat(const ChatFormat& format, const std::vector<ChatMessage>& messages, const ChatOptions& options) {
   return render_chat_marked(format, messages, options).text;
 }
 

@@ -1,6 +1,6 @@
 // The Qwen3 chat template, verbatim from Qwen3's tokenizer_config.json (the same text the
-// Ternary-Bonsai GGUFs carry in tokenizer.chat_template). make_byte_vocab stores it, and
-// chat_format.cpp recognises it to pick the exact Qwen3 renderer.
+// Ternary-Bonsai GGUFs carry in tokenizer.chat_template). make_byte_vocab stores it;
+// trit renders it with its Jinja engine when a file carries no template of its own.
 #include "tokenizer/chat.h"
 
 namespace trit::tokenizer {

@@ -115,3 +115,34 @@ TEST(Chat, TrainedModelAnswersInEnglishLikeText) {
 
 }  // namespace
 }  // namespace trit
+
+namespace trit {
+namespace {
+
+TEST(Run, ChatTemplateFileReplacesTheModelsTemplate) {
+  const std::string model = test::make_model("tiny", "q2_0", 3);
+  const std::string dir = test::scratch_dir();
+  test::write_file(dir + "/own.jinja",
+                   "{% for m in messages %}<|im_start|>{{ m.role|upper }}: {{ m.content }}<|im_end|>\n{% endfor %}"
+                   "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}");
+  auto r = run_trit("run -m " + shell_quote(model) + " -n 1 --temp 0 --verbose-prompt --chat-template-file " +
+                    shell_quote(dir + "/own.jinja") + " -p hello");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("<|im_start|>USER: hello<|im_end|>\n<|im_start|>assistant\n"), std::string::npos) << r.err;
+
+  auto missing = run_trit("run -m " + shell_quote(model) + " -n 1 --chat-template-file /nonexistent.jinja -p hi");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("--chat-template-file /nonexistent.jinja: cannot read the file"), std::string::npos) << missing.err;
+
+  test::write_file(dir + "/bad.jinja", "ok\n{% for m in messages %}{{ m | wordwrap }}{% endfor %}");
+  for (const std::string command : {"run -n 1 -p hi", "chat -n 1", "serve --port 0"}) {
+    auto bad = run_trit(command + " -m " + shell_quote(model) + " --chat-template-file " + shell_quote(dir + "/bad.jinja") +
+                        " </dev/null");
+    EXPECT_EQ(bad.exit_code, 1) << command;
+    EXPECT_NE(bad.err.find("bad.jinja: chat template line 2: filter 'wordwrap' is not supported"), std::string::npos)
+        << command << ": " << bad.err;
+  }
+}
+
+}  // namespace
+}  // namespace trit

@@ -139,3 +139,53 @@ TEST(ChatParse, StreamingHoldsBackOnlyWhatCouldBeATag) {
 
 }  // namespace
 }  // namespace trit::test
+
+namespace trit::test {
+namespace {
+
+// Qwen3.5's XML tool calls, whole and in pieces split at every byte.
+TEST(ChatParse, QwenXmlToolCalls) {
+  const std::string text =
+      "I will check.\n\n<tool_call>\n<function=get_weather>\n<parameter=city>\nNew York\n</parameter>\n"
+      "<parameter=days>\n3\n</parameter>\n<parameter=opts>\n{\"unit\": \"C\", \"x\": [1, 2]}\n</parameter>\n"
+      "<parameter=note>\nline one\nline two\n</parameter>\n<parameter=flag>\ntrue\n</parameter>\n"
+      "<parameter=quoted>\n\"42\"\n</parameter>\n</function>\n</tool_call>\n<tool_call>\n<function=noargs>\n</function>\n</tool_call>";
+  auto out = parse_assistant_output(text);
+  EXPECT_EQ(out.content, "I will check.");
+  ASSERT_EQ(out.tool_calls.size(), 2u);
+  EXPECT_EQ(out.tool_calls[0].name, "get_weather");
+  EXPECT_EQ(out.tool_calls[0].arguments,
+            ordered_json::parse(R"({"city": "New York", "days": 3, "opts": {"unit": "C", "x": [1, 2]},
+                                   "note": "line one\nline two", "flag": true, "quoted": "\"42\""})"));
+  EXPECT_EQ(out.tool_calls[1].name, "noargs");
+  EXPECT_EQ(out.tool_calls[1].arguments, ordered_json::object());
+  for (size_t split = 1; split < text.size(); ++split) {
+    ChatOutputParser parser;
+    AssistantOutput summed;
+    for (auto piece : {std::string_view(text).substr(0, split), std::string_view(text).substr(split)}) {
+      auto d = parser.feed(piece);
+      summed.content += d.content;
+      for (auto& c : d.tool_calls) summed.tool_calls.push_back(c);
+    }
+    auto d = parser.finish();
+    summed.content += d.content;
+    for (auto& c : d.tool_calls) summed.tool_calls.push_back(c);
+    expect_same(summed, out, "split at " + std::to_string(split));
+  }
+  expect_same(parse_in_pieces(text, 1, 7), out, text);
+}
+
+TEST(ChatParse, MalformedXmlToolCallsStayContent) {
+  for (const std::string body : {"<function=f>\n<parameter=a>\n1\n</function>",  // parameter not closed
+                                 "<function=f>\njunk\n</function>",              // text between parameters
+                                 "<function=f>\n<parameter=a>\n1\n</parameter>",  // no </function>
+                                 "<function=>\n</function>", "<notafunction>"}) {
+    const std::string text = "Hi\n<tool_call>\n" + body + "\n</tool_call>";
+    auto out = parse_assistant_output(text);
+    EXPECT_TRUE(out.tool_calls.empty()) << body;
+    EXPECT_EQ(out.content, "Hi\n<tool_call>\n" + body + "\n</tool_call>") << body;
+  }
+}
+
+}  // namespace
+}  // namespace trit::test

@@ -1,4 +1,4 @@
-// Chat rendering equals Qwen3's Jinja template as @huggingface/jinja renders it (oracle/chat.mjs)
+// The Jinja engine renders Qwen3's template as @huggingface/jinja does (oracle/chat.mjs)
 // on every conversation there: thinking on and off, tools, tool calls and results, reasoning.
 #include <gtest/gtest.h>
 
@@ -29,7 +29,7 @@ TEST(ChatRender, EqualsTheJinjaTemplateOnEveryConversation) {
     thinking_off += !options.enable_thinking;
     auto messages = tokenizer::messages_from_json(c["messages"]);
     for (const auto& m : messages) tool_results += m.role == "tool";
-    std::string ours = tokenizer::render_chat(tokenizer::ChatFormat::qwen3, messages, options);
+    std::string ours = tokenizer::render_chat(tokenizer::ChatFormat::qwen3(), messages, options);
     EXPECT_EQ(ours, entry["text"].get<std::string>()) << "conversation " << i << ": " << c.dump();
   }
   EXPECT_GE(with_tools, 5u);
@@ -37,31 +37,27 @@ TEST(ChatRender, EqualsTheJinjaTemplateOnEveryConversation) {
   EXPECT_GE(tool_results, 5u);
 }
 
-TEST(ChatRender, DetectsTheQwen3TemplateAndFallsBackWithANotice) {
+TEST(ChatRender, UsesTheFilesTemplateOrTheBuiltInQwen3One) {
   std::string notice;
-  EXPECT_EQ(tokenizer::detect_chat_format(tokenizer::kQwen3ChatTemplate, &notice), tokenizer::ChatFormat::qwen3);
+  auto own = tokenizer::detect_chat_format("{% for m in messages %}[{{ m.role }}:{{ m.content }}]{% endfor %}", &notice);
   EXPECT_EQ(notice, "");
-  EXPECT_EQ(tokenizer::detect_chat_format("", &notice), tokenizer::ChatFormat::chatml);
+  EXPECT_EQ(tokenizer::render_chat(own, {{"user", "hi", std::nullopt, {}}}), "[user:hi]");
+  auto fallback = tokenizer::detect_chat_format("", &notice);
   EXPECT_NE(notice.find("no chat template"), std::string::npos);
-  EXPECT_EQ(tokenizer::detect_chat_format("{% for m in messages %}<|im_start|>{{ m.role }}{% endfor %}", &notice),
-            tokenizer::ChatFormat::chatml);
-  EXPECT_NE(notice.find("ChatML but not Qwen3"), std::string::npos);
-  EXPECT_EQ(tokenizer::detect_chat_format("{{ bos_token }}[INST] {{ m }} [/INST]", &notice),
-            tokenizer::ChatFormat::chatml);
-  EXPECT_NE(notice.find("neither Qwen3 nor ChatML"), std::string::npos);
+  EXPECT_EQ(fallback.source(), tokenizer::kQwen3ChatTemplate);
+  fallback = tokenizer::detect_chat_format("{{ x | wordwrap }}", &notice);
+  EXPECT_NE(notice.find("filter 'wordwrap' is not supported"), std::string::npos) << notice;
+  EXPECT_EQ(fallback.source(), tokenizer::kQwen3ChatTemplate);
 }
 
-TEST(ChatRender, PlainChatMLFallback) {
-  std::vector<tokenizer::ChatMessage> messages = {
-      {"system", "S", std::nullopt, {}},
-      {"user", "U", std::nullopt, {}},
-      {"assistant", "A", std::string("hidden"), {{"f", ordered_json{{"x", 1}}}}},
-      {"tool", "R", std::nullopt, {}},
-  };
-  EXPECT_EQ(tokenizer::render_chat(tokenizer::ChatFormat::chatml, messages),
-            "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n"
-            "<|im_start|>assistant\nA\n<tool_call>\n{\"name\": \"f\", \"arguments\": {\"x\": 1}}\n</tool_call><|im_end|>\n"
-            "<|im_start|>tool\nR<|im_end|>\n<|im_start|>assistant\n");
+TEST(ChatRender, TemplateKwargsReachTheTemplate) {
+  auto format = tokenizer::detect_chat_format(
+      "{{ preserve_thinking is defined }} {{ preserve_thinking }} {{ enable_thinking }} {{ messages|length }}");
+  tokenizer::ChatOptions options;
+  options.enable_thinking = false;
+  options.template_kwargs = {{"preserve_thinking", true}, {"messages", "ignored"}, {"enable_thinking", true}};
+  EXPECT_EQ(tokenizer::render_chat(format, {{"user", "u", std::nullopt, {}}}, options), "True True False 1");
+  EXPECT_EQ(tokenizer::render_chat(format, {}, {}), "False  True 0");
 }
 
 TEST(ChatRender, ToJsonLikePython) {
