@@ -195,7 +195,7 @@ std::string python_float(double f) {
   if (exponent < -4 || exponent >= 16) {
     out = digits.substr(0, 1);
     if (digits.size() > 1) out += "." + digits.substr(1);
-    char ex[8];
+    char ex[16];  // "e-308" at most; sized for any int so the format cannot truncate
     std::snprintf(ex, sizeof ex, "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
     out += ex;
   } else if (exponent < 0) {
