@@ -22,10 +22,5 @@ std::string bytes_to_piece(std::string_view bytes);
 // the alphabet or the UTF-8 is malformed.
 bool piece_to_bytes(std::string_view piece, std::string& out);
 
-// Appends the UTF-8 encoding of cp.
-void append_utf8(std::string& out, uint32_t cp);
-// Decodes one UTF-8 sequence at s[i]; returns its length (1..4) and sets cp, or 0 when the bytes
-// at i do not start a well-formed sequence (overlong, surrogate, > U+10FFFF, truncated).
-size_t decode_utf8(std::string_view s, size_t i, uint32_t& cp);
 
 }  // namespace trit::tokenizer

@@ -4,6 +4,7 @@
 // so "a\xE2\x82b" becomes "a\uFFFDb" and "\xF0\x80" two U+FFFD.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -21,5 +22,11 @@ std::string repair_utf8(std::string_view s);
 // it, so decode(encode(s)) == NFC(s): equal to s exactly when s is already NFC.
 void append_nfc(std::string_view s, std::string& out);
 std::string to_nfc(std::string_view s);
+
+// Appends the UTF-8 encoding of cp.
+void append_utf8(std::string& out, uint32_t cp);
+// Decodes one UTF-8 sequence at s[i]; returns its length (1..4) and sets cp, or 0 when the bytes
+// at i do not start a well-formed sequence (overlong, surrogate, > U+10FFFF, truncated).
+size_t decode_utf8(std::string_view s, size_t i, uint32_t& cp);
 
 }  // namespace trit::tokenizer

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "tokenizer/jinja/text.h"
+#include "tokenizer/utf8.h"
 #include "util/error.h"
 
 namespace trit::tokenizer::jinja {
@@ -45,7 +46,7 @@ std::string unescape(std::string_view s, int line) {
       }
       i += n;
       if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) fail("chat template line ", line, ": invalid character escape");
-      encode_char(cp, out);
+      append_utf8(out, cp);
     };
     switch (c) {
       case 'n': out += '\n'; break;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "tokenizer/jinja/builtins.h"
+#include "tokenizer/utf8.h"
 #include "util/error.h"
 
 namespace trit::tokenizer::jinja {
@@ -139,7 +140,7 @@ Text map_chars(const Text& s, const std::function<int32_t(int32_t, size_t)>& f) 
   for (size_t i = 0; i + 1 < at.size(); ++i) {
     size_t len;
     std::string ch;
-    encode_char(uint32_t(f(int32_t(decode_char(s.bytes, at[i], &len)), i)), ch);
+    append_utf8(ch, uint32_t(f(int32_t(decode_char(s.bytes, at[i], &len)), i)));
     if (s.is_data(at[i])) out.append_data(ch);
     else out.append_template(ch);
   }

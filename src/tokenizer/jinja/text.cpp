@@ -1,5 +1,7 @@
 #include "tokenizer/jinja/text.h"
 
+#include "tokenizer/utf8.h"
+
 namespace trit::tokenizer::jinja {
 
 Text Text::from_data(std::string b) {
@@ -46,31 +48,13 @@ void Text::mark_all(bool as_data) {
 }
 
 uint32_t decode_char(std::string_view s, size_t i, size_t* len) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-  if (i + n > s.size()) n = 1;  // not reached for valid UTF-8
-  uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
-  for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-  *len = n;
-  return cp;
-}
-
-void encode_char(uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
+  uint32_t cp = 0;
+  *len = decode_utf8(s, i, cp);
+  if (*len == 0) {  // not reached for valid UTF-8: the byte alone
+    *len = 1;
+    cp = static_cast<unsigned char>(s[i]);
   }
+  return cp;
 }
 
 std::vector<size_t> char_offsets(std::string_view s) {

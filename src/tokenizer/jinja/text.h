@@ -41,7 +41,6 @@ struct Text {
 std::vector<size_t> char_offsets(std::string_view s);
 // One code point at s[i]; `len` gets its length in bytes.
 uint32_t decode_char(std::string_view s, size_t i, size_t* len);
-void encode_char(uint32_t cp, std::string& out);
 // Python's str.isspace for one code point.
 bool is_python_space(uint32_t cp);
 
