@@ -53,10 +53,8 @@ void ForwardPass::rotate_rows(const float* x, int64_t rows, int64_t width, bool 
       const float* in = x + i * width;
       float* out = &rotated_[i * width];
       if (regroup) {
-        const int64_t hd = d.head_dim, n_k = d.n_k_heads, ratio = d.n_v_heads / d.n_k_heads;
-        for (int64_t k = 0; k < n_k; ++k)
-          for (int64_t rep = 0; rep < ratio; ++rep)
-            std::copy_n(in + hd * (k + n_k * rep), hd, out + hd * (rep + ratio * k));
+        for (int64_t g = 0; g < d.n_v_heads; ++g)
+          std::copy_n(in + d.head_dim * tiled_value_head(d, g), d.head_dim, out + d.head_dim * g);
       } else {
         std::copy_n(in, width, out);
       }

@@ -106,6 +106,11 @@ std::optional<HadamardRotation> HadamardRotation::from_gguf(const gguf::File& f)
   return r;
 }
 
+int64_t tiled_value_head(const DeltaNetConfig& d, int64_t grouped_head) {
+  const int64_t ratio = d.n_v_heads / d.n_k_heads;
+  return grouped_head / ratio + d.n_k_heads * (grouped_head % ratio);
+}
+
 const std::vector<float>& HadamardRotation::signs_for(int64_t width) const {
   auto it = signs.find(width);
   if (it == signs.end()) fail("Hadamard rotation: no sign vector for width ", width);

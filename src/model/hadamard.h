@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "model/config.h"
+
 namespace trit::gguf {
 class File;
 }
@@ -37,5 +39,9 @@ struct HadamardRotation {
   bool embedding_latent() const { return latent.count("token_embd.weight") > 0; }
   const std::vector<float>& signs_for(int64_t width) const;  // throws if the width has none
 };
+
+// P before ssm_out (gdn_v_grouped): the value head at grouped position r + (n_v / n_k) k is the
+// recurrence's tiled head k + n_k r.
+int64_t tiled_value_head(const DeltaNetConfig& d, int64_t grouped_head);
 
 }  // namespace trit::model

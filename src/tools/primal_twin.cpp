@@ -22,10 +22,8 @@ std::vector<int64_t> input_order(const std::string& name, int64_t width, const m
   const bool ssm_out = name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
   if (!ssm_out || !r.v_grouped) return perm;
   const model::DeltaNetConfig& d = c.delta_net;
-  const int64_t ratio = d.n_v_heads / d.n_k_heads;
-  for (int64_t k = 0; k < d.n_k_heads; ++k)
-    for (int64_t rep = 0; rep < ratio; ++rep)
-      for (int64_t i = 0; i < d.head_dim; ++i) perm[i + d.head_dim * (rep + ratio * k)] = i + d.head_dim * (k + d.n_k_heads * rep);
+  for (int64_t g = 0; g < d.n_v_heads; ++g)
+    for (int64_t i = 0; i < d.head_dim; ++i) perm[i + d.head_dim * g] = i + d.head_dim * model::tiled_value_head(d, g);
   return perm;
 }
 
