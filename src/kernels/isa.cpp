@@ -1,13 +1,17 @@
 // CPUID-based ISA detection and the TRIT_ISA override.
 //
 // avx512 requires F+BW+VL+VNNI+VBMI (the prefill kernels use VNNI's vpdpbusd, and byte-wise
-// permutes); avx2 requires AVX2+FMA+F16C. Both also require that the OS saves the wide register
-// state (XGETBV), which a hypervisor may withhold even when CPUID lists the instructions.
+// permutes); avx2 requires AVX2+FMA+F16C; avx_vnni requires avx2 and AVX-VNNI (CPUID 7.1 EAX bit 4).
+// All also require that the OS saves the wide register state (XGETBV), which a hypervisor may
+// withhold even when CPUID lists the instructions.
 #include "kernels/isa.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <string>
 
+#include "kernels/isa_select.h"
 #include "util/error.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -18,6 +22,10 @@
 namespace trit::kernels {
 namespace {
 
+constexpr Isa kAllIsas[] = {Isa::generic, Isa::avx2, Isa::avx_vnni, Isa::avx512};
+// What CPUID and XCR0 allow, one flag per Isa (indexed by its value).
+using IsaFlags = std::array<bool, std::size(kAllIsas)>;
+
 #if defined(TRIT_X86)
 uint64_t read_xcr0() {
   uint32_t eax, edx;
@@ -25,59 +33,75 @@ uint64_t read_xcr0() {
   return (static_cast<uint64_t>(edx) << 32) | eax;
 }
 
-Isa cpuid_isa() {
+IsaFlags cpuid_flags() {
+  IsaFlags has{true, false, false, false};
   unsigned a, b, c, d;
-  if (!__get_cpuid(1, &a, &b, &c, &d)) return Isa::generic;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return has;
   const bool osxsave = c & (1u << 27), fma = c & (1u << 12), f16c = c & (1u << 29);
-  if (!osxsave) return Isa::generic;
+  if (!osxsave) return has;
   const uint64_t xcr0 = read_xcr0();
   const bool ymm_state = (xcr0 & 0x6) == 0x6;     // SSE + AVX state
   const bool zmm_state = (xcr0 & 0xe6) == 0xe6;   // + opmask, ZMM_Hi256, Hi16_ZMM
-  if (__get_cpuid_max(0, nullptr) < 7) return Isa::generic;
+  if (__get_cpuid_max(0, nullptr) < 7) return has;
   __cpuid_count(7, 0, a, b, c, d);
+  const unsigned max_subleaf = a;
   const bool avx2 = b & (1u << 5);
   const bool avx512f = b & (1u << 16), avx512bw = b & (1u << 30), avx512vl = b & (1u << 31);
   const bool avx512vbmi = c & (1u << 1), avx512vnni = c & (1u << 11);
-  if (!(ymm_state && avx2 && fma && f16c)) return Isa::generic;
-  if (zmm_state && avx512f && avx512bw && avx512vl && avx512vnni && avx512vbmi) return Isa::avx512;
-  return Isa::avx2;
+  bool avx_vnni = false;
+  if (max_subleaf >= 1) {
+    __cpuid_count(7, 1, a, b, c, d);
+    avx_vnni = a & (1u << 4);
+  }
+  has[static_cast<int>(Isa::avx2)] = ymm_state && avx2 && fma && f16c;
+  has[static_cast<int>(Isa::avx_vnni)] = has[static_cast<int>(Isa::avx2)] && avx_vnni;
+  has[static_cast<int>(Isa::avx512)] = has[static_cast<int>(Isa::avx2)] && zmm_state && avx512f && avx512bw &&
+                                       avx512vl && avx512vnni && avx512vbmi;
+  return has;
 }
 #else
-Isa cpuid_isa() { return Isa::generic; }
+IsaFlags cpuid_flags() { return {true, false, false, false}; }
 #endif
 
+std::string names_of(std::span<const Isa> isas) {
+  std::string list;
+  for (Isa isa : isas) list += std::string(list.empty() ? "" : ", ") + isa_name(isa);
+  return list;
+}
+
 Isa parse_isa(const std::string& name) {
-  if (name == "generic") return Isa::generic;
-  if (name == "avx2") return Isa::avx2;
-  if (name == "avx512") return Isa::avx512;
-  fail("TRIT_ISA='", name, "' is not one of generic, avx2, avx512");
+  for (Isa isa : kAllIsas)
+    if (name == isa_name(isa)) return isa;
+  fail("TRIT_ISA='", name, "' is not one of ", names_of(kAllIsas));
 }
 
 }  // namespace
 
-Isa detect_cpu_isa() {
-  static const Isa isa = cpuid_isa();
-  return isa;
+bool cpu_supports(Isa isa) {
+  static const IsaFlags flags = cpuid_flags();
+  return flags[static_cast<int>(isa)];
 }
 
+Isa detect_cpu_isa() { return supported_isas().back(); }
+
 // Exposed for tests through the same rule active_isa() applies once.
-Isa isa_from_override(const char* value, Isa cpu) {
-  if (value == nullptr || *value == '\0') return cpu;
-  Isa wanted = parse_isa(value);
-  if (static_cast<int>(wanted) > static_cast<int>(cpu))
-    fail("TRIT_ISA=", value, " asks for instructions this CPU lacks (it supports up to ",
-         isa_name(cpu), ")");
+Isa isa_from_override(const char* value, std::span<const Isa> supported) {
+  if (value == nullptr || *value == '\0') return supported.back();
+  const Isa wanted = parse_isa(value);
+  if (std::find(supported.begin(), supported.end(), wanted) == supported.end())
+    fail("TRIT_ISA=", value, " asks for instructions this CPU lacks (it has ", names_of(supported), ")");
   return wanted;
 }
 
 Isa active_isa() {
-  static const Isa isa = isa_from_override(std::getenv("TRIT_ISA"), detect_cpu_isa());
+  static const Isa isa = isa_from_override(std::getenv("TRIT_ISA"), supported_isas());
   return isa;
 }
 
 std::vector<Isa> supported_isas() {
   std::vector<Isa> list;
-  for (int i = 0; i <= static_cast<int>(detect_cpu_isa()); ++i) list.push_back(static_cast<Isa>(i));
+  for (Isa isa : kAllIsas)
+    if (cpu_supports(isa)) list.push_back(isa);
   return list;
 }
 
@@ -85,6 +109,7 @@ const char* isa_name(Isa isa) {
   switch (isa) {
     case Isa::generic: return "generic";
     case Isa::avx2: return "avx2";
+    case Isa::avx_vnni: return "avxvnni";
     case Isa::avx512: return "avx512";
   }
   return "unknown";

@@ -1,11 +1,13 @@
 // The rule active_isa() applies to TRIT_ISA, exposed so tests can check it without re-running
-// the process: an empty or missing value keeps the CPU's ISA; a known name lower than or equal to
-// the CPU's is used; a higher one or an unknown name throws trit::Error.
+// the process: an empty or missing value keeps the preferred ISA (supported.back()); the name of
+// one in `supported` picks it; any other name throws trit::Error naming what the CPU has.
 #pragma once
+#include <span>
+
 #include "kernels/isa.h"
 
 namespace trit::kernels {
 
-Isa isa_from_override(const char* value, Isa cpu);
+Isa isa_from_override(const char* value, std::span<const Isa> supported);
 
 }  // namespace trit::kernels

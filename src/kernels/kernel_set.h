@@ -2,7 +2,7 @@
 // (weight matmuls, activation quantization, attention, the Gated DeltaNet recurrence, element-wise
 // ops), filled in once per ISA in kernel_sets.cpp. The set in use is picked once at start-up from
 // CPUID and TRIT_ISA (active_kernel_set()); callers never test the ISA themselves. A new ISA
-// (AVX-VNNI, NEON) adds its folder of bodies and one set.
+// (NEON) adds its folder of bodies and one set; a set may reuse another's bodies (AVX-VNNI: AVX2's).
 #pragma once
 #include "kernels/activations.h"
 #include "kernels/attention_heads.h"

@@ -24,6 +24,15 @@ const KernelSet& kernel_set(Isa isa) {
                               attend_avx2,
                               delta_net_avx2,
                               avx2_ops()};
+  // AVX-VNNI only changes the int8 dot of the weight kernels; every other entry is AVX2's.
+  static const KernelSet avx_vnni{Isa::avx_vnni,
+                                  "avxvnni: int8 vpdpbusd (AVX-VNNI, 256-bit) on 8-row panels repacked at load, f16 KV read in place",
+                                  avx2_float_rows(),
+                                  quantize_tokens_avx2,
+                                  avx_vnni_packed_ternary,
+                                  attend_avx2,
+                                  delta_net_avx2,
+                                  avx2_ops()};
   static const KernelSet avx512{Isa::avx512,
                                 "avx512: int8 vpdpbusd (VNNI) on 16-row panels repacked at load, f16 KV read in place",
                                 avx512_float_rows(),
@@ -34,6 +43,7 @@ const KernelSet& kernel_set(Isa isa) {
                                 avx512_ops()};
   switch (isa) {
     case Isa::avx2: return avx2;
+    case Isa::avx_vnni: return avx_vnni;
     case Isa::avx512: return avx512;
     case Isa::generic: break;
   }

@@ -25,6 +25,7 @@ struct PackedTernaryKernels {
 // where it has none.
 const PackedTernaryKernels* avx512_packed_ternary(PackedCodes codes, int group);
 const PackedTernaryKernels* avx2_packed_ternary(PackedCodes codes, int group);
+const PackedTernaryKernels* avx_vnni_packed_ternary(PackedCodes codes, int group);
 // AVX-512 septet panels (avx512/matmul_septets.cpp).
 const PackedTernaryKernels* avx512_packed_septets(int group);
 

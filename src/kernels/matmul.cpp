@@ -262,8 +262,7 @@ std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w) { return pre
 
 std::unique_ptr<PreparedMatrix> prepare_matrix(const MatrixView& w, Isa isa, ActivationPrecision precision) {
   validate(w);
-  if (static_cast<int>(isa) > static_cast<int>(detect_cpu_isa()))
-    fail("kernels for ", isa_name(isa), " requested, but this CPU supports up to ", isa_name(detect_cpu_isa()));
+  if (!cpu_supports(isa)) fail("kernels for ", isa_name(isa), " requested, but this CPU lacks ", isa_name(isa));
   const KernelSet& set = kernel_set(isa);
   if (!w.type->coded()) return std::make_unique<FloatMatrix>(w, set.float_rows);
   if (const PackedTernaryKernels* packed = packed_kernels_of(set, *w.type))

@@ -25,6 +25,7 @@
 #include "formats/fp16.h"
 #include "kernels/activations.h"
 #include "kernels/isa.h"
+#include "kernels/kernel_set.h"
 #include "kernels/matmul.h"
 #include "matrix_fixtures.h"
 #include "util/error.h"
@@ -245,9 +246,7 @@ TEST(Activations, EveryIsaQuantizesBitIdentically) {
     QuantizedActivations ref;
     quantize_activations(x.data(), n, cols, group, ref);
     for (Isa isa : supported_isas()) {
-      QuantizeTokensFn fn = isa == Isa::avx512 ? quantize_tokens_avx512
-                            : isa == Isa::avx2 ? quantize_tokens_avx2
-                                               : quantize_tokens_generic;
+      QuantizeTokensFn fn = kernel_set(isa).quantize_tokens;
       QuantizedActivations got;
       resize_activations(got, n, cols, group);
       fn(x.data(), got.out(), 0, 2);

@@ -1,5 +1,5 @@
-# Fails if an object compiled with wide-ISA flags (src/kernels/avx2/, src/kernels/avx512/) defines a
-# weak symbol outside its own ISA namespace (trit::kernels::avx2 / trit::kernels::avx512).
+# Fails if an object compiled with wide-ISA flags (src/kernels/avx2/, avxvnni/, avx512/) defines a
+# weak symbol outside its own ISA namespace (trit::kernels::avx2 / avxvnni / avx512).
 #
 # Why: an inline function or template instantiation (std::vector<float>::_M_default_append, say)
 # is emitted as a weak symbol in every object that uses it, and the linker keeps one copy for the
@@ -17,7 +17,7 @@ endif()
 set(checked 0)
 set(failures "")
 foreach(obj IN LISTS OBJECTS)
-  if(NOT obj MATCHES "/kernels/(avx2|avx512)/[^/]+\\.o$")
+  if(NOT obj MATCHES "/kernels/(avx2|avxvnni|avx512)/[^/]+\\.o$")
     continue()
   endif()
   set(isa "${CMAKE_MATCH_1}")
@@ -47,7 +47,7 @@ foreach(obj IN LISTS OBJECTS)
 endforeach()
 
 if(checked EQUAL 0)
-  message(FATAL_ERROR "no object of src/kernels/avx2 or src/kernels/avx512 among OBJECTS: nothing was checked")
+  message(FATAL_ERROR "no object of src/kernels/avx2, avxvnni or avx512 among OBJECTS: nothing was checked")
 endif()
 if(failures)
   string(REPLACE ";" "\n" failures "${failures}")
