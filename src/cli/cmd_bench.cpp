@@ -10,6 +10,7 @@
 #include "cli/model_ref.h"
 #include "engine/benchmark.h"
 #include "kernels/isa.h"
+#include "kernels/kernel_set.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -76,6 +77,8 @@ struct BenchCommand {
       j["weight_type"] = type;
       j["threads"] = options.threads ? options.threads : engine.pool().size();
       j["isa"] = isa;
+      j["kernels"] = kernels::active_kernel_set().description;
+      j["cpu"] = kernels::cpu_model();
       j["layers"] = c.n_layers;
       j["weight_bytes_per_token"] = engine.model().weight_bytes();
       for (const auto& s : results) {
@@ -99,6 +102,7 @@ struct BenchCommand {
       std::printf("%s\n", j.dump(2).c_str());
       return 0;
     }
+    std::printf("CPU: %s; kernels: %s\n\n", kernels::cpu_model().c_str(), kernels::active_kernel_set().description);
     std::printf("| model | size | params | type | threads | isa | test | t/s | weight GB/s | of read bw |\n");
     std::printf("| --- | ---: | ---: | --- | ---: | --- | --- | ---: | ---: | ---: |\n");
     for (const auto& s : results) {

@@ -156,6 +156,7 @@ json build_summary(const gguf::File& f) {
   j["chat_template"] = tmpl != nullptr && tmpl->type() == gguf::ValueType::string;
   if (j["chat_template"]) j["chat_template_chars"] = std::get<std::string>(tmpl->data).size();
   j["kernels"] = kernels::active_kernel_set().description;
+  j["cpu"] = kernels::cpu_model();
   return j;
 }
 
@@ -241,6 +242,7 @@ void print_text(const json& j) {
   else
     std::printf("chat template: no\n");
   std::printf("kernels:       %s\n", str(j["kernels"]).c_str());
+  std::printf("cpu:           %s\n", str(j["cpu"]).c_str());
 }
 
 CommandRun setup(CLI::App& sub) {

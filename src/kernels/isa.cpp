@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "kernels/isa_select.h"
@@ -59,8 +60,33 @@ IsaFlags cpuid_flags() {
                                        avx512vl && avx512vnni && avx512vbmi;
   return has;
 }
+
+std::string cpuid_brand() {
+  if (__get_cpuid_max(0x80000000, nullptr) < 0x80000004) return "unknown CPU";
+  char brand[49] = {};
+  for (unsigned leaf = 0; leaf < 3; ++leaf) {
+    unsigned regs[4];
+    __cpuid(0x80000002 + leaf, regs[0], regs[1], regs[2], regs[3]);
+    std::memcpy(brand + 16 * leaf, regs, sizeof regs);
+  }
+  // Brand strings are padded with spaces (leading, on some Intel parts).
+  std::string name = brand;
+  const size_t begin = name.find_first_not_of(' '), end = name.find_last_not_of(' ');
+  name = begin == std::string::npos ? "unknown CPU" : name.substr(begin, end - begin + 1);
+  // Virtual machines often report a generic brand ("Intel(R) Xeon(R) Processor"): the family and
+  // model numbers still tell the microarchitecture.
+  unsigned a, b, c, d;
+  if (__get_cpuid(1, &a, &b, &c, &d)) {
+    const unsigned base_family = (a >> 8) & 0xf, base_model = (a >> 4) & 0xf;
+    const unsigned family = base_family == 0xf ? base_family + ((a >> 20) & 0xff) : base_family;
+    const unsigned model = base_family == 0x6 || base_family == 0xf ? base_model | (((a >> 16) & 0xf) << 4) : base_model;
+    name += " (family " + std::to_string(family) + " model " + std::to_string(model) + ")";
+  }
+  return name;
+}
 #else
 IsaFlags cpuid_flags() { return {true, false, false, false}; }
+std::string cpuid_brand() { return "unknown CPU"; }
 #endif
 
 std::string names_of(std::span<const Isa> isas) {
@@ -113,6 +139,11 @@ const char* isa_name(Isa isa) {
     case Isa::avx512: return "avx512";
   }
   return "unknown";
+}
+
+std::string cpu_model() {
+  static const std::string model = cpuid_brand();
+  return model;
 }
 
 }  // namespace trit::kernels

@@ -5,6 +5,7 @@
 // laptop the reverse. So each is tested on its own (cpu_supports), and the order below is only the
 // preference among those the CPU has.
 #pragma once
+#include <string>
 #include <vector>
 
 namespace trit::kernels {
@@ -22,5 +23,7 @@ Isa active_isa();
 // Every ISA this CPU can run, in order of preference, lowest first (tests run each kernel on each).
 std::vector<Isa> supported_isas();
 const char* isa_name(Isa isa);
+// The CPU as it reports itself (CPUID brand string, family and model), for benchmark reports.
+std::string cpu_model();
 
 }  // namespace trit::kernels

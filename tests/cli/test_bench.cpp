@@ -24,6 +24,26 @@ TEST(BenchCli, MarkdownTableHasAPpAndATgRow) {
   EXPECT_NE(r.out.find("% of ", tg), std::string::npos) << r.out;
 }
 
+// Figures mean little without the machine: the table is headed by the CPU and the kernel set.
+TEST(BenchCli, NamesTheCpuAndTheKernelSet) {
+  const std::string model = test::make_model("tiny", "q2_0");
+  test::CommandResult r = test::run_trit("bench -m " + test::shell_quote(model) + " -p 4 -n 2 -r 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(r.out.rfind("CPU: ", 0), 0u) << r.out;
+  const std::string head = r.out.substr(0, r.out.find('\n'));
+#if defined(__x86_64__)
+  EXPECT_EQ(head.find("unknown CPU"), std::string::npos) << head;  // x86-64 CPUs all report a brand
+#endif
+  EXPECT_NE(head.find("; kernels: "), std::string::npos) << head;
+  r = test::run_command("TRIT_ISA=generic " + test::shell_quote(test::trit_bin()) + " bench -m " +
+                        test::shell_quote(model) + " -p 4 -n 2 -r 1 -o json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["isa"], "generic");
+  EXPECT_EQ(j["kernels"].get<std::string>().rfind("generic: ", 0), 0u) << j.dump();
+  EXPECT_EQ(j["cpu"].get<std::string>(), head.substr(5, head.find("; kernels: ") - 5));
+}
+
 TEST(BenchCli, JsonCarriesEveryRepetition) {
   const std::string model = test::make_model("tiny", "q2_0");
   test::CommandResult r = test::run_trit("bench -m " + test::shell_quote(model) + " -p 8 -n 4 -r 3 -o json");
