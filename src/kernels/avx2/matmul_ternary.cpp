@@ -15,6 +15,7 @@ namespace trit::kernels {
 namespace {
 
 struct BlockDot {
+  static constexpr int kMaxTokens = 4;  // tokens per tile
   // Group / 4 vpmaddubsw results of at most 2 * 3 * 127 each must stay below 2^15.
   static constexpr int kMaxGroup = 32767 / (2 * 3 * 127) * 4;
   [[gnu::always_inline]] static __m256i add(__m256i acc, __m256i u, __m256i q) {

@@ -14,6 +14,7 @@ namespace trit::kernels {
 namespace {
 
 struct BlockDot {
+  static constexpr int kMaxTokens = 6;  // tokens per tile
   static constexpr int kMaxGroup = (1 << 30) / (3 * 127);
   [[gnu::always_inline]] static __m256i add(__m256i acc, __m256i u, __m256i q) {
     return _mm256_dpbusd_avx_epi32(acc, u, q);
