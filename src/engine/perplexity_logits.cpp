@@ -1,14 +1,11 @@
 #include "engine/perplexity_logits.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <random>
 
+#include "util/atomic_file.h"
 #include "util/error.h"
 
 namespace trit::engine {
@@ -27,19 +24,7 @@ SavedLogitsWriter::SavedLogitsWriter(const std::string& path, const SavedLogitsH
     : path_(path), header_(header) {
   if (header_.label.size() > kMaxLabel) header_.label.resize(kMaxLabel);
   if (tokens.size() != header_.n_windows * header_.context) fail("saved logits: token count does not match the header");
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) fail(path, ": is a directory");
-  std::filesystem::path p(path);
-  temp_path_ = (p.parent_path() / ("." + p.filename().string() + ".tmp-" + std::to_string(std::random_device{}() % 1000000)))
-                   .string();
-  int fd = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) fail(path, ": cannot create the logits file: ", std::strerror(errno));
-  out_ = fdopen(fd, "wb");
-  if (!out_) {
-    ::close(fd);
-    ::unlink(temp_path_.c_str());
-    fail(path, ": cannot open the logits file");
-  }
+  file_ = std::make_unique<AtomicFile>(path);
   put(kMagic, sizeof kMagic);
   const uint32_t fields[4] = {kVersion, header_.n_vocab, header_.context, header_.top_k};
   put(fields, sizeof fields);
@@ -50,13 +35,10 @@ SavedLogitsWriter::SavedLogitsWriter(const std::string& path, const SavedLogitsH
   put(tokens.data(), tokens.size() * 4);
 }
 
-SavedLogitsWriter::~SavedLogitsWriter() {
-  if (out_) std::fclose(out_);
-  if (!finished_) ::unlink(temp_path_.c_str());
-}
+SavedLogitsWriter::~SavedLogitsWriter() = default;
 
 void SavedLogitsWriter::put(const void* bytes, size_t n) {
-  if (n && std::fwrite(bytes, 1, n, out_) != n) fail(path_, ": write failed: ", std::strerror(errno), " (disk full?)");
+  if (n && std::fwrite(bytes, 1, n, file_->stream()) != n) fail(path_, ": write failed: ", std::strerror(errno), " (disk full?)");
 }
 
 void SavedLogitsWriter::add(float target_log_prob, float rest_log_prob, const TopEntry* top) {
@@ -69,13 +51,7 @@ void SavedLogitsWriter::add(float target_log_prob, float rest_log_prob, const To
 void SavedLogitsWriter::finish() {
   if (records_ != header_.n_windows * header_.scored_per_window())
     fail(path_, ": ", records_, " records written, expected ", header_.n_windows * header_.scored_per_window());
-  if (std::fflush(out_) != 0 || fsync(fileno(out_)) != 0) fail(path_, ": cannot flush: ", std::strerror(errno));
-  const int rc = std::fclose(out_);
-  out_ = nullptr;
-  if (rc != 0) fail(path_, ": cannot close: ", std::strerror(errno));
-  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0)
-    fail(path_, ": cannot move the finished file into place: ", std::strerror(errno));
-  finished_ = true;
+  file_->rename_into_place();
 }
 
 static_assert(sizeof(TopEntry) == 8, "TopEntry is stored as it is in memory: u32 id, f32 log_prob");

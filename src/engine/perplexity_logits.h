@@ -22,10 +22,12 @@
 #pragma once
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/perplexity_math.h"
+#include "util/atomic_file.h"
 
 namespace trit::engine {
 
@@ -46,8 +48,8 @@ struct SavedRecord {
   std::vector<TopEntry> top;  // top_k entries, descending
 };
 
-// Writes atomically: a temporary file beside the destination, renamed by finish(); destroyed
-// unfinished (an error), it removes the temporary file.
+// Writes atomically (util/atomic_file.h): a temporary file beside the destination, renamed by
+// finish(); destroyed unfinished (an error, a SIGINT/SIGTERM), it removes the temporary file.
 class SavedLogitsWriter {
  public:
   SavedLogitsWriter(const std::string& path, const SavedLogitsHeader& header, const std::vector<int32_t>& tokens);
@@ -61,11 +63,10 @@ class SavedLogitsWriter {
  private:
   void put(const void* bytes, size_t n);
 
-  std::string path_, temp_path_;
+  std::string path_;
   SavedLogitsHeader header_;
-  std::FILE* out_ = nullptr;
+  std::unique_ptr<AtomicFile> file_;
   uint64_t records_ = 0;
-  bool finished_ = false;
 };
 
 // Reads and validates as it goes: the header and tokens at open (and the file size against them),

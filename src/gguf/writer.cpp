@@ -1,14 +1,10 @@
 #include "gguf/writer.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <random>
 
+#include "util/atomic_file.h"
 #include "util/error.h"
 
 namespace trit::gguf {
@@ -49,48 +45,20 @@ struct Encoder {
   }
 };
 
-// Overwriting means replacing a file: a device node, fifo or socket at the path (or a link to
-// one) is refused, or quantizing to /dev/null as root would put a regular file in its place.
-void refuse_non_regular(const std::string& path) {
-  std::error_code ec;
-  const auto st = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(st) || std::filesystem::is_regular_file(st)) return;
-  fail(path, ": is not a regular file (a device, fifo or socket); refusing to replace it");
-}
-
-std::string temp_name_for(const std::string& path) {
-  std::filesystem::path p(path);
-  std::random_device rd;
-  std::string name = "." + p.filename().string() + ".tmp-" + std::to_string(rd() % 1000000);
-  return (p.parent_path() / name).string();
-}
-
 }  // namespace
 
 Writer::Writer(const std::string& path, bool overwrite, uint32_t alignment)
     : path_(path), overwrite_(overwrite), alignment_(alignment) {
   if (alignment_ == 0 || (alignment_ & (alignment_ - 1)) != 0) fail("GGUF writer: alignment must be a power of two");
+  refuse_non_regular_destination(path);
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) fail(path, ": is a directory");
-  refuse_non_regular(path);
   if (!overwrite_ && std::filesystem::exists(path, ec))
     fail(path, ": already exists (refusing to overwrite it)");
-  temp_path_ = temp_name_for(path);
-  int fd = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) fail(path, ": cannot create output file: ", std::strerror(errno));
-  out_ = fdopen(fd, "wb");
-  if (!out_) {
-    ::close(fd);
-    ::unlink(temp_path_.c_str());
-    fail(path, ": cannot open output file");
-  }
+  file_ = std::make_unique<AtomicFile>(path);
   if (alignment_ != 32) set("general.alignment", Value{alignment_});
 }
 
-Writer::~Writer() {
-  if (out_) std::fclose(out_);
-  if (!finished_) ::unlink(temp_path_.c_str());
-}
+Writer::~Writer() = default;
 
 void Writer::set(const std::string& key, Value value) {
   if (data_started_) fail("GGUF writer: metadata set after the data started");
@@ -108,7 +76,7 @@ void Writer::add_tensor(TensorSpec spec) {
 }
 
 void Writer::write_raw(const void* bytes, size_t size) {
-  if (size && std::fwrite(bytes, 1, size, out_) != size)
+  if (size && std::fwrite(bytes, 1, size, file_->stream()) != size)
     fail(path_, ": write failed: ", std::strerror(errno), " (disk full?)");
   position_ += size;
 }
@@ -171,26 +139,10 @@ void Writer::finish() {
   while (current_tensor_ < tensors_.size() && tensors_[current_tensor_].size == 0) ++current_tensor_;
   if (current_tensor_ != tensors_.size())
     fail("GGUF writer: tensor '", tensors_[current_tensor_].name, "' was not written in full");
-  if (std::fflush(out_) != 0 || fsync(fileno(out_)) != 0)
-    fail(path_, ": cannot flush output: ", std::strerror(errno), " (disk full?)");
-  if (std::fclose(out_) != 0) {
-    out_ = nullptr;
-    fail(path_, ": cannot close output: ", std::strerror(errno));
-  }
-  out_ = nullptr;
+  file_->close();
   if (!overwrite_ && std::filesystem::exists(path_))
     fail(path_, ": appeared while writing (refusing to overwrite it)");
-  refuse_non_regular(path_);  // it may have become one while we wrote
-  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0)
-    fail(path_, ": cannot move the finished file into place: ", std::strerror(errno));
-  finished_ = true;
-  // Make the rename durable.
-  std::string dir = std::filesystem::path(path_).parent_path().string();
-  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    fsync(dfd);
-    ::close(dfd);
-  }
+  file_->rename_into_place();
 }
 
 }  // namespace trit::gguf

@@ -1,15 +1,17 @@
 // GGUF writer: metadata and the tensor table first, then tensor data streamed one tensor at a
-// time (memory bounded by one tensor), every tensor aligned. Atomic: data goes to a temporary
-// file in the destination's folder, which is fsynced and renamed over the destination only by
-// finish(); a writer destroyed before finish() (an error, an exception) removes the temporary
-// file and leaves the destination untouched.
+// time (memory bounded by one tensor), every tensor aligned. Atomic (util/atomic_file.h): data
+// goes to a temporary file in the destination's folder, which is fsynced and renamed over the
+// destination only by finish(); a writer destroyed before finish() (an error, an exception, a
+// SIGINT/SIGTERM) removes the temporary file and leaves the destination untouched. A destination
+// that is not a regular file (a device node, even with overwrite) is refused.
 #pragma once
 #include <cstdint>
-#include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "gguf/value.h"
+#include "util/atomic_file.h"
 
 namespace trit::gguf {
 
@@ -45,14 +47,12 @@ class Writer {
   void pad_to_alignment();
 
   std::string path_;
-  std::string temp_path_;
   bool overwrite_;
   uint32_t alignment_;
-  std::FILE* out_ = nullptr;
+  std::unique_ptr<AtomicFile> file_;
   std::vector<std::pair<std::string, Value>> metadata_;
   std::vector<TensorSpec> tensors_;
   bool data_started_ = false;
-  bool finished_ = false;
   size_t current_tensor_ = 0;
   uint64_t current_written_ = 0;
   uint64_t position_ = 0;

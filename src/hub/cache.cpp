@@ -74,6 +74,8 @@ std::vector<CachedModel> list_cache(const fs::path& root) {
     if (ends_with(file_name, kPartMetaSuffix)) continue;
     CachedModel model;
     model.complete = !ends_with(file_name, kPartSuffix);
+    // An empty .part has nothing to resume (an older trit left one after a failed request).
+    if (!model.complete && it->file_size(ec) == 0) continue;
     if (!model.complete) file_name.resize(file_name.size() - std::string(kPartSuffix).size());
     model.name = owner + "/" + repo + ":" + file_name;
     model.path = it->path();

@@ -32,7 +32,8 @@ struct CachedModel {
   bool complete = true;         // false: an interrupted download (a .part file)
 };
 
-// Everything under root/hf, complete files and partial downloads, sorted by name.
+// Everything under root/hf, complete files and partial downloads (a .part with bytes in it; an
+// empty one is not listed), sorted by name.
 // A missing cache is an empty list.
 std::vector<CachedModel> list_cache(const std::filesystem::path& root);
 

@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -13,6 +15,7 @@
 #include <thread>
 
 #include "hub/cache.h"
+#include "hub/gguf_payload.h"
 #include "hub/http.h"
 #include "hub/sha256.h"
 #include "util/error.h"
@@ -63,6 +66,17 @@ class PartFile {
     struct stat st {};
     if (::fstat(fd_, &st) != 0) fail("cannot stat ", path_.string(), ": ", std::strerror(errno));
     return static_cast<uint64_t>(st.st_size);
+  }
+  bool is_empty() const noexcept {
+    struct stat st {};
+    return ::fstat(fd_, &st) == 0 && st.st_size == 0;
+  }
+  // Up to `n` bytes from the start.
+  std::string head(size_t n) const {
+    std::string bytes(n, '\0');
+    ssize_t got = ::pread(fd_, bytes.data(), n, 0);
+    bytes.resize(got > 0 ? static_cast<size_t>(got) : 0);
+    return bytes;
   }
   void truncate(uint64_t length) {
     if (::ftruncate(fd_, static_cast<off_t>(length)) != 0)
@@ -118,6 +132,40 @@ void sync_directory(const fs::path& dir) {
   ::close(fd);
 }
 
+// A failed download keeps its .part only when it holds bytes to resume from: an empty one (a 500,
+// a redirect loop, a refused connection before the first byte) is removed with its record, so
+// nothing is left that `trit models` or a later run would have to explain.
+class EmptyPartRemover {
+ public:
+  EmptyPartRemover(const PartFile& part, fs::path part_path, fs::path meta_path)
+      : part_(part), part_path_(std::move(part_path)), meta_path_(std::move(meta_path)) {}
+  ~EmptyPartRemover() {
+    if (!armed_ || !part_.is_empty()) return;
+    remove_quietly(part_path_);
+    remove_quietly(meta_path_);
+  }
+  void disarm() { armed_ = false; }
+
+ private:
+  const PartFile& part_;
+  fs::path part_path_, meta_path_;
+  bool armed_ = true;
+};
+
+// Refuses to start when the cache's file system cannot hold what is still to come.
+void check_free_space(const fs::path& dir, const std::string& url, uint64_t size, uint64_t have) {
+  if (size <= have) return;
+  struct statvfs vfs {};
+  if (::statvfs(dir.c_str(), &vfs) != 0) return;  // unknown: let the writes tell
+  const uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  const uint64_t needed = size - have;
+  if (needed <= free_bytes) return;
+  fail("not enough free space for ", url, " in ", dir.string(), ": it needs ", Progress::format_bytes(needed),
+       " (", needed, " bytes", have > 0 ? cat(", ", have, " of ", size, " already downloaded") : std::string(),
+       ") but the file system has ", Progress::format_bytes(free_bytes), " (", free_bytes,
+       " bytes) free; free some space or point TRIT_CACHE elsewhere");
+}
+
 }  // namespace
 
 RemoteFileInfo probe_remote_file(const std::string& url, const DownloadOptions& options) {
@@ -165,12 +213,16 @@ fs::path download_file(const std::string& url, const fs::path& dest, const Downl
   if (fs::exists(dest)) return dest;
   RemoteFileInfo info = probe_remote_file(url, options);  // before any folder is made: a 404
                                                           // leaves nothing behind
+  if (info.size && *info.size == 0)
+    fail("the hub reports a size of 0 bytes for ", url,
+         ": an empty file is not a model (check the repo and file name); nothing was downloaded");
   std::error_code ec;
   fs::create_directories(dest.parent_path(), ec);
   if (ec) fail("cannot create the cache folder ", dest.parent_path().string(), ": ", ec.message());
   fs::path part_path = dest.string() + kPartSuffix;
   fs::path meta_path = dest.string() + kPartMetaSuffix;
   PartFile part(part_path);
+  EmptyPartRemover remove_if_empty(part, part_path, meta_path);
   if (fs::exists(dest)) {  // another process finished it while we waited for the HEAD
     if (part.size() == 0) remove_quietly(part_path);
     return dest;
@@ -178,10 +230,13 @@ fs::path download_file(const std::string& url, const fs::path& dest, const Downl
 
   nlohmann::json meta = part_meta(url, info);
   uint64_t have = part.size();
-  if (have > 0 && (!part_matches(meta_path, meta) || (info.size && have > *info.size))) {
+  const bool gguf = expects_gguf(dest.filename().string());
+  if (have > 0 && (!part_matches(meta_path, meta) || (info.size && have > *info.size) ||
+                   (gguf && !could_start_gguf(part.head(kGgufMagicSize))))) {
     part.truncate(0);
     have = 0;
   }
+  if (info.size) check_free_space(dest.parent_path(), url, *info.size, have);
   write_meta(meta_path, meta);
 
   std::string label = options.label.empty() ? dest.filename().string() : options.label;
@@ -193,6 +248,10 @@ fs::path download_file(const std::string& url, const fs::path& dest, const Downl
   double delay = options.retry_delay_s;
   bool complete = info.size && have == *info.size;
   HttpResponse last;
+  // The file's first bytes (a .gguf only), for the magic check and the message when it fails.
+  constexpr uint64_t kHeadKept = 256;
+  std::string first_bytes = gguf ? part.head(static_cast<size_t>(std::min(have, kHeadKept))) : "";
+  std::string content_type;
   for (int attempt = 1; !complete && attempt <= options.max_attempts; ++attempt) {
     HttpRequest request;
     request.url = url;
@@ -202,10 +261,12 @@ fs::path download_file(const std::string& url, const fs::path& dest, const Downl
     request.stall_timeout_s = options.stall_timeout_s;
     bool checked_start = false;
     bool overflow = false;
+    bool not_gguf = false;
     request.on_body = [&](const HttpResponse& head, const char* data, size_t n) {
       if (head.status != 200 && head.status != 206) return true;  // error page: not our bytes
       if (!checked_start) {
         checked_start = true;
+        content_type = head.header("content-type");
         // 200 means the server sent the whole file from byte 0; a 206 must start where we are.
         std::optional<uint64_t> start =
             head.status == 206 ? content_range_start(head.header("content-range")) : uint64_t{0};
@@ -214,8 +275,16 @@ fs::path download_file(const std::string& url, const fs::path& dest, const Downl
           if (*start != 0) return false;
           part.truncate(0);
           have = 0;
+          first_bytes.clear();
           progress.set_start(0);
         }
+      }
+      // The first bytes of a .gguf must be the magic; a web page is stopped at its first chunk.
+      if (gguf && have < kHeadKept)
+        first_bytes.append(data, static_cast<size_t>(std::min<uint64_t>(n, kHeadKept - have)));
+      if (gguf && !could_start_gguf(first_bytes)) {
+        not_gguf = true;
+        return false;
       }
       if (info.size && have + n > *info.size) {
         overflow = true;
@@ -232,6 +301,7 @@ fs::path download_file(const std::string& url, const fs::path& dest, const Downl
       if (last.status == 416) {  // our .part is not a prefix the server can continue: restart
         part.truncate(0);
         have = 0;
+        first_bytes.clear();
         continue;
       }
       if (last.status != 200 && last.status != 206) {
@@ -243,6 +313,10 @@ fs::path download_file(const std::string& url, const fs::path& dest, const Downl
       if (complete) break;
     } else if (last.result == TransportResult::aborted) {
       progress.finish("failed");
+      if (not_gguf) {
+        part.truncate(0);  // the remover takes it and its record
+        fail(not_gguf_message(url, first_bytes, content_type));
+      }
       if (overflow) {
         part.truncate(0);
         fail("the server sent more than the ", *info.size, " bytes the hub reports for ", url,
@@ -268,13 +342,15 @@ fs::path download_file(const std::string& url, const fs::path& dest, const Downl
     progress.finish("interrupted");
     std::string reason = last.transport_error.empty() ? "body ended early" : last.transport_error;
     std::string of = info.size ? cat(" of ", *info.size, " bytes") : std::string(" bytes");
+    std::string next = have > 0 ? "run the command again to resume from " + part_path.string()
+                                : std::string("run the command again");
     std::string message = cat("the download of ", url, " stopped at ", have, of, " after ", options.max_attempts,
-                              " attempts (", reason, "); run the command again to resume from ",
-                              part_path.string());
+                              " attempts (", reason, "); ", next);
     if (last.result == TransportResult::unreachable) throw NetworkError(message);
     fail(message);
   }
-  progress.finish();
+  // From here on an error leaves no .part: what arrived is complete but wrong, or cannot be kept.
+  // Progress says "done" only once the file is in place (an exception makes it say "failed").
   part.sync();
 
   uint64_t on_disk = part.size();
@@ -284,11 +360,14 @@ fs::path download_file(const std::string& url, const fs::path& dest, const Downl
     fail("size mismatch for ", url, ": the hub reports ", *info.size, " bytes but ", on_disk,
          " arrived; the partial file was removed, run the command again");
   }
+  if (gguf && (on_disk < kGgufMagicSize || !could_start_gguf(part.head(kGgufMagicSize)))) {
+    std::string head = part.head(static_cast<size_t>(kHeadKept));
+    remove_quietly(part_path);
+    remove_quietly(meta_path);
+    fail(not_gguf_message(url, head, content_type));
+  }
   if (!info.sha256.empty()) {
-    if (options.progress != Progress::Mode::off && options.progress_out != nullptr) {
-      std::fprintf(options.progress_out, "%s: checking SHA-256\n", label.c_str());
-      std::fflush(options.progress_out);
-    }
+    progress.note("checking SHA-256");
     std::string actual = sha256_file_hex(part_path);
     if (actual != info.sha256) {
       remove_quietly(part_path);
@@ -299,8 +378,10 @@ fs::path download_file(const std::string& url, const fs::path& dest, const Downl
   }
   fs::rename(part_path, dest, ec);
   if (ec) fail("cannot move ", part_path.string(), " to ", dest.string(), ": ", ec.message());
+  remove_if_empty.disarm();
   remove_quietly(meta_path);
   sync_directory(dest.parent_path());
+  progress.finish();
   return dest;
 }
 

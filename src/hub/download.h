@@ -2,14 +2,19 @@
 //
 // 1. HEAD the URL (following redirects) for the facts the hub reports: size (X-Linked-Size, else
 //    Content-Length) and, for LFS files, the SHA-256 (X-Linked-Etag, else ETag, when it is 64 hex
-//    digits; a 40-digit git blob id is not a SHA-256 and is not checked).
+//    digits; a 40-digit git blob id is not a SHA-256 and is not checked). A size of 0 is refused,
+//    and so is a size the cache's file system has no room for (statvfs, less what the .part holds).
 // 2. Append to <dest>.part from its current length with "Range: bytes=N-". <dest>.part.json
 //    records the URL, ETag and size the .part belongs to; a .part for another version of the
 //    file is started over. A server that ignores the Range (200 instead of 206) restarts it too.
 // 3. A connection cut mid-body is retried (from the new length) up to max_attempts times; after
-//    the last one the .part stays for the next run to resume.
-// 4. When all bytes are there: check size and SHA-256, then rename .part to dest (atomic on one
-//    file system). A mismatch deletes the .part and its .json, so nothing complete-looking stays.
+//    the last one the .part stays for the next run to resume. A failure before the first byte
+//    (a 500, a redirect loop) leaves no .part: only one with bytes in it is kept.
+// 4. A .gguf must begin with the GGUF magic (hub/gguf_payload.h): a web page or any other body
+//    is stopped at its first bytes and nothing is kept.
+// 5. When all bytes are there: check size, magic and SHA-256, then rename .part to dest (atomic
+//    on one file system). A mismatch deletes the .part and its .json, so nothing complete-looking
+//    stays. The progress line says "done" only after the rename; an error makes it "failed".
 // An exclusive flock on the .part keeps two trit processes from writing the same file.
 #pragma once
 #include <cstdint>

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 
 #include "util/error.h"
 
@@ -31,13 +32,18 @@ std::string printf_string(const char* format, double a, const char* unit) {
 }  // namespace
 
 Progress::Progress(std::string label, uint64_t total, Mode mode, Unit unit, FILE* out)
-    : label_(std::move(label)), total_(total), mode_(mode), unit_(unit), out_(out) {
+    : label_(std::move(label)),
+      total_(total),
+      mode_(mode),
+      unit_(unit),
+      out_(out),
+      uncaught_at_start_(std::uncaught_exceptions()) {
   if (mode_ == Mode::automatic) mode_ = is_terminal(out_) ? Mode::bar : Mode::lines;
   if (out_ == nullptr) mode_ = Mode::off;
 }
 
 Progress::~Progress() {
-  if (started_ && !finished_) finish();
+  if (started_ && !finished_) finish(std::uncaught_exceptions() > uncaught_at_start_ ? "failed" : "");
 }
 
 bool Progress::is_terminal(FILE* out) { return out != nullptr && isatty(fileno(out)) == 1; }

@@ -19,7 +19,9 @@ class Progress {
   // total == 0 means unknown (no percent, no ETA). `out` is usually stderr.
   Progress(std::string label, uint64_t total, Mode mode = Mode::automatic,
            Unit unit = Unit::bytes, FILE* out = stderr);
-  ~Progress();  // finishes the line if finish() was not called
+  // Finishes the line if finish() was not called: "done", or "failed" when an exception is
+  // unwinding through it (a write error must never be reported as done).
+  ~Progress();
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
@@ -55,6 +57,7 @@ class Progress {
   double last_draw_ = -1.0;
   bool started_ = false;
   bool finished_ = false;
+  int uncaught_at_start_ = 0;  // std::uncaught_exceptions() when constructed
 };
 
 }  // namespace trit

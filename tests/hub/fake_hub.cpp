@@ -71,7 +71,7 @@ void serve_body(const FakeFile& f, const httplib::Request& req, httplib::Respons
                              });
     return;
   }
-  res.set_content(f.bytes, "application/octet-stream");
+  res.set_content(f.bytes, f.content_type.empty() ? "application/octet-stream" : f.content_type.c_str());
 }
 
 }  // namespace
@@ -138,8 +138,20 @@ FakeHub::FakeHub() : state_(std::make_shared<State>()), server_(std::make_unique
       res.status = 404;
       return;
     }
+    const FakeFile& f = state->files[index];
+    if (f.cdn_redirect_loop) return res.set_redirect("/cdn/" + std::to_string(index), 302);
+    if (f.cdn_status != 0) {
+      // Chunked, so httplib does not apply a Range to the error page (it would answer 416).
+      res.status = f.cdn_status;
+      res.set_chunked_content_provider("text/plain", [](size_t offset, httplib::DataSink& sink) {
+        if (offset == 0) sink.write("Internal Server Error", 21);
+        else sink.done();
+        return true;
+      });
+      return;
+    }
     res.set_header("ETag", "\"cdn-object-etag\"");
-    serve_body(state->files[index], req, res);
+    serve_body(f, req, res);
   });
 
   port_ = server_->bind_to_any_port("127.0.0.1");

@@ -5,8 +5,9 @@
 //                                            (the SHA-256, quoted) and X-Repo-Commit
 //   GET      /api/models/OWNER/REPO          {"id": ..., "siblings": [{"rfilename": ...}]}
 //   anything else                            404
-// Each file can misbehave in one way (cut the connection, demand a token, lie about its hash,
-// ignore Range) so the downloader's failure paths can be driven deterministically.
+// Each file can misbehave in one way (cut the connection, demand a token, lie about its hash or
+// size, ignore Range, fail or loop on the CDN, be a web page) so the downloader's failure paths
+// can be driven deterministically.
 #pragma once
 #include <memory>
 #include <mutex>
@@ -31,6 +32,9 @@ struct FakeFile {
   long long claimed_size = -1;    // >= 0: reported as X-Linked-Size instead of the real size
   std::string redirect_to;         // non-empty: 307 to this Location (a renamed repo, a mirror)
   bool ignore_range = false;      // always 200 with the whole body, Range or not
+  std::string content_type;       // served Content-Type; "" means application/octet-stream
+  int cdn_status = 0;             // non-zero: the CDN answers every GET with this status (a 500)
+  bool cdn_redirect_loop = false; // the CDN answers every GET with a 302 to itself
 };
 
 struct LoggedRequest {

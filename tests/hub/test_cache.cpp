@@ -67,6 +67,19 @@ TEST(Cache, ListsCompleteAndPartialFilesByName) {
   EXPECT_EQ(models[2].path, root / "hf/o/r2/c.gguf.part");
 }
 
+// An empty .part (what a failed request used to leave) has nothing to resume: not listed, so
+// `trit models` never shows it next to the models.
+TEST(Cache, AnEmptyPartFileIsNotListed) {
+  fs::path root = test::scratch_dir();
+  touch(cached_path(root, parse_hf_ref("o/r:b.gguf")), 10);
+  touch(root / "hf/o/r/empty.gguf.part", 0);
+  touch(root / "hf/o/r/empty.gguf.part.json", 3);
+  touch(root / "hf/o/r3/bare.gguf.part", 0);
+  auto models = list_cache(root);
+  ASSERT_EQ(models.size(), 1u);
+  EXPECT_EQ(models[0].name, "o/r:b.gguf");
+}
+
 TEST(Cache, RemovesByFullNameRepoOrUniqueFileName) {
   fs::path root = test::scratch_dir();
   touch(root / "hf/o/r/a.gguf", 1);

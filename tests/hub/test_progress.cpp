@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -50,6 +51,27 @@ TEST(Progress, NotATerminalGivesStartAndFinishLinesOnly) {
   EXPECT_EQ(out.find('\r'), std::string::npos) << out;
   EXPECT_EQ(out.find('\033'), std::string::npos) << out;
   EXPECT_EQ(out, "model.gguf: started (1000 B)\nmodel.gguf: done, 1000 B in 0:00\n");
+}
+
+// A job that throws (a write error, a full disk) must not end with "done" on the screen.
+TEST(Progress, AnExceptionUnwindingThroughItSaysFailedNotDone) {
+  FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  try {
+    Progress p("model.gguf", 1000, Progress::Mode::lines, Progress::Unit::bytes, f);
+    p.update(400);
+    throw std::runtime_error("disk full");
+  } catch (const std::runtime_error&) {
+  }
+  {
+    Progress p("other.gguf", 10, Progress::Mode::lines, Progress::Unit::bytes, f);
+    p.update(10);  // left without finish() and without an exception: done
+  }
+  std::string out = contents(f);
+  std::fclose(f);
+  EXPECT_NE(out.find("model.gguf: failed, 400 B in"), std::string::npos) << out;
+  EXPECT_EQ(out.find("model.gguf: done"), std::string::npos) << out;
+  EXPECT_NE(out.find("other.gguf: done, 10 B in"), std::string::npos) << out;
 }
 
 TEST(Progress, BarModeRedrawsInPlaceWithRateAndEta) {
