@@ -3,7 +3,9 @@
 // Memory: every one of the --parallel slots owns a KV cache of -c positions (one request's prompt
 // plus answer must fit in -c; -c is not divided among slots), so the KV memory is
 // parallel x -c x (bytes per position), printed at start-up.
+#include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <pthread.h>
@@ -19,6 +21,17 @@
 
 namespace trit::cli {
 namespace {
+
+// Test seam for the readiness check: with TRIT_SERVE_HOLD_LOADING=PATH set, loading does not end
+// (/health stays 503) until PATH exists, so a test can observe the loading state for as long as
+// it needs instead of racing a model load.
+void hold_loading_while_asked(const server::Server& http) {
+  const char* path = std::getenv("TRIT_SERVE_HOLD_LOADING");
+  if (path == nullptr || *path == '\0') return;
+  log_info(cat("holding the end of loading until ", path, " exists (TRIT_SERVE_HOLD_LOADING)"));
+  while (!std::filesystem::exists(path) && !http.stopping())
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
 
 struct ServeCommand {
   ModelRefOptions model;
@@ -96,6 +109,7 @@ struct ServeCommand {
       log_info(engine.describe());
       log_info(cat(scheduler_options.slots, " slots x ", engine.context(), " positions: sequence memory ",
                    memory_mib * scheduler_options.slots, " MiB in all at most; queue of ", scheduler_options.queue_limit));
+      hold_loading_while_asked(http);
       http.set_ready(engine, scheduler);
       log_info(cat("ready: http://", server_options.host, ":", port, "/"));
       http.wait();

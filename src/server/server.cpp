@@ -170,6 +170,8 @@ void Server::stop() {
   ctx_->http.stop();
 }
 
+bool Server::stopping() const { return ctx_->stopping.load(); }
+
 void Server::wait() {
   if (ctx_->listener.joinable()) ctx_->listener.join();
 }

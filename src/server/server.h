@@ -45,6 +45,8 @@ class Server {
   void stop();
   // Blocks until stop() (from another thread) or a listen failure.
   void wait();
+  // stop() has been called.
+  bool stopping() const;
 
  private:
   std::unique_ptr<ServerContext> ctx_;

@@ -16,14 +16,14 @@ namespace trit::test {
 
 using Clock = std::chrono::steady_clock;
 
-ServeProcess::ServeProcess(const std::string& args, int ready_timeout_s) {
+ServeProcess::ServeProcess(const std::string& args, int ready_timeout_s, Wait wait, const std::string& env) {
   static int counter = 0;
   const std::string dir = std::string(TRIT_TEST_WORK_DIR) + "/serve-logs";
   run_command("mkdir -p " + shell_quote(dir));
   log_path_ = dir + "/serve-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".log";
   int out[2];
   if (pipe(out) != 0) return;
-  const std::string command = "exec " + shell_quote(trit_bin()) + " serve --host 127.0.0.1 --port 0 " + args +
+  const std::string command = "exec env " + env + " " + shell_quote(trit_bin()) + " serve --host 127.0.0.1 --port 0 " + args +
                               " 2>" + shell_quote(log_path_);
   pid_ = fork();
   if (pid_ == 0) {
@@ -49,6 +49,7 @@ ServeProcess::ServeProcess(const std::string& args, int ready_timeout_s) {
   const size_t colon = line.rfind(':');
   if (line.find("listening on") == std::string::npos || colon == std::string::npos) return;
   port_ = std::atoi(line.c_str() + colon + 1);
+  if (wait == Wait::listening) return;
   httplib::Client client("127.0.0.1", port_);
   client.set_connection_timeout(1);
   while (Clock::now() < deadline) {

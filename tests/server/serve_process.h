@@ -1,5 +1,5 @@
 // Starts `trit serve` on a free 127.0.0.1 port (--port 0; the port is read from its first stdout
-// line), waits until /health is 200, and stops it with SIGTERM (SIGKILL after 10 s) when
+// line), waits until /health is 200 (or only for the port), and stops it with SIGTERM (SIGKILL after 10 s) when
 // destroyed. Its stderr goes to a log file kept for failure messages.
 #pragma once
 #include <string>
@@ -9,13 +9,17 @@ namespace trit::test {
 
 class ServeProcess {
  public:
-  // args: everything after "trit serve" except --host/--port (shell syntax).
-  explicit ServeProcess(const std::string& args, int ready_timeout_s = 120);
+  enum class Wait { ready, listening };  // until /health is 200, or only until the port is known
+  // args: everything after "trit serve" except --host/--port (shell syntax); env: NAME=VALUE
+  // assignments for the server's environment (shell syntax).
+  explicit ServeProcess(const std::string& args, int ready_timeout_s = 120, Wait wait = Wait::ready,
+                        const std::string& env = "");
   ~ServeProcess();
   ServeProcess(const ServeProcess&) = delete;
   ServeProcess& operator=(const ServeProcess&) = delete;
 
   bool ok() const { return port_ > 0 && ready_; }
+  bool listening() const { return port_ > 0; }
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
