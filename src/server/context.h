@@ -7,6 +7,7 @@
 
 #include "engine/engine.h"
 #include "engine/scheduler.h"
+#include "server/in_flight.h"
 #include "server/openai_request.h"
 #include "server/server.h"
 
@@ -20,6 +21,8 @@ struct ServerContext {
   // Set once by set_ready(); read by handlers after checking `ready`.
   std::atomic<bool> ready{false};
   std::atomic<bool> stopping{false};
+  std::atomic<bool> draining{false};  // a shutdown has begun: nothing new is admitted
+  InFlight in_flight;                 // generation requests not yet answered
   engine::Engine* engine = nullptr;
   engine::Scheduler* scheduler = nullptr;
   RequestContext request_context;

@@ -26,9 +26,10 @@ void send_error(httplib::Response& res, int status, const std::string& message, 
 }
 
 bool require_ready(ServerContext& ctx, httplib::Response& res) {
-  if (ctx.ready.load() && !ctx.stopping.load()) return true;
+  const bool shutting_down = ctx.stopping.load() || ctx.draining.load();
+  if (ctx.ready.load() && !shutting_down) return true;
   res.set_header("Retry-After", "1");
-  send_error(res, 503, ctx.stopping.load() ? "the server is shutting down" : "the model is still loading");
+  send_error(res, 503, shutting_down ? "the server is shutting down" : "the model is still loading");
   return false;
 }
 
@@ -171,6 +172,12 @@ void Server::stop() {
 }
 
 bool Server::stopping() const { return ctx_->stopping.load(); }
+
+void Server::begin_drain() { ctx_->draining.store(true); }
+
+int Server::in_flight() const { return ctx_->in_flight.count(); }
+
+bool Server::wait_drained(std::chrono::steady_clock::time_point until) { return ctx_->in_flight.wait_for_none(until); }
 
 void Server::wait() {
   if (ctx_->listener.joinable()) ctx_->listener.join();

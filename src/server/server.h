@@ -2,10 +2,12 @@
 // scheduler, plus the chat page at "/".
 //
 // Life cycle: bind() and start() listen at once, so /health answers 503 while the model loads;
-// set_ready() then opens the API. stop() ends open generations (their clients see the stream end)
-// and joins the HTTP threads. Every route is also answered for CORS preflight (OPTIONS), and with
+// set_ready() then opens the API. A shutdown drains first (begin_drain, wait_drained); stop()
+// cancels the generations still open (their clients get an error saying so) and joins the HTTP
+// threads. Every route is also answered for CORS preflight (OPTIONS), and with
 // an API key every route except /health and the page needs "Authorization: Bearer KEY".
 #pragma once
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -47,6 +49,14 @@ class Server {
   void wait();
   // stop() has been called.
   bool stopping() const;
+
+  // Shutdown in two steps (SIGTERM): begin_drain() makes /health and every new request answer
+  // 503 "shutting down" while the generations already admitted go on; wait_drained() returns
+  // true once none is left (false when `until` comes first); stop() then cancels the rest (their
+  // clients get an error saying the server shut down, never a normal finish).
+  void begin_drain();
+  int in_flight() const;
+  bool wait_drained(std::chrono::steady_clock::time_point until);
 
  private:
   std::unique_ptr<ServerContext> ctx_;

@@ -24,6 +24,7 @@ ServeProcess::ServeProcess(const std::string& args, int ready_timeout_s, Wait wa
   int out[2];
   if (pipe(out) != 0) return;
   const std::string command = "exec env " + env + " " + shell_quote(trit_bin()) + " serve --host 127.0.0.1 --port 0 " + args +
+                              (args.find("--drain-seconds") == std::string::npos ? " --drain-seconds 0" : "") +
                               " 2>" + shell_quote(log_path_);
   pid_ = fork();
   if (pid_ == 0) {
@@ -85,6 +86,28 @@ int ServeProcess::stop() {
   }
   pid_ = -1;
   exit_status_ = status < 0 ? -1 : (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  return exit_status_;
+}
+
+void ServeProcess::signal(int sig) const {
+  if (pid_ > 0) kill(pid_, sig);
+}
+
+int ServeProcess::wait_exit(int timeout_s) {
+  if (pid_ <= 0) return exit_status_;
+  const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
+  int status = 0;
+  while (waitpid(pid_, &status, WNOHANG) != pid_) {
+    if (Clock::now() > deadline) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      pid_ = -1;
+      return exit_status_ = -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  pid_ = -1;
+  exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return exit_status_;
 }
 

@@ -11,7 +11,8 @@ class ServeProcess {
  public:
   enum class Wait { ready, listening };  // until /health is 200, or only until the port is known
   // args: everything after "trit serve" except --host/--port (shell syntax); env: NAME=VALUE
-  // assignments for the server's environment (shell syntax).
+  // assignments for the server's environment (shell syntax). Without --drain-seconds in args the
+  // server gets --drain-seconds 0, so that stop() cancels what runs at once instead of draining.
   explicit ServeProcess(const std::string& args, int ready_timeout_s = 120, Wait wait = Wait::ready,
                         const std::string& env = "");
   ~ServeProcess();
@@ -26,6 +27,11 @@ class ServeProcess {
   std::string log() const;  // the server's stderr so far
   // Stops the server; returns its exit status (0 after a clean SIGTERM shutdown).
   int stop();
+  // Sends `sig` and nothing more (stop() would send a second SIGTERM).
+  void signal(int sig) const;
+  // Waits up to timeout_s for the server to exit by itself: its exit status, or -1 when it still
+  // runs (it is then killed).
+  int wait_exit(int timeout_s);
 
  private:
   pid_t pid_ = -1;
