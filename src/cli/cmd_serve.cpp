@@ -72,6 +72,11 @@ struct ServeCommand {
     app.add_option("--max-body", max_body, "Largest request body in bytes (larger: 413)")
         ->capture_default_str()
         ->check(CLI::Range(int64_t(1024), int64_t(1) << 32));
+    app.add_option("--head-timeout", server_options.head_timeout_seconds,
+                   "Seconds a client has to send a request's line and headers (slower: 408, dropped); also the "
+                   "least time a request body gets, plus 1 s per 16 KiB")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3600));
     app.add_option("--drain-seconds", drain_seconds,
                    "On SIGTERM/SIGINT: seconds to let generations in flight finish (new requests get 503) "
                    "before cancelling the rest and exiting; a second signal cuts it short")

@@ -7,6 +7,7 @@
 
 #include "engine/engine.h"
 #include "engine/scheduler.h"
+#include "server/gated_http_server.h"
 #include "server/in_flight.h"
 #include "server/openai_request.h"
 #include "server/server.h"
@@ -15,7 +16,8 @@ namespace trit::server {
 
 struct ServerContext {
   ServerOptions options;
-  httplib::Server http;
+  GatedHttpServer http;  // httplib with a gate against slow clients (gated_http_server.h)
+  size_t http_workers = 16;
   std::thread listener;
 
   // Set once by set_ready(); read by handlers after checking `ready`.

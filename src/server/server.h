@@ -24,6 +24,7 @@ struct ServerOptions {
   std::string api_key;                       // empty: no authentication
   size_t max_body_bytes = 8u << 20;          // larger request bodies get 413
   int http_threads = 0;                      // 0: enough for every slot, the queue and a few more
+  int head_timeout_seconds = 10;             // a request head must arrive within this (else 408)
   std::string model_id = "trit";             // the name /v1/models lists
   engine::SamplingParams sampling_defaults;  // for fields a request leaves out
   bool random_seed = true;                   // requests without "seed" draw a fresh one
