@@ -3,7 +3,11 @@
 // Memory: every one of the --parallel slots owns a KV cache of -c positions (one request's prompt
 // plus answer must fit in -c; -c is not divided among slots), so the KV memory is
 // parallel x -c x (bytes per position), printed at start-up.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <pthread.h>
@@ -20,6 +24,17 @@
 namespace trit::cli {
 namespace {
 
+// Test seam for the readiness check: with TRIT_SERVE_HOLD_LOADING=PATH set, loading does not end
+// (/health stays 503) until PATH exists, so a test can observe the loading state for as long as
+// it needs instead of racing a model load.
+void hold_loading_while_asked(const server::Server& http) {
+  const char* path = std::getenv("TRIT_SERVE_HOLD_LOADING");
+  if (path == nullptr || *path == '\0') return;
+  log_info(cat("holding the end of loading until ", path, " exists (TRIT_SERVE_HOLD_LOADING)"));
+  while (!std::filesystem::exists(path) && !http.stopping())
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
 struct ServeCommand {
   ModelRefOptions model;
   EngineFlags engine_flags;
@@ -29,6 +44,8 @@ struct ServeCommand {
   engine::SchedulerOptions scheduler_options;
   std::string alias;
   int64_t max_body = 8 << 20;
+  int drain_seconds = 30;
+  std::atomic<bool> main_done{false};  // set before the main thread ends the signal thread (a SIGTERM too)
 
   void setup(CLI::App& app) {
     model.add_to(app);
@@ -55,7 +72,41 @@ struct ServeCommand {
     app.add_option("--max-body", max_body, "Largest request body in bytes (larger: 413)")
         ->capture_default_str()
         ->check(CLI::Range(int64_t(1024), int64_t(1) << 32));
+    app.add_option("--head-timeout", server_options.head_timeout_seconds,
+                   "Seconds a client has to send a request's line and headers (slower: 408, dropped); also the "
+                   "least time a request body gets, plus 1 s per 16 KiB")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3600));
+    app.add_option("--drain-seconds", drain_seconds,
+                   "On SIGTERM/SIGINT: seconds to let generations in flight finish (new requests get 503) "
+                   "before cancelling the rest and exiting; a second signal cuts it short")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 86400));
     app.add_option("--alias", alias, "Model name that /v1/models reports (default: the file name)");
+  }
+
+  // The first SIGTERM/SIGINT: stop admitting (/health and new requests answer 503) and let the
+  // generations in flight finish, for at most --drain-seconds or until a second signal; the
+  // caller then stops the server, which cancels whatever is left.
+  void drain(server::Server& http, const sigset_t& signals) {
+    using Clock = std::chrono::steady_clock;
+    http.begin_drain();
+    log_info(cat("shutting down: waiting up to ", drain_seconds, " s for ", http.in_flight(),
+                 " generation(s) in flight (a second signal stops at once)"));
+    const auto deadline = Clock::now() + std::chrono::seconds(drain_seconds);
+    // Waits in short steps so that a second signal is seen while waiting.
+    while (!http.wait_drained(std::min(deadline, Clock::now() + std::chrono::milliseconds(200)))) {
+      const timespec none{0, 0};
+      if (sigtimedwait(&signals, nullptr, &none) > 0 || main_done.load()) {
+        log_info(cat("second signal: cancelling ", http.in_flight(), " generation(s)"));
+        return;
+      }
+      if (Clock::now() >= deadline) {
+        log_info(cat("drain deadline passed: cancelling ", http.in_flight(), " generation(s)"));
+        return;
+      }
+    }
+    log_info("every generation in flight has finished");
   }
 
   int run() {
@@ -80,7 +131,7 @@ struct ServeCommand {
     std::thread signal_thread([&] {
       int sig = 0;
       sigwait(&signals, &sig);
-      if (sig != 0) log_info("stopping");
+      if (!main_done.load()) drain(http, signals);
       http.stop();
     });
     // Printed on stdout too, so a script that started us on port 0 can read the port.
@@ -96,15 +147,18 @@ struct ServeCommand {
       log_info(engine.describe());
       log_info(cat(scheduler_options.slots, " slots x ", engine.context(), " positions: sequence memory ",
                    memory_mib * scheduler_options.slots, " MiB in all at most; queue of ", scheduler_options.queue_limit));
+      hold_loading_while_asked(http);
       http.set_ready(engine, scheduler);
       log_info(cat("ready: http://", server_options.host, ":", port, "/"));
       http.wait();
       // The HTTP threads are gone; the scheduler and the engine end here, in that order.
     } catch (...) {
+      main_done.store(true);
       pthread_kill(signal_thread.native_handle(), SIGTERM);
       signal_thread.join();
       throw;
     }
+    main_done.store(true);
     pthread_kill(signal_thread.native_handle(), SIGTERM);
     signal_thread.join();
     return code;

@@ -7,6 +7,8 @@
 
 #include "engine/engine.h"
 #include "engine/scheduler.h"
+#include "server/gated_http_server.h"
+#include "server/in_flight.h"
 #include "server/openai_request.h"
 #include "server/server.h"
 
@@ -14,12 +16,15 @@ namespace trit::server {
 
 struct ServerContext {
   ServerOptions options;
-  httplib::Server http;
+  GatedHttpServer http;  // httplib with a gate against slow clients (gated_http_server.h)
+  size_t http_workers = 16;
   std::thread listener;
 
   // Set once by set_ready(); read by handlers after checking `ready`.
   std::atomic<bool> ready{false};
   std::atomic<bool> stopping{false};
+  std::atomic<bool> draining{false};  // a shutdown has begun: nothing new is admitted
+  InFlight in_flight;                 // generation requests not yet answered
   engine::Engine* engine = nullptr;
   engine::Scheduler* scheduler = nullptr;
   RequestContext request_context;

@@ -21,6 +21,18 @@ void append(tokenizer::ChatOutputParser::Delta& to, tokenizer::ChatOutputParser:
                        std::make_move_iterator(from.tool_calls.end()));
 }
 
+// The error a result ends with instead of a finish_reason, if any: a failed forward pass, or a
+// generation the server cancelled because it is shutting down (the drain's deadline passed).
+// That is the only cancel whose output is still read: a client that left cancels too, but is
+// gone. A cut generation must never look finished ("stop"), so it is an error (503).
+std::optional<json> result_error(const engine::RequestResult& r) {
+  if (r.reason == engine::StopReason::cancelled)
+    return error_body(503, "the server is shutting down: this generation was stopped after " +
+                               std::to_string(r.generated_tokens) + " tokens");
+  if (!r.error.empty()) return error_body(500, "generation failed: " + r.error);
+  return std::nullopt;
+}
+
 }  // namespace
 
 GenerationStream::GenerationStream(bool chat, const GenerationRequest& request, const tokenizer::Tokenizer& tokenizer,
@@ -66,10 +78,12 @@ json GenerationStream::chat_delta(const tokenizer::ChatOutputParser::Delta& d) {
 std::string GenerationStream::stream_events(const engine::RequestOutput& out) {
   std::string events;
   auto send = [&](const json& j) { events += "data: " + dump_json(j) + "\n\n"; };
-  if (out.done && !out.result.error.empty()) {
-    send(error_body(500, "generation failed: " + out.result.error));
-    events += "data: [DONE]\n\n";
-    return events;
+  if (out.done) {
+    if (auto error = result_error(out.result)) {
+      send(*error);
+      events += "data: [DONE]\n\n";
+      return events;
+    }
   }
   if (chat_ && !role_sent_) {
     send(chunk({{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"logprobs", nullptr},
@@ -118,7 +132,7 @@ void GenerationStream::accumulate(const engine::RequestOutput& out) {
 }
 
 json GenerationStream::final_object() const {
-  if (!result_->error.empty()) return error_body(500, "generation failed: " + result_->error);
+  if (auto error = result_error(*result_)) return *error;
   json choice = {{"index", 0}, {"finish_reason", finish()}};
   json logprobs = nullptr;
   if (request_.logprobs) logprobs = chat_ ? chat_logprobs(tokens_, tokenizer_) : completion_logprobs(tokens_, tokenizer_, 0);

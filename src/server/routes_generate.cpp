@@ -25,6 +25,7 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 struct Job {
+  InFlight::Ticket ticket;  // the drain waits for it; released with the response
   GenerationRequest request;
   std::shared_ptr<engine::RequestHandle> handle;
   std::unique_ptr<GenerationStream> stream;
@@ -58,9 +59,11 @@ void pump(ServerContext& ctx, engine::RequestHandle& handle, bool output_writes,
 }
 
 void handle_generation(ServerContext& ctx, const std::string& text, httplib::Response& res, bool chat) {
+  InFlight::Ticket ticket = ctx.in_flight.enter();  // before the check: see in_flight.h
   if (!require_ready(ctx, res)) return;
   const json body = parse_json_object(text);
   auto job = std::make_shared<Job>();
+  job->ticket = std::move(ticket);
   job->request = chat ? parse_chat_request(body, ctx.request_context) : parse_completion_request(body, ctx.request_context);
   try {
     job->handle = ctx.scheduler->submit(job->request.scheduled);

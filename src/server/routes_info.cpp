@@ -51,10 +51,13 @@ std::string metrics_text(ServerContext& ctx) {
 
 void add_info_routes(ServerContext& ctx) {
   ServerContext* c = &ctx;
+  // The load balancer's readiness check: 503 until the model is loaded, and again from the
+  // moment a shutdown begins (the drain), so no new request is routed here.
   ctx.http.Get("/health", [c](const httplib::Request&, httplib::Response& res) {
-    if (!c->ready.load()) {
+    const bool shutting_down = c->draining.load() || c->stopping.load();
+    if (!c->ready.load() || shutting_down) {
       res.set_header("Retry-After", "1");
-      send_json(res, {{"status", "loading model"}}, 503);
+      send_json(res, {{"status", shutting_down ? "shutting down" : "loading"}}, 503);
       return;
     }
     send_json(res, {{"status", "ok"}});

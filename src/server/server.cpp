@@ -26,13 +26,18 @@ void send_error(httplib::Response& res, int status, const std::string& message, 
 }
 
 bool require_ready(ServerContext& ctx, httplib::Response& res) {
-  if (ctx.ready.load() && !ctx.stopping.load()) return true;
+  const bool shutting_down = ctx.stopping.load() || ctx.draining.load();
+  if (ctx.ready.load() && !shutting_down) return true;
   res.set_header("Retry-After", "1");
-  send_error(res, 503, ctx.stopping.load() ? "the server is shutting down" : "the model is still loading");
+  send_error(res, 503, shutting_down ? "the server is shutting down" : "the model is still loading");
   return false;
 }
 
 namespace {
+
+// A request body may take head_timeout_seconds plus one second per this many bytes: no real
+// client is slower, and a client that trickles its body frees its worker soon.
+constexpr size_t kBodyMinBytesPerSecond = 16 * 1024;
 
 // Paths anyone may fetch without the API key: the health check and the page itself (the page
 // asks for the key in its settings when the API answers 401).
@@ -53,7 +58,7 @@ void set_cors(httplib::Response& res) {
 Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerContext>()) {
   ctx_->options = options;
   ctx_->created = static_cast<int64_t>(std::time(nullptr));
-  httplib::Server& http = ctx_->http;
+  GatedHttpServer& http = ctx_->http;
   ServerContext* ctx = ctx_.get();
 
   // Bodies are read by the routes themselves (request_body.h); this covers any other reader.
@@ -61,6 +66,7 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
   http.set_keep_alive_timeout(5);
   http.set_read_timeout(30);
   http.set_write_timeout(30);
+  http.set_request_deadlines(std::chrono::seconds(options.head_timeout_seconds), kBodyMinBytesPerSecond);
 
   http.set_pre_routing_handler([ctx](const httplib::Request& req, httplib::Response& res) {
     ++ctx->http_requests;
@@ -132,11 +138,12 @@ Server::~Server() {
 }
 
 int Server::bind(int queue_limit_hint, int slots_hint) {
-  // One HTTP thread per connection being served: every slot's stream, every queued request, plus
-  // room for health checks, metrics and the page.
+  // One HTTP worker per request being served: every slot's stream, every queued request, plus
+  // room for health checks, metrics and the page. Connections still sending their request head,
+  // or idle between keep-alive requests, wait at the gate and hold none.
   int threads = ctx_->options.http_threads;
   if (threads <= 0) threads = std::clamp(slots_hint + queue_limit_hint + 8, 16, 512);
-  ctx_->http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  ctx_->http_workers = static_cast<size_t>(threads);
   const ServerOptions& o = ctx_->options;
   int port = o.port;
   if (port == 0) {
@@ -150,6 +157,7 @@ int Server::bind(int queue_limit_hint, int slots_hint) {
 }
 
 void Server::start() {
+  ctx_->http.open_gate(ctx_->http_workers);
   ctx_->listener = std::thread([ctx = ctx_.get()] { ctx->http.listen_after_bind(); });
 }
 
@@ -170,8 +178,17 @@ void Server::stop() {
   ctx_->http.stop();
 }
 
+bool Server::stopping() const { return ctx_->stopping.load(); }
+
+void Server::begin_drain() { ctx_->draining.store(true); }
+
+int Server::in_flight() const { return ctx_->in_flight.count(); }
+
+bool Server::wait_drained(std::chrono::steady_clock::time_point until) { return ctx_->in_flight.wait_for_none(until); }
+
 void Server::wait() {
   if (ctx_->listener.joinable()) ctx_->listener.join();
+  ctx_->http.close_gate();
 }
 
 }  // namespace trit::server

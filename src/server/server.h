@@ -2,10 +2,12 @@
 // scheduler, plus the chat page at "/".
 //
 // Life cycle: bind() and start() listen at once, so /health answers 503 while the model loads;
-// set_ready() then opens the API. stop() ends open generations (their clients see the stream end)
-// and joins the HTTP threads. Every route is also answered for CORS preflight (OPTIONS), and with
+// set_ready() then opens the API. A shutdown drains first (begin_drain, wait_drained); stop()
+// cancels the generations still open (their clients get an error saying so) and joins the HTTP
+// threads. Every route is also answered for CORS preflight (OPTIONS), and with
 // an API key every route except /health and the page needs "Authorization: Bearer KEY".
 #pragma once
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -22,6 +24,7 @@ struct ServerOptions {
   std::string api_key;                       // empty: no authentication
   size_t max_body_bytes = 8u << 20;          // larger request bodies get 413
   int http_threads = 0;                      // 0: enough for every slot, the queue and a few more
+  int head_timeout_seconds = 10;             // a request head must arrive within this (else 408)
   std::string model_id = "trit";             // the name /v1/models lists
   engine::SamplingParams sampling_defaults;  // for fields a request leaves out
   bool random_seed = true;                   // requests without "seed" draw a fresh one
@@ -45,6 +48,16 @@ class Server {
   void stop();
   // Blocks until stop() (from another thread) or a listen failure.
   void wait();
+  // stop() has been called.
+  bool stopping() const;
+
+  // Shutdown in two steps (SIGTERM): begin_drain() makes /health and every new request answer
+  // 503 "shutting down" while the generations already admitted go on; wait_drained() returns
+  // true once none is left (false when `until` comes first); stop() then cancels the rest (their
+  // clients get an error saying the server shut down, never a normal finish).
+  void begin_drain();
+  int in_flight() const;
+  bool wait_drained(std::chrono::steady_clock::time_point until);
 
  private:
   std::unique_ptr<ServerContext> ctx_;

@@ -42,19 +42,25 @@ std::string RawAnswer::body() const {
   return end == std::string::npos ? "" : response.substr(end + 4);
 }
 
-RawAnswer raw_request(int port, const std::string& head, const std::function<std::string()>& next_piece,
-                      int wait_ms) {
-  RawAnswer answer;
+int connect_loopback(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return answer;
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     close(fd);
-    return answer;
+    return -1;
   }
+  return fd;
+}
+
+RawAnswer raw_request(int port, const std::string& head, const std::function<std::string()>& next_piece,
+                      int wait_ms) {
+  RawAnswer answer;
+  const int fd = connect_loopback(port);
+  if (fd < 0) return answer;
   if (send_unless_answered(fd, head, answer.bytes_sent)) {
     for (std::string piece = next_piece ? next_piece() : ""; !piece.empty(); piece = next_piece())
       if (!send_unless_answered(fd, piece, answer.bytes_sent)) break;

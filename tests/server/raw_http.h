@@ -16,6 +16,9 @@ struct RawAnswer {
   std::string body() const;
 };
 
+// A blocking TCP socket connected to 127.0.0.1:port; -1 when the connection fails.
+int connect_loopback(int port);
+
 // Connects to 127.0.0.1:port and sends `head` then, while the server has not answered, the
 // pieces `next_piece` returns (an empty piece ends the request). Then reads until the server
 // closes or `wait_ms` passes without data.

@@ -16,14 +16,15 @@ namespace trit::test {
 
 using Clock = std::chrono::steady_clock;
 
-ServeProcess::ServeProcess(const std::string& args, int ready_timeout_s) {
+ServeProcess::ServeProcess(const std::string& args, int ready_timeout_s, Wait wait, const std::string& env) {
   static int counter = 0;
   const std::string dir = std::string(TRIT_TEST_WORK_DIR) + "/serve-logs";
   run_command("mkdir -p " + shell_quote(dir));
   log_path_ = dir + "/serve-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".log";
   int out[2];
   if (pipe(out) != 0) return;
-  const std::string command = "exec " + shell_quote(trit_bin()) + " serve --host 127.0.0.1 --port 0 " + args +
+  const std::string command = "exec env " + env + " " + shell_quote(trit_bin()) + " serve --host 127.0.0.1 --port 0 " + args +
+                              (args.find("--drain-seconds") == std::string::npos ? " --drain-seconds 0" : "") +
                               " 2>" + shell_quote(log_path_);
   pid_ = fork();
   if (pid_ == 0) {
@@ -49,6 +50,7 @@ ServeProcess::ServeProcess(const std::string& args, int ready_timeout_s) {
   const size_t colon = line.rfind(':');
   if (line.find("listening on") == std::string::npos || colon == std::string::npos) return;
   port_ = std::atoi(line.c_str() + colon + 1);
+  if (wait == Wait::listening) return;
   httplib::Client client("127.0.0.1", port_);
   client.set_connection_timeout(1);
   while (Clock::now() < deadline) {
@@ -84,6 +86,28 @@ int ServeProcess::stop() {
   }
   pid_ = -1;
   exit_status_ = status < 0 ? -1 : (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  return exit_status_;
+}
+
+void ServeProcess::signal(int sig) const {
+  if (pid_ > 0) kill(pid_, sig);
+}
+
+int ServeProcess::wait_exit(int timeout_s) {
+  if (pid_ <= 0) return exit_status_;
+  const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
+  int status = 0;
+  while (waitpid(pid_, &status, WNOHANG) != pid_) {
+    if (Clock::now() > deadline) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      pid_ = -1;
+      return exit_status_ = -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  pid_ = -1;
+  exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return exit_status_;
 }
 

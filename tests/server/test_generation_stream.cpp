@@ -127,5 +127,30 @@ TEST_F(GenerationStreamTest, PlainTextAndLengthLimit) {
   EXPECT_EQ(chunks[chunks.size() - 3]["choices"][0]["finish_reason"], "stop");
 }
 
+// A generation the server cancelled (the shutdown drain's deadline passed) must not read as a
+// normal finish: an error naming the shutdown, streamed and not, and no finish_reason.
+TEST_F(GenerationStreamTest, CancelledByShutdownIsAnErrorNotAFinish) {
+  for (bool chat : {true, false}) {
+    server::GenerationStream s(chat, request_, engine_->tokenizer(), "m");
+    s.accumulate(piece("partial"));
+    s.accumulate(end(engine::StopReason::cancelled));
+    json o = s.final_object();
+    EXPECT_FALSE(o.contains("choices")) << o.dump();
+    ASSERT_TRUE(o.contains("error")) << o.dump();
+    EXPECT_NE(o["error"]["message"].get<std::string>().find("shutting down"), std::string::npos) << o.dump();
+
+    server::GenerationStream streamed(chat, request_, engine_->tokenizer(), "m");
+    std::string events = streamed.stream_events(piece("partial"));
+    events += streamed.stream_events(end(engine::StopReason::cancelled));
+    EXPECT_EQ(events.find("\"finish_reason\":\"stop\""), std::string::npos) << events;
+    auto chunks = sse_payloads(events);
+    ASSERT_GE(chunks.size(), 2u);
+    EXPECT_EQ(chunks.back(), "[DONE]");
+    const json& last = chunks[chunks.size() - 2];
+    ASSERT_TRUE(last.contains("error")) << events;
+    EXPECT_NE(last["error"]["message"].get<std::string>().find("shutting down"), std::string::npos) << events;
+  }
+}
+
 }  // namespace
 }  // namespace trit
