@@ -51,9 +51,9 @@ ConnectionStream::~ConnectionStream() {
   close(fd_);
 }
 
-bool ConnectionStream::read_available() {
+bool ConnectionStream::read_available(size_t max_unread) {
   char buf[kReadChunk];
-  for (;;) {
+  while (in_.size() - pos_ <= max_unread) {
     const ssize_t n = recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
     if (n > 0) {
       in_.append(buf, static_cast<size_t>(n));
@@ -62,6 +62,7 @@ bool ConnectionStream::read_available() {
     if (n < 0 && errno == EINTR) continue;
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
+  return true;
 }
 
 bool ConnectionStream::has_complete_head() const {

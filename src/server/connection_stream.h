@@ -27,9 +27,10 @@ class ConnectionStream : public httplib::Stream {
   ConnectionStream& operator=(const ConnectionStream&) = delete;
 
   // ---- the gate's side ----
-  // Reads what the socket has without blocking. False when the peer closed or the socket failed
-  // (what arrived before that stays readable).
-  bool read_available();
+  // Reads what the socket has without blocking, but stops once more than `max_unread` bytes wait
+  // (a head is bounded; the rest of a refused body must not be buffered). False when the peer
+  // closed or the socket failed (what arrived before that stays readable).
+  bool read_available(size_t max_unread);
   std::string_view unread() const { return std::string_view(in_).substr(pos_); }
   // The unread bytes hold a whole request head (request line and headers, up to the blank line).
   bool has_complete_head() const;

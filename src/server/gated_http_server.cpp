@@ -137,7 +137,7 @@ void GatedHttpServer::gate_loop() {
       auto it = waiting.find(fd);
       if (it == waiting.end()) continue;
       Waiting& w = it->second;
-      const bool open = w.conn->read_available();
+      const bool open = w.conn->read_available(kMaxHeadBytes);
       if (w.keep_alive_wait && !w.conn->unread().empty()) {  // the next request begins
         w.keep_alive_wait = false;
         w.deadline = now + head_timeout_;
