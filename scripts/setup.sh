@@ -23,7 +23,8 @@ if ((!build_only)); then
   packages+=(
     libgtest-dev libgmock-dev libbenchmark-dev
     clang-14 libfuzzer-14-dev libclang-rt-14-dev
-    chromium python3-jinja2
+    # nginx: the load-balancer test (tests/server/test_nginx.cpp) runs it on loopback.
+    chromium python3-jinja2 nginx
   )
   # Node.js may come from elsewhere than Debian (with its own npm); install Debian's only if absent.
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
