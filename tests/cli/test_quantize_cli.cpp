@@ -136,7 +136,7 @@ TEST(QuantizeCli, RefusesToOverwriteTheInput) {
   fs::create_directory(dir + "/sub");
   fs::create_symlink(dir + "/model.gguf", dir + "/link.gguf");
   fs::create_hard_link(dir + "/model.gguf", dir + "/hard.gguf");
-  for (const std::string out : {dir + "/model.gguf", dir + "/sub/../model.gguf", dir + "/link.gguf", dir + "/hard.gguf"}) {
+  for (const std::string& out : {dir + "/model.gguf", dir + "/sub/../model.gguf", dir + "/link.gguf", dir + "/hard.gguf"}) {
     auto r = test::run_trit("quantize --force " + shell_quote(dir + "/model.gguf") + " " + shell_quote(out) + " q2_0");
     expect_clean_failure(r, "is the input file");
   }

@@ -48,18 +48,6 @@ std::vector<Block> readme_blocks(const std::string& text) {
   return blocks;
 }
 
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
-}
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
@@ -84,7 +72,7 @@ TEST(Readme, EveryCommandBlockRuns) {
   fs::create_directory_symlink(js_modules, fs::path(dir) / "node_modules");
   fs::copy_file(fs::path(test::source_dir()) / "README.md", fs::path(dir) / "README.md");
 
-  const std::string port = std::to_string(free_port());
+  const std::string port = std::to_string(test::free_loopback_port());
   const std::string bin_dir = fs::path(test::trit_bin()).parent_path().string();
   const std::string env = "cd " + test::shell_quote(dir) + " && export PATH=" + test::shell_quote(bin_dir) +
                           ":$PATH TRIT_CACHE=" + test::shell_quote(dir + "/cache") +

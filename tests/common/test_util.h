@@ -32,4 +32,7 @@ std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& contents);
 std::string shell_quote(const std::string& s);
 
+// A loopback TCP port that was free a moment ago (whoever binds it next should retry on a clash).
+int free_loopback_port();
+
 }  // namespace trit::test

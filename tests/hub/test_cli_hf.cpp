@@ -89,7 +89,9 @@ TEST_F(CliHf, MissingFileAndRefusedAccessAreOneLineErrors) {
   EXPECT_EQ(not_found.err, "error: model file not found on the hub: " + hub.endpoint() +
                                "/test-owner/Tiny-gguf/resolve/main/Nope.gguf\n");
   for (const auto& m : fs::recursive_directory_iterator(cache)) {
-    if (m.is_regular_file()) EXPECT_EQ(m.path().filename(), "Private-Q2_0.gguf") << m.path();
+    if (m.is_regular_file()) {
+      EXPECT_EQ(m.path().filename(), "Private-Q2_0.gguf") << m.path();
+    }
   }
 }
 

@@ -19,19 +19,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A port that was free a moment ago (nginx binds it right after; start() retries on a clash).
-int free_loopback_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // The main configuration: one worker, in the foreground, every path inside `dir`. Run as root
 // (as in CI containers) nginx would hand its workers to "nobody"; keep them as the current user.
 std::string main_config(const std::string& dir, const std::string& http_config) {
