@@ -30,8 +30,17 @@ for fuzzer in "${fuzzers[@]}"; do
   work=$(mktemp -d)
   [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
   echo "-- $name for ${TRIT_FUZZ_SECONDS:-60} s"
-  "$fuzzer" -max_total_time="${TRIT_FUZZ_SECONDS:-60}" -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "$work" \
-    2>&1 | tail -n 4
-  rm -rf "$work"
+  # On a finding, the whole report and the input that caused it (the final stats alone hide it).
+  if ! "$fuzzer" -max_total_time="${TRIT_FUZZ_SECONDS:-60}" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+      -print_final_stats=1 -artifact_prefix="$work/" "$work" > "$work.log" 2>&1; then
+    grep -v -E '^#[0-9]+|^(INFO|MS):' "$work.log" | tail -n 80
+    for input in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
+      [ -f "$input" ] && { echo "input $(basename "$input") (base64):"; head -c 8192 "$input" | base64; }
+    done
+    echo "error: $name found a crash, leak, timeout or out-of-memory input (above)" >&2
+    exit 1
+  fi
+  tail -n 4 "$work.log"
+  rm -rf "$work" "$work.log"
 done
 echo "== all tests passed"

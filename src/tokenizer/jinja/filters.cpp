@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "tokenizer/jinja/builtins.h"
+#include "tokenizer/jinja/integers.h"
 #include "util/error.h"
 
 namespace trit::tokenizer::jinja {
@@ -65,7 +66,7 @@ Value attribute_of(const Value& item, const Value& attr, const Builtins& env) {
     size_t dot = path.find('.', begin);
     if (dot == std::string::npos) dot = path.size();
     const std::string part = path.substr(begin, dot - begin);
-    Value key = !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit) ? Value::from(int64_t(std::stoll(part)))
+    Value key = !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit) ? Value::from(parse_int(part))
                                                                                   : Value::str(part);
     cur = env.getattr(cur, key);
     begin = dot + 1;
@@ -175,7 +176,7 @@ Value apply_filter(const std::string& n, const Value& v, const Args& a, const Bu
     if (n == "float") return Value::from(d);
     if (v.kind == K::integer) return v;
     if (!std::isfinite(d)) return fallback;
-    return Value::from(int64_t(std::trunc(d)));
+    return Value::from(int_of_double(d));
   }
   if (n == "replace") {
     a.check("replace", 3, {"old", "new", "count"});
@@ -267,18 +268,18 @@ Value apply_filter(const std::string& n, const Value& v, const Args& a, const Bu
     const Value* start = a.get(1, "start");
     bool is_float = start && start->kind == K::floating;
     double f = start ? as_double(*start) : 0;
-    int64_t i = start && !is_float ? int64_t(as_double(*start)) : 0;
+    int64_t i = start && !is_float ? (start->kind == K::boolean ? int64_t(start->boolean) : start->integer) : 0;
     for (const Value& item : iterate(v)) {
       const Value x = attr ? attribute_of(item, *attr, env) : item;
       if (!x.is_number()) fail("unsupported operand type(s) for +: 'int' and '", type_name(x), "'");
       if (x.kind == K::floating) is_float = true;
       f += as_double(x);
-      i += x.kind == K::floating ? 0 : int64_t(as_double(x));
+      if (x.kind != K::floating) i = add_int(i, x.kind == K::boolean ? int64_t(x.boolean) : x.integer);
     }
     return is_float ? Value::from(f) : Value::from(i);
   }
   if (n == "abs") {
-    if (v.kind == K::integer) return Value::from(v.integer < 0 ? -v.integer : v.integer);
+    if (v.kind == K::integer) return Value::from(v.integer < 0 ? negate_int(v.integer) : v.integer);
     if (v.kind == K::boolean) return Value::from(int64_t(v.boolean));
     return Value::from(std::fabs(as_double(v)));
   }

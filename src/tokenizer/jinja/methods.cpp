@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "tokenizer/jinja/builtins.h"
+#include "tokenizer/jinja/integers.h"
 #include "tokenizer/utf8.h"
 #include "util/error.h"
 
@@ -273,7 +274,7 @@ Value str_method(const Text& s, const std::string& name, const Args& a) {
       const Value* v = nullptr;
       if (field.empty()) v = next_auto < a.positional.size() ? &a.positional[next_auto++] : nullptr;
       else if (std::all_of(field.begin(), field.end(), ::isdigit)) {
-        const size_t k = std::stoul(field);
+        const auto k = static_cast<uint64_t>(parse_int(field));
         v = k < a.positional.size() ? &a.positional[k] : nullptr;
       } else {
         v = a.get(size_t(-1), field);

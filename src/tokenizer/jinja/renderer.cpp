@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "tokenizer/jinja/builtins.h"
+#include "tokenizer/jinja/integers.h"
 #include "tokenizer/jinja/parser.h"
 #include "tokenizer/jinja/template.h"
 #include "util/error.h"
@@ -128,10 +129,16 @@ std::vector<size_t> slice_indices(int64_t n, const Value* start, const Value* st
   std::vector<size_t> out;
   if (st > 0) {
     const int64_t b = clamp(get(start, "start"), 0, 0, n), e = clamp(get(stop, "stop"), n, 0, n);
-    for (int64_t i = b; i < e; i += st) out.push_back(size_t(i));
+    for (int64_t i = b; i < e;) {
+      out.push_back(size_t(i));
+      if (__builtin_add_overflow(i, st, &i)) break;  // past the last 64-bit integer: past the end
+    }
   } else {
     const int64_t b = clamp(get(start, "start"), n - 1, -1, n - 1), e = clamp(get(stop, "stop"), -1, -1, n - 1);
-    for (int64_t i = b; i > e; i += st) out.push_back(size_t(i));
+    for (int64_t i = b; i > e;) {
+      out.push_back(size_t(i));
+      if (__builtin_add_overflow(i, st, &i)) break;
+    }
   }
   return out;
 }
@@ -150,20 +157,14 @@ Value arithmetic(const std::string& op, const Value& a, const Value& b) {
   if (a.is_number() && b.is_number()) {
     if (ints) {
       const int64_t x = int_of(a), y = int_of(b);
-      if (op == "+") return Value::from(x + y);
-      if (op == "-") return Value::from(x - y);
-      if (op == "*") return Value::from(x * y);
+      if (op == "+") return Value::from(add_int(x, y));
+      if (op == "-") return Value::from(sub_int(x, y));
+      if (op == "*") return Value::from(mul_int(x, y));
       if (op == "//" || op == "%") {
         if (y == 0) fail("integer division or modulo by zero");
-        int64_t q = x / y, r = x % y;
-        if (r != 0 && ((r < 0) != (y < 0))) --q, r += y;  // Python floors
-        return Value::from(op == "//" ? q : r);
+        return Value::from(op == "//" ? floor_div(x, y) : floor_mod(x, y));
       }
-      if (op == "**" && y >= 0) {
-        int64_t r = 1;
-        for (int64_t k = 0; k < y && k < 64; ++k) r *= x;
-        return Value::from(r);
-      }
+      if (op == "**" && y >= 0) return Value::from(pow_int(x, y));
     }
     const double x = as_double(a), y = as_double(b);
     if (op == "+") return Value::from(x + y);
@@ -453,7 +454,7 @@ class Renderer {
         if (!v.is_number()) fail("bad operand type for unary ", e.kind == K::neg ? "-" : "+", ": '", type_name(v), "'");
         if (e.kind == K::pos) return v.kind == Value::Kind::boolean ? Value::from(int64_t(v.boolean)) : v;
         if (v.kind == Value::Kind::floating) return Value::from(-v.floating);
-        return Value::from(-(v.kind == Value::Kind::boolean ? int64_t(v.boolean) : v.integer));
+        return Value::from(negate_int(v.kind == Value::Kind::boolean ? int64_t(v.boolean) : v.integer));
       }
       case K::not_: return Value::from(!truthy(eval(*e.args[0], scope)));
       case K::and_: {
@@ -531,9 +532,10 @@ class Renderer {
       const int64_t start = p.size() > 1 ? p[0] : 0, stop = p.size() > 1 ? p[1] : p[0], st = p.size() > 2 ? p[2] : 1;
       if (st == 0) fail("range() arg 3 must not be zero");
       List items;
-      for (int64_t i = start; st > 0 ? i < stop : i > stop; i += st) {
+      for (int64_t i = start; st > 0 ? i < stop : i > stop;) {
         if (int64_t(items.size()) >= kMaxRange) fail("range() over ", kMaxRange, " items");
         items.push_back(Value::from(i));
+        if (__builtin_add_overflow(i, st, &i)) break;  // past the last 64-bit integer: past stop
       }
       return Value::make_list(std::move(items));
     }

@@ -5,6 +5,7 @@
 #include <utf8proc.h>
 
 #include "tokenizer/jinja/builtins.h"
+#include "tokenizer/jinja/integers.h"
 #include "util/error.h"
 
 namespace trit::tokenizer::jinja {
@@ -24,7 +25,7 @@ const Value& arg(const Args& a, const std::string& name) {
 int64_t integer_of(const Value& v, const std::string& name) {
   if (v.kind == Value::Kind::integer) return v.integer;
   if (v.kind == Value::Kind::boolean) return v.boolean;
-  if (v.kind == Value::Kind::floating && v.floating == std::floor(v.floating)) return int64_t(v.floating);
+  if (v.kind == Value::Kind::floating && v.floating == std::floor(v.floating)) return int_of_double(v.floating);
   fail("test '", name, "' needs a number, got ", type_name(v));
 }
 
@@ -55,7 +56,7 @@ bool apply_test(const std::string& n, const Value& v, const Args& a, const Built
   if (n == "divisibleby") {
     const int64_t d = integer_of(arg(a, n), n);
     if (d == 0) fail("integer division or modulo by zero");
-    return integer_of(v, n) % d == 0;
+    return floor_mod(integer_of(v, n), d) == 0;
   }
   if (n == "eq" || n == "equalto" || n == "==") return equals(v, arg(a, n));
   if (n == "ne" || n == "!=") return !equals(v, arg(a, n));
