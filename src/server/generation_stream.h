@@ -14,21 +14,22 @@
 
 #include "engine/scheduler_request.h"
 #include "server/openai_request.h"
+#include "server/response_writer.h"
 #include "tokenizer/chat.h"
 #include "tokenizer/tokenizer.h"
 
 namespace trit::server {
 
-class GenerationStream {
+class GenerationStream final : public ResponseWriter {
  public:
   GenerationStream(bool chat, const GenerationRequest& request, const tokenizer::Tokenizer& tokenizer,
                    std::string model_id);
 
   // SSE events ("data: {...}\n\n") for the output of one take (empty string: nothing to send).
-  std::string stream_events(const engine::RequestOutput& out);
+  std::string stream_events(const engine::RequestOutput& out) override;
   // The whole response object, once `out.done` (call with every take's output in order).
-  void accumulate(const engine::RequestOutput& out);
-  nlohmann::json final_object() const;
+  void accumulate(const engine::RequestOutput& out) override;
+  nlohmann::json final_object() const override;
 
  private:
   nlohmann::json chunk(nlohmann::json choice) const;
