@@ -1,11 +1,11 @@
 #include "server/openai_request.h"
 
-#include <random>
 #include <utility>
 
 #include "engine/prompt.h"
 #include "server/api_error.h"
 #include "server/json_fields.h"
+#include "server/request_fields.h"
 #include "server/tool_choice.h"
 #include "util/json_depth.h"
 
@@ -81,66 +81,6 @@ std::vector<tokenizer::ToolCall> message_tool_calls(const json& calls, const std
   return out;
 }
 
-engine::SamplingParams parse_sampling(const json& body, const RequestContext& ctx) {
-  engine::SamplingParams p = ctx.sampling_defaults;
-  if (auto v = get_number(body, "temperature", 0.0, 2.0)) p.temperature = static_cast<float>(*v);
-  if (auto v = get_number(body, "top_p", 0.0, 1.0)) p.top_p = static_cast<float>(*v);
-  if (auto v = get_integer(body, "top_k", 0, 1 << 20)) p.top_k = static_cast<int>(*v);
-  if (auto v = get_number(body, "min_p", 0.0, 1.0)) p.min_p = static_cast<float>(*v);
-  if (auto v = get_number(body, "presence_penalty", -2.0, 2.0)) p.presence_penalty = static_cast<float>(*v);
-  if (auto v = get_number(body, "frequency_penalty", -2.0, 2.0)) p.frequency_penalty = static_cast<float>(*v);
-  if (auto v = get_number(body, "repeat_penalty", 0.0, 10.0)) p.repeat_penalty = static_cast<float>(*v);
-  if (auto v = get_integer(body, "seed", INT64_MIN, INT64_MAX)) p.seed = static_cast<uint64_t>(*v);
-  else if (ctx.random_seed) p.seed = std::random_device{}() ^ (uint64_t(std::random_device{}()) << 32);
-  return p;
-}
-
-// Fields shared by both endpoints: sampling, max tokens, stop, n, stream.
-void parse_common(const json& body, const RequestContext& ctx, GenerationRequest& g) {
-  g.scheduled.options.sampling = parse_sampling(body, ctx);
-  g.scheduled.options.max_tokens = -1;
-  const int64_t cap = 1 << 30;
-  if (auto v = get_integer(body, "max_tokens", INT64_MIN, cap)) {
-    if (*v <= 0) throw ApiError(400, "'max_tokens' must be at least 1", "max_tokens");
-    g.scheduled.options.max_tokens = *v;
-  }
-  if (auto v = get_integer(body, "max_completion_tokens", INT64_MIN, cap)) {
-    if (*v <= 0) throw ApiError(400, "'max_completion_tokens' must be at least 1", "max_completion_tokens");
-    g.scheduled.options.max_tokens = *v;
-  }
-  if (auto it = body.find("stop"); it != body.end() && !it->is_null()) {
-    if (it->is_string()) {
-      g.scheduled.options.stop = {it->get<std::string>()};
-    } else if (it->is_array()) {
-      for (const json& s : *it) {
-        if (!s.is_string()) throw ApiError(400, "'stop' must be a string or an array of strings", "stop");
-        g.scheduled.options.stop.push_back(s.get<std::string>());
-      }
-      if (g.scheduled.options.stop.size() > 16) throw ApiError(400, "'stop' allows at most 16 strings", "stop");
-    } else {
-      throw ApiError(400, "'stop' must be a string or an array of strings", "stop");
-    }
-    for (const std::string& s : g.scheduled.options.stop)
-      if (s.empty()) throw ApiError(400, "'stop' strings must not be empty", "stop");
-  }
-  if (auto n = get_integer(body, "n", INT64_MIN, INT64_MAX); n && *n != 1)
-    throw ApiError(400, "'n' must be 1 (one choice per request)", "n");
-  g.stream = get_bool(body, "stream").value_or(false);
-  // llama.cpp's extension: keep generating past end-of-generation tokens (benchmarks).
-  g.scheduled.ignore_eos = get_bool(body, "ignore_eos").value_or(false);
-  if (const json* so = get_object(body, "stream_options")) g.include_usage = get_bool(*so, "include_usage").value_or(false);
-  g.model = get_string(body, "model").value_or("");
-}
-
-void check_prompt_length(const GenerationRequest& g, const RequestContext& ctx) {
-  const auto n = static_cast<int64_t>(g.scheduled.prompt.size());
-  if (n == 0) throw ApiError(400, "the prompt is empty", "prompt");
-  if (n >= ctx.context)
-    throw ApiError(400, "the prompt is " + std::to_string(n) + " tokens but the context holds " +
-                            std::to_string(ctx.context) + " (shorten it, or start the server with a larger -c)",
-                   "messages");
-}
-
 }  // namespace
 
 std::vector<tokenizer::ChatMessage> parse_messages(const json& messages) {
@@ -184,20 +124,6 @@ GenerationRequest parse_chat_request(const json& body, const RequestContext& ctx
   parse_common(body, ctx, g);
 
   tokenizer::ChatOptions options;
-  const json* tools = get_array(body, "tools");
-  if (tools) {
-    for (const json& t : *tools) {
-      const json* fn = t.is_object() ? get_object(t, "function") : nullptr;
-      if (!fn || !fn->contains("name") || !(*fn)["name"].is_string())
-        throw ApiError(400, "each of 'tools' must be {\"type\": \"function\", \"function\": {\"name\": ...}}", "tools");
-    }
-    options.tools = tokenizer::ordered_json::parse(tools->dump());
-  }
-  auto choice_it = body.find("tool_choice");
-  const ToolChoice choice = resolve_tool_choice(choice_it == body.end() ? nullptr : &*choice_it, tools);
-  if (!choice.tools_in_prompt) options.tools = tokenizer::ordered_json::array();
-  g.assistant_prefix = choice.assistant_prefix;
-  g.tools_given = !options.tools.empty();
   if (const json* kwargs = get_object(body, "chat_template_kwargs")) {
     if (auto v = get_bool(*kwargs, "enable_thinking")) options.enable_thinking = *v;
     options.template_kwargs = tokenizer::ordered_json::parse(kwargs->dump());  // the rest reach the template
@@ -210,11 +136,30 @@ GenerationRequest parse_chat_request(const json& body, const RequestContext& ctx
   }
   g.scheduled.logprobs = g.logprobs ? g.top_logprobs : -1;
 
+  const json* tools = get_array(body, "tools");
+  auto choice_it = body.find("tool_choice");
+  set_chat_prompt(g, messages, tools, choice_it == body.end() ? nullptr : &*choice_it, std::move(options), ctx);
+  return g;
+}
+
+void set_chat_prompt(GenerationRequest& g, const std::vector<tokenizer::ChatMessage>& messages, const json* tools,
+                     const json* tool_choice, tokenizer::ChatOptions options, const RequestContext& ctx) {
+  if (tools) {
+    for (const json& t : *tools) {
+      const json* fn = t.is_object() ? get_object(t, "function") : nullptr;
+      if (!fn || !fn->contains("name") || !(*fn)["name"].is_string())
+        throw ApiError(400, "each of 'tools' must be {\"type\": \"function\", \"function\": {\"name\": ...}}", "tools");
+    }
+    options.tools = tokenizer::ordered_json::parse(tools->dump());
+  }
+  const ToolChoice choice = resolve_tool_choice(tool_choice, tools);
+  if (!choice.tools_in_prompt) options.tools = tokenizer::ordered_json::array();
+  g.assistant_prefix = choice.assistant_prefix;
+  g.tools_given = !options.tools.empty();
   // A forced tool call continues the generation prompt (after the empty <think> block when
   // thinking is off), as if the model had written the prefix itself.
   g.scheduled.prompt = engine::chat_prompt(*ctx.tokenizer, ctx.chat_format, messages, options, g.assistant_prefix);
   check_prompt_length(g, ctx);
-  return g;
 }
 
 GenerationRequest parse_completion_request(const json& body, const RequestContext& ctx) {
