@@ -26,6 +26,7 @@ struct GenerateStats {
   double prompt_seconds = 0.0;  // from the start to the first sampled token
   double decode_seconds = 0.0;  // from the first sampled token to the end
   StopReason reason = StopReason::end_of_generation;
+  std::string stop_string;      // reason stop_string: which one (APIs report it)
   double prompt_tokens_per_second() const { return prompt_seconds > 0 ? prompt_computed / prompt_seconds : 0.0; }
   double decode_tokens_per_second() const { return decode_seconds > 0 ? generated_tokens / decode_seconds : 0.0; }
 };

@@ -34,6 +34,7 @@ struct SampledToken {
 struct RequestResult {
   StopReason reason = StopReason::end_of_generation;
   std::string error;              // non-empty when the forward pass failed
+  std::string stop_string;        // reason stop_string: the stop string that ended the text
   int64_t prompt_tokens = 0;
   int64_t cached_tokens = 0;      // of the prompt, reused from the slot's cache
   int64_t generated_tokens = 0;   // sampled tokens (an end-of-generation token included)

@@ -95,8 +95,10 @@ Sequence::Step Sequence::step(std::span<const float> logits) {
   }
   tokens_.push_back(out.token);
   out.text = stops_->push(decoder_->push(out.token));
-  if (stops_->stopped())
+  if (stops_->stopped()) {
     out.stop = StopReason::stop_string;
+    stats_.stop_string = stops_->matched();
+  }
   else if (max_tokens_ >= 0 && stats_.generated_tokens >= max_tokens_)
     out.stop = StopReason::max_tokens;
   else if (static_cast<int64_t>(tokens_.size()) >= memory_->capacity())

@@ -34,6 +34,7 @@ void Slot::finish(StopReason reason, const std::string& error) {
   const GenerateStats& stats = sequence_.stats();
   RequestResult result;
   result.reason = reason;
+  result.stop_string = stats.stop_string;
   result.error = error;
   result.prompt_tokens = stats.prompt_tokens;
   result.cached_tokens = stats.cached_tokens;

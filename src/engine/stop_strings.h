@@ -14,6 +14,8 @@ class StopStringFilter {
   std::string push(const std::string& text);
   // Whether a stop string was seen (everything from it on is dropped).
   bool stopped() const { return stopped_; }
+  // The stop string that ended the text (the first in the text; empty while not stopped).
+  const std::string& matched() const { return matched_; }
   // At the end: the held-back text (a partial stop string that never completed).
   std::string flush();
 
@@ -21,6 +23,7 @@ class StopStringFilter {
   std::vector<std::string> stops_;
   std::string held_;
   bool stopped_ = false;
+  std::string matched_;
 };
 
 }  // namespace trit::engine
