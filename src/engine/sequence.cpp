@@ -49,10 +49,14 @@ void Sequence::start(std::span<const int32_t> prompt, const GenerateOptions& opt
   stats_.prompt_tokens = static_cast<int64_t>(prompt.size());
   stats_.cached_tokens = static_cast<int64_t>(common);
   stats_.prompt_computed = stats_.prompt_tokens - stats_.cached_tokens;
-  banned_.clear();
+  const float ban = -std::numeric_limits<float>::infinity();
+  const auto n_vocab = static_cast<int32_t>(tokenizer_->vocab_size());
+  bias_.clear();
+  for (auto [id, add] : options.sampling.logit_bias)
+    if (id >= 0 && id < n_vocab) bias_.emplace_back(id, add <= -100.0f ? ban : add);
   if (ban_eog)
-    for (int32_t id = 0; id < static_cast<int32_t>(tokenizer_->vocab_size()); ++id)
-      if (tokenizer_->is_eog(id)) banned_.push_back(id);
+    for (int32_t id = 0; id < n_vocab; ++id)
+      if (tokenizer_->is_eog(id)) bias_.emplace_back(id, ban);
   timer_.reset();
 }
 
@@ -81,9 +85,9 @@ Sequence::Step Sequence::step(std::span<const float> logits) {
     return out;
   }
   out.row = logits.first(tokenizer_->vocab_size());
-  if (!banned_.empty()) {
+  if (!bias_.empty()) {
     masked_.assign(out.row.begin(), out.row.end());
-    for (int32_t id : banned_) masked_[id] = -std::numeric_limits<float>::infinity();
+    for (auto [id, add] : bias_) masked_[id] += add;
     out.row = masked_;
   }
   out.token = sampler_->sample(out.row, tokens_);

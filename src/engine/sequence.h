@@ -66,7 +66,7 @@ class Sequence {
   struct Step {
     bool sampled = false;             // false only when max_tokens allowed none
     int32_t token = -1;
-    std::span<const float> row;       // the logits the token was drawn from (eog banned), for logprobs
+    std::span<const float> row;       // the logits the token was drawn from (logit_bias applied, eog banned), for logprobs
     std::string text;                 // text that became final (decoder, then stop filter)
     std::optional<StopReason> stop;   // set: the generation ended; call finish(*stop)
   };
@@ -102,8 +102,10 @@ class Sequence {
   std::optional<StopStringFilter> stops_;
   GenerateStats stats_;
   Timer timer_;
-  std::vector<int32_t> banned_;  // ban_eog: the end-of-generation ids
-  std::vector<float> masked_;    // ban_eog: the logits row with those ids at -inf
+  // Added to the logits row before sampling: the request's logit_bias, and -inf for the
+  // end-of-generation ids under ban_eog.
+  std::vector<std::pair<int32_t, float>> bias_;
+  std::vector<float> masked_;  // the logits row with bias_ applied
 };
 
 }  // namespace trit::engine

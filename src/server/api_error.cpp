@@ -14,9 +14,22 @@ const char* error_type(int status) {
   }
 }
 
-nlohmann::json error_body(int status, const std::string& message, const std::string& param) {
-  nlohmann::json error = {{"message", message}, {"type", error_type(status)}, {"code", status}};
+const char* default_error_code(int status) {
+  switch (status) {
+    case 401: return "invalid_api_key";
+    case 404: return "not_found";
+    case 408: return "request_timeout";
+    case 413: return "request_too_large";
+    case 429: return "rate_limit_exceeded";
+    default: return "";
+  }
+}
+
+nlohmann::json error_body(int status, const std::string& message, const std::string& param, const std::string& code) {
+  const std::string c = code.empty() ? default_error_code(status) : code;
+  nlohmann::json error = {{"message", message}, {"type", error_type(status)}};
   error["param"] = param.empty() ? nlohmann::json(nullptr) : nlohmann::json(param);
+  error["code"] = c.empty() ? nlohmann::json(nullptr) : nlohmann::json(c);
   return {{"error", error}};
 }
 

@@ -37,8 +37,9 @@ void add_generation_routes(ServerContext& ctx);  // /v1/chat/completions, /v1/co
 void add_info_routes(ServerContext& ctx);        // /health, /v1/models, /metrics, /tokenize, /detokenize
 void add_page_routes(ServerContext& ctx);        // the chat page
 
-// Writes an OpenAI error body with `status`.
-void send_error(httplib::Response& res, int status, const std::string& message, const std::string& param = "");
+// Writes an OpenAI error body with `status` (api_error.h: `code` empty picks the status's default).
+void send_error(httplib::Response& res, int status, const std::string& message, const std::string& param = "",
+                const std::string& code = "");
 // A JSON body (invalid UTF-8 replaced, never thrown on).
 void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200);
 std::string dump_json(const nlohmann::json& body);

@@ -1,4 +1,4 @@
-// GET /health, GET /v1/models, GET /metrics (Prometheus text), POST /tokenize, POST /detokenize.
+// GET /health, GET /v1/models, GET /v1/models/{id}, GET /metrics (Prometheus text), POST /tokenize, POST /detokenize.
 #include <cstdio>
 
 #include "server/api_error.h"
@@ -47,6 +47,16 @@ std::string metrics_text(ServerContext& ctx) {
   return out;
 }
 
+json model_object(ServerContext& c) {
+  json model = {{"id", c.options.model_id}, {"object", "model"}, {"created", c.created}, {"owned_by", "trit"}};
+  model["meta"] = {{"n_ctx", c.scheduler->context()},
+                   {"n_slots", c.scheduler->options().slots},
+                   {"n_vocab", c.engine->config().n_vocab},
+                   {"n_layers", c.engine->config().n_layers},
+                   {"n_embd", c.engine->config().n_embd}};
+  return model;
+}
+
 }  // namespace
 
 void add_info_routes(ServerContext& ctx) {
@@ -65,16 +75,21 @@ void add_info_routes(ServerContext& ctx) {
 
   auto models = [c](const httplib::Request&, httplib::Response& res) {
     if (!require_ready(*c, res)) return;
-    json model = {{"id", c->options.model_id}, {"object", "model"}, {"created", c->created}, {"owned_by", "trit"}};
-    model["meta"] = {{"n_ctx", c->scheduler->context()},
-                     {"n_slots", c->scheduler->options().slots},
-                     {"n_vocab", c->engine->config().n_vocab},
-                     {"n_layers", c->engine->config().n_layers},
-                     {"n_embd", c->engine->config().n_embd}};
-    send_json(res, {{"object", "list"}, {"data", json::array({model})}});
+    send_json(res, {{"object", "list"}, {"data", json::array({model_object(*c)})}});
   };
   ctx.http.Get("/v1/models", models);
   ctx.http.Get("/models", models);
+  // OpenAI's models.retrieve: the one model this server runs, by its id (which may hold '/').
+  auto model = [c](const httplib::Request& req, httplib::Response& res) {
+    if (!require_ready(*c, res)) return;
+    const std::string id = req.matches.size() > 1 ? req.matches[1].str() : "";
+    if (id != c->options.model_id)
+      throw ApiError(404, "the model '" + id + "' does not exist: this server runs '" + c->options.model_id + "'",
+                     "model", "model_not_found");
+    send_json(res, model_object(*c));
+  };
+  ctx.http.Get("/v1/models/(.+)", model);
+  ctx.http.Get("/models/(.+)", model);
 
   ctx.http.Get("/metrics", [c](const httplib::Request&, httplib::Response& res) {
     if (!require_ready(*c, res)) return;

@@ -21,15 +21,17 @@ void send_json(httplib::Response& res, const nlohmann::json& body, int status) {
   res.set_content(dump_json(body), "application/json; charset=utf-8");
 }
 
-void send_error(httplib::Response& res, int status, const std::string& message, const std::string& param) {
-  send_json(res, error_body(status, message, param), status);
+void send_error(httplib::Response& res, int status, const std::string& message, const std::string& param,
+                const std::string& code) {
+  send_json(res, error_body(status, message, param, code), status);
 }
 
 bool require_ready(ServerContext& ctx, httplib::Response& res) {
   const bool shutting_down = ctx.stopping.load() || ctx.draining.load();
   if (ctx.ready.load() && !shutting_down) return true;
   res.set_header("Retry-After", "1");
-  send_error(res, 503, shutting_down ? "the server is shutting down" : "the model is still loading");
+  if (shutting_down) send_error(res, 503, "the server is shutting down", "", "server_shutting_down");
+  else send_error(res, 503, "the model is still loading", "", "model_loading");
   return false;
 }
 
@@ -46,11 +48,20 @@ bool public_path(const std::string& path) {
          path == "/favicon.ico";
 }
 
-void set_cors(httplib::Response& res) {
+// Browsers send a preflight before a cross-origin request with headers of its own; the official
+// SDKs add many (OpenAI's and Anthropic's X-Stainless-*, anthropic-version, x-api-key, ...), so
+// the preflight allows whatever it asks for (Access-Control-Request-Headers). Access is decided
+// by the API key, not by CORS: the origin is "*" and no cookies are involved.
+void set_cors(const httplib::Request& req, httplib::Response& res) {
   res.set_header("Access-Control-Allow-Origin", "*");
-  res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-  res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept");
+  res.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+  std::string allowed = "Authorization, Content-Type, Accept";
+  const std::string asked = req.get_header_value("Access-Control-Request-Headers");
+  // A header value with a CR or LF would split the response; httplib refuses those anyway.
+  if (!asked.empty() && asked.size() <= 4096 && asked.find_first_of("\r\n") == std::string::npos) allowed = asked;
+  res.set_header("Access-Control-Allow-Headers", allowed);
   res.set_header("Access-Control-Max-Age", "86400");
+  if (!asked.empty()) res.set_header("Vary", "Access-Control-Request-Headers");
 }
 
 }  // namespace
@@ -70,7 +81,7 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
 
   http.set_pre_routing_handler([ctx](const httplib::Request& req, httplib::Response& res) {
     ++ctx->http_requests;
-    set_cors(res);
+    set_cors(req, res);
     if (req.method == "OPTIONS") {  // CORS preflight
       res.status = 204;
       return httplib::Server::HandlerResponse::Handled;
@@ -97,7 +108,7 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
   // in a content provider, which sets the Content-Type).
   http.set_error_handler(httplib::Server::HandlerWithResponse([ctx](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty() || res.has_header("Content-Type")) return httplib::Server::HandlerResponse::Unhandled;
-    if (!res.has_header("Access-Control-Allow-Origin")) set_cors(res);
+    if (!res.has_header("Access-Control-Allow-Origin")) set_cors(req, res);
     std::string message;
     switch (res.status) {
       case 404: message = "no route for " + req.method + " " + req.path; break;
@@ -116,7 +127,7 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
     try {
       std::rethrow_exception(ep);
     } catch (const ApiError& e) {
-      send_error(res, e.status(), e.what(), e.param());
+      send_error(res, e.status(), e.what(), e.param(), e.code());
     } catch (const Error& e) {
       send_error(res, 400, e.what());
     } catch (const std::exception& e) {

@@ -6,6 +6,8 @@
 // through the same loop by recomputing.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "common/test_util.h"
 #include "engine/engine.h"
 #include "engine/sequence.h"
@@ -202,6 +204,33 @@ TEST_F(HybridSequenceTest, PrefixReuseResumesFromCheckpoints) {
   generate(s, diverging, o);
   EXPECT_EQ(s.stats().cached_tokens, 0) << "no checkpoint within the shared 10 tokens";
   EXPECT_EQ(s.tokens(), fresh(diverging));
+}
+
+// logit_bias: -100 bans a token (greedy picks the next best), +100 makes it the only choice.
+TEST_F(SequenceTest, LogitBiasBansAndForcesTokens) {
+  engine::Sequence s(engine_->new_sequence(), engine_->tokenizer());
+  const std::vector<int32_t> prompt = engine_->tokenizer().encode("Hello there");
+  engine::GenerateOptions o;
+  o.sampling.temperature = 0.0f;
+  o.max_tokens = 4;
+  generate(s, prompt, o);
+  const std::vector<int32_t> plain(s.tokens().begin() + static_cast<long>(prompt.size()), s.tokens().end());
+  ASSERT_FALSE(plain.empty());
+
+  s.clear();
+  o.sampling.logit_bias = {{plain[0], -100.0f}};
+  s.start(prompt, o, true);
+  engine::Sequence::Step banned = s.step(feed(s));
+  EXPECT_NE(banned.token, plain[0]);
+  EXPECT_TRUE(std::isinf(banned.row[plain[0]]));
+  s.finish(engine::StopReason::cancelled);
+
+  s.clear();
+  const int32_t forced = engine_->tokenizer().encode("z").at(0);
+  o.sampling.logit_bias = {{forced, 100.0f}};
+  o.sampling.temperature = 1.0f;
+  generate(s, prompt, o);
+  for (size_t i = prompt.size(); i < s.tokens().size(); ++i) EXPECT_EQ(s.tokens()[i], forced);
 }
 
 TEST_F(SequenceTest, BadPromptsAreRefused) {
