@@ -82,5 +82,133 @@ TEST(OpenAiSurface, LogitBiasIsValidatedAndApplied) {
   EXPECT_EQ(server.stop(), 0) << server.log();
 }
 
+// n choices per prompt and batched prompts: choices in index order (prompt-major), usage summed
+// (prompt tokens once per prompt), streamed chunks carrying their index, limits named.
+TEST(OpenAiSurface, SeveralChoicesAndBatchedPrompts) {
+  test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 256 --parallel 2");
+  ASSERT_TRUE(server.ok()) << server.log();
+  httplib::Client c("127.0.0.1", server.port());
+  c.set_read_timeout(120);
+  expect_400(c, "/v1/chat/completions", R"({"messages": [{"role": "user", "content": "hi"}], "n": 9})", "n");
+  expect_400(c, "/v1/chat/completions", R"({"messages": [{"role": "user", "content": "hi"}], "n": 0})", "n");
+  expect_400(c, "/v1/completions", R"({"prompt": ["a", 5]})", "prompt");
+  expect_400(c, "/v1/completions", R"({"prompt": [[1, 2], []]})", "prompt");
+  expect_400(c, "/v1/completions", json{{"prompt", std::vector<std::string>(17, "a")}}.dump(), "prompt");
+
+  auto chat = c.Post("/v1/chat/completions",
+                     R"({"messages": [{"role": "user", "content": "hi"}], "n": 3, "max_tokens": 4, "seed": 7})",
+                     "application/json");
+  ASSERT_TRUE(chat);
+  ASSERT_EQ(chat->status, 200) << chat->body;
+  json body = json::parse(chat->body);
+  ASSERT_EQ(body["choices"].size(), 3u) << chat->body;
+  int64_t completion = 0;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(body["choices"][i]["index"], i);
+    EXPECT_EQ(body["choices"][i]["message"]["role"], "assistant");
+  }
+  completion = body["usage"]["completion_tokens"].get<int64_t>();
+  EXPECT_GE(completion, 3);
+  EXPECT_LE(completion, 12);
+
+  // Two prompts x two choices, greedy: the choices of one prompt agree, in prompt order.
+  auto batch = c.Post("/v1/completions",
+                      R"({"prompt": ["abc", [10, 11, 12, 13]], "n": 2, "max_tokens": 3, "temperature": 0})",
+                      "application/json");
+  ASSERT_EQ(batch->status, 200) << batch->body;
+  body = json::parse(batch->body);
+  ASSERT_EQ(body["choices"].size(), 4u) << batch->body;
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(body["choices"][i]["index"], i);
+  EXPECT_EQ(body["choices"][0]["text"], body["choices"][1]["text"]);
+  EXPECT_EQ(body["choices"][2]["text"], body["choices"][3]["text"]);
+  auto single = c.Post("/v1/completions", R"({"prompt": [10, 11, 12, 13], "max_tokens": 3, "temperature": 0})",
+                       "application/json");
+  ASSERT_EQ(single->status, 200);
+  const json one = json::parse(single->body);
+  EXPECT_EQ(body["choices"][2]["text"], one["choices"][0]["text"]);
+  EXPECT_EQ(body["usage"]["prompt_tokens"].get<int64_t>(),
+            one["usage"]["prompt_tokens"].get<int64_t>() + 3);  // "abc" is 3 tokens of the byte vocab
+  EXPECT_EQ(body["usage"]["completion_tokens"], 12);
+
+  // Streamed: every choice's chunks carry its index, each ends with a finish_reason, one usage.
+  auto stream = c.Post("/v1/chat/completions",
+                       R"({"messages": [{"role": "user", "content": "hi"}], "n": 2, "max_tokens": 3, "stream": true,
+                           "stream_options": {"include_usage": true}})",
+                       "application/json");
+  ASSERT_EQ(stream->status, 200) << stream->body;
+  int finishes[2] = {0, 0}, usages = 0;
+  size_t pos = 0;
+  std::string last;
+  while ((pos = stream->body.find("data: ", pos)) != std::string::npos) {
+    const size_t end = stream->body.find("\n\n", pos);
+    last = stream->body.substr(pos + 6, end - pos - 6);
+    pos = end;
+    if (last == "[DONE]") break;
+    const json chunk = json::parse(last);
+    ASSERT_FALSE(chunk.contains("error")) << last;
+    if (chunk.contains("usage")) {
+      ++usages;
+      EXPECT_EQ(chunk["usage"]["completion_tokens"], 6) << last;
+    }
+    for (const json& ch : chunk["choices"]) {
+      const int index = ch["index"].get<int>();
+      ASSERT_TRUE(index == 0 || index == 1) << last;
+      if (!ch["finish_reason"].is_null()) ++finishes[index];
+    }
+  }
+  EXPECT_EQ(last, "[DONE]");
+  EXPECT_EQ(finishes[0], 1);
+  EXPECT_EQ(finishes[1], 1);
+  EXPECT_EQ(usages, 1);
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
+// GET /v1/models/{id}; string error codes; the CORS preflight allows the headers it is asked for.
+TEST(OpenAiSurface, ModelByIdErrorCodesAndCors) {
+  test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 64 --api-key k");
+  ASSERT_TRUE(server.ok()) << server.log();
+  httplib::Client c("127.0.0.1", server.port());
+  c.set_read_timeout(60);
+  const httplib::Headers auth = {{"Authorization", "Bearer k"}};
+  auto list = c.Get("/v1/models", auth);
+  ASSERT_EQ(list->status, 200);
+  const std::string id = json::parse(list->body)["data"][0]["id"];
+  auto model = c.Get("/v1/models/" + id, auth);
+  ASSERT_TRUE(model);
+  ASSERT_EQ(model->status, 200) << model->body;
+  EXPECT_EQ(json::parse(model->body)["id"], id);
+  EXPECT_EQ(json::parse(model->body)["object"], "model");
+  auto unknown = c.Get("/v1/models/gpt-nothing", auth);
+  ASSERT_EQ(unknown->status, 404);
+  EXPECT_EQ(error_of(unknown)["code"], "model_not_found");
+  EXPECT_EQ(error_of(unknown)["param"], "model");
+
+  auto no_key = c.Get("/v1/models");
+  EXPECT_EQ(no_key->status, 401);
+  EXPECT_EQ(error_of(no_key)["code"], "invalid_api_key");
+  auto too_long = c.Post("/v1/completions", auth, json{{"prompt", std::string(200, 'a')}}.dump(), "application/json");
+  ASSERT_EQ(too_long->status, 400);
+  EXPECT_EQ(error_of(too_long)["code"], "context_length_exceeded");
+  EXPECT_EQ(error_of(too_long)["param"], "prompt");
+  auto bad = c.Post("/v1/chat/completions", auth, R"({"messages": [{"role": "user", "content": "hi"}], "top_p": 3})",
+                    "application/json");
+  ASSERT_EQ(bad->status, 400);
+  EXPECT_TRUE(error_of(bad)["code"].is_null() || error_of(bad)["code"].is_string()) << bad->body;
+
+  // What the openai and anthropic JavaScript SDKs ask for in a browser (no key: preflights carry none).
+  const std::string asked = "authorization, content-type, x-stainless-os, x-stainless-lang, x-stainless-retry-count, "
+                            "anthropic-version, x-api-key, anthropic-dangerous-direct-browser-access";
+  auto preflight = c.Options("/v1/chat/completions", {{"Origin", "http://example.com"},
+                                                      {"Access-Control-Request-Method", "POST"},
+                                                      {"Access-Control-Request-Headers", asked}});
+  ASSERT_TRUE(preflight);
+  EXPECT_EQ(preflight->status, 204);
+  EXPECT_EQ(preflight->get_header_value("Access-Control-Allow-Origin"), "*");
+  EXPECT_EQ(preflight->get_header_value("Access-Control-Allow-Headers"), asked);
+  const std::string methods = preflight->get_header_value("Access-Control-Allow-Methods");
+  for (const char* m : {"GET", "POST", "DELETE", "OPTIONS"}) EXPECT_NE(methods.find(m), std::string::npos) << methods;
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
 }  // namespace
 }  // namespace trit
