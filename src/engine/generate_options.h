@@ -14,6 +14,10 @@ struct GenerateOptions {
   SamplingParams sampling;
   std::vector<std::string> stop;  // stop strings
   bool skip_special = true;       // control tokens produce no text
+  // Reasoning models: at most this many tokens sampled inside <think>...</think>; once they are
+  // spent the sequence writes "\n</think>\n\n" itself (forced tokens) and the answer follows.
+  // -1: no budget. Needs the vocab's <think> and </think> tokens (without them: no budget).
+  int64_t thinking_budget = -1;
 };
 
 enum class StopReason { end_of_generation, stop_string, max_tokens, context_full, cancelled };

@@ -57,6 +57,7 @@ void Sequence::start(std::span<const int32_t> prompt, const GenerateOptions& opt
   if (ban_eog)
     for (int32_t id = 0; id < n_vocab; ++id)
       if (tokenizer_->is_eog(id)) bias_.emplace_back(id, ban);
+  start_thinking_budget(prompt, options.thinking_budget);
   timer_.reset();
 }
 
@@ -90,7 +91,9 @@ Sequence::Step Sequence::step(std::span<const float> logits) {
     for (auto [id, add] : bias_) masked_[id] += add;
     out.row = masked_;
   }
-  out.token = sampler_->sample(out.row, tokens_);
+  const bool forced = forced_at_ < forced_.size();
+  out.token = forced ? forced_[forced_at_++] : sampler_->sample(out.row, tokens_);
+  if (!forced) track_thinking(out.token);
   out.sampled = true;
   ++stats_.generated_tokens;
   if (tokenizer_->is_eog(out.token)) {
@@ -109,6 +112,44 @@ Sequence::Step Sequence::step(std::span<const float> logits) {
     // Feeding this token would fill the memory and leave no room to sample after it.
     out.stop = StopReason::context_full;
   return out;
+}
+
+void Sequence::start_thinking_budget(std::span<const int32_t> prompt, int64_t budget) {
+  forced_.clear();
+  forced_at_ = 0;
+  thinking_ = false;
+  think_tokens_ = 0;
+  think_budget_ = -1;
+  if (budget < 0) return;
+  const auto open = tokenizer_->find_token("<think>"), close = tokenizer_->find_token("</think>");
+  if (!open || !close) return;
+  think_budget_ = budget;
+  think_open_ = *open;
+  think_close_ = *close;
+  // A prompt whose last think tag is an open one (templates that force thinking) starts inside.
+  for (auto it = prompt.rbegin(); it != prompt.rend(); ++it)
+    if (*it == think_open_ || *it == think_close_) {
+      thinking_ = *it == think_open_;
+      break;
+    }
+  track_thinking(-1);
+}
+
+void Sequence::track_thinking(int32_t sampled) {
+  if (think_budget_ < 0) return;
+  if (sampled == think_open_) {
+    thinking_ = true;
+    think_tokens_ = 0;
+  } else if (sampled == think_close_) {
+    thinking_ = false;  // closed by the model itself
+  } else if (thinking_ && sampled >= 0) {
+    ++think_tokens_;
+  }
+  if (thinking_ && think_tokens_ >= think_budget_) {
+    forced_ = tokenizer_->encode("\n</think>\n\n", true);
+    forced_at_ = 0;
+    thinking_ = false;
+  }
 }
 
 std::string Sequence::finish(StopReason reason) {

@@ -71,7 +71,8 @@ class Sequence {
     std::optional<StopReason> stop;   // set: the generation ended; call finish(*stop)
   };
   // Samples from the logits row of the last unfed token (n_vocab floats; ids past the tokenizer's
-  // vocab, embedding padding, are never sampled), streams its text and decides whether it ends:
+  // vocab, embedding padding, are never sampled; a spent thinking budget writes the tokens that
+  // close the think block instead), streams its text and decides whether it ends:
   // end of generation, stop string, max tokens, or a context with no room to feed it.
   Step step(std::span<const float> logits);
 
@@ -86,6 +87,8 @@ class Sequence {
 
  private:
   void end(StopReason reason);  // records the times and reason, drops the per-generation state
+  void start_thinking_budget(std::span<const int32_t> prompt, int64_t budget);
+  void track_thinking(int32_t sampled);  // counts thinking tokens; forces the close when spent
   void drop_unfed();
 
   std::unique_ptr<model::SequenceMemory> memory_;
@@ -106,6 +109,14 @@ class Sequence {
   // end-of-generation ids under ban_eog.
   std::vector<std::pair<int32_t, float>> bias_;
   std::vector<float> masked_;  // the logits row with bias_ applied
+  // Thinking budget (GenerateOptions::thinking_budget): tokens to write instead of sampling
+  // (forced_[forced_at_..]), and the count of thinking tokens while inside <think>.
+  int64_t think_budget_ = -1;
+  int32_t think_open_ = -1, think_close_ = -1;
+  bool thinking_ = false;
+  int64_t think_tokens_ = 0;
+  std::vector<int32_t> forced_;
+  size_t forced_at_ = 0;
 };
 
 }  // namespace trit::engine

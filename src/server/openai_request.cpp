@@ -5,6 +5,7 @@
 #include "engine/prompt.h"
 #include "server/api_error.h"
 #include "server/json_fields.h"
+#include "server/reasoning_control.h"
 #include "server/request_fields.h"
 #include "server/tool_choice.h"
 #include "util/json_depth.h"
@@ -145,6 +146,7 @@ GenerationRequest parse_chat_request(const json& body, const RequestContext& ctx
     if (auto v = get_bool(*kwargs, "enable_thinking")) options.enable_thinking = *v;
     options.template_kwargs = tokenizer::ordered_json::parse(kwargs->dump());  // the rest reach the template
   }
+  parse_reasoning_control(body, options, g.scheduled.options);
 
   if (auto lp = get_bool(body, "logprobs")) g.logprobs = *lp;
   if (auto top = get_integer(body, "top_logprobs", 0, 20)) {

@@ -210,5 +210,34 @@ TEST(OpenAiSurface, ModelByIdErrorCodesAndCors) {
   EXPECT_EQ(server.stop(), 0) << server.log();
 }
 
+// reasoning_effort and thinking_budget_tokens: checked, "none" and a zero budget turn thinking off
+// in the template (the prompt then holds an empty think block); the engine's forcing of the
+// close is tested in tests/engine/test_sequence.cpp.
+TEST(OpenAiSurface, ReasoningControl) {
+  test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 256");
+  ASSERT_TRUE(server.ok()) << server.log();
+  httplib::Client c("127.0.0.1", server.port());
+  c.set_read_timeout(60);
+  const std::string chat = R"({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 3, )";
+  expect_400(c, "/v1/chat/completions", chat + R"("reasoning_effort": "extreme"})", "reasoning_effort");
+  expect_400(c, "/v1/chat/completions", chat + R"("reasoning_effort": 3})", "reasoning_effort");
+  expect_400(c, "/v1/chat/completions", chat + R"("thinking_budget_tokens": -1})", "thinking_budget_tokens");
+  expect_400(c, "/v1/chat/completions", chat + R"("thinking_budget_tokens": "many"})", "thinking_budget_tokens");
+
+  auto prompt_tokens = [&](const std::string& extra) {
+    auto res = c.Post("/v1/chat/completions", chat + extra + "}", "application/json");
+    if (!res || res->status != 200) return int64_t{-1};
+    return json::parse(res->body)["usage"]["prompt_tokens"].get<int64_t>();
+  };
+  const int64_t thinking = prompt_tokens(R"("reasoning_effort": "high")");
+  ASSERT_GT(thinking, 0);
+  EXPECT_EQ(prompt_tokens(R"("thinking_budget_tokens": 100)"), thinking);
+  EXPECT_GT(prompt_tokens(R"("reasoning_effort": "none")"), thinking);
+  EXPECT_EQ(prompt_tokens(R"("reasoning_effort": "minimal")"), prompt_tokens(R"("reasoning_effort": "none")"));
+  EXPECT_EQ(prompt_tokens(R"("thinking_budget_tokens": 0, "reasoning_effort": "high")"),
+            prompt_tokens(R"("reasoning_effort": "none")"));
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
 }  // namespace
 }  // namespace trit
