@@ -104,12 +104,38 @@ void Scheduler::admit() {
       }
     }
     if (!best) break;
+    if (best->memory().copies_prefix() && !share_prefix(*best, best_prefix, front.handle->request().prompt)) break;
     best->start(front.handle, front.waiting.seconds(), ++tick_);
     metrics_.prompt_tokens_cached += best->memory().length();
     queue_.pop_front();
   }
   metrics_.queue_length = static_cast<int>(queue_.size());
   count_idle_locked();
+}
+
+bool Scheduler::share_prefix(Slot& target, size_t cached, const std::vector<int32_t>& prompt) {
+  // Below this many tokens, feeding them is as cheap as waiting or copying.
+  constexpr size_t kMinShared = 16;
+  Slot* source = nullptr;
+  size_t source_prefix = cached;
+  size_t coming = 0;  // the longest prefix a slot still feeding its prompt will hold
+  for (auto& slot : slots_) {
+    if (slot.get() == &target) continue;
+    const size_t have = slot->cached_prefix(prompt);
+    if (have > source_prefix) {
+      source = slot.get();
+      source_prefix = have;
+    }
+    if (slot->prefilling()) {
+      const std::span<const int32_t> other = slot->prompt();
+      size_t shared = 0;
+      while (shared < other.size() && shared < prompt.size() && other[shared] == prompt[shared]) ++shared;
+      coming = std::max(coming, shared);
+    }
+  }
+  if (coming >= std::max(cached, source_prefix) + kMinShared) return false;  // wait for that prefill
+  if (source && source_prefix >= cached + kMinShared) (void)target.copy_prefix(*source, source_prefix);
+  return true;
 }
 
 void Scheduler::count_idle_locked() {

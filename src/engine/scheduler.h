@@ -6,7 +6,10 @@
 // step), or up to the engine's batch size (-b) when nothing decodes. The weights are read once per
 // step for everyone. Requests wait in a bounded FIFO queue and join between steps, each taking the
 // idle slot whose cache shares the longest prefix with its prompt (follow-up turns of a chat
-// reuse their earlier prompt and answer), else the least recently used one.
+// reuse their earlier prompt and answer), else the least recently used one. A KV cache can also
+// take another slot's rows: a request whose prompt shares a long prefix with what a busy slot
+// holds copies those rows instead of feeding them again, and waits at the head of the queue while
+// a slot is still feeding that prefix (so the n choices of one prompt compute it once).
 //
 // Context and slots: every slot owns a KV cache of the engine's context (-c) positions, so a
 // request's prompt plus its answer must fit in -c, and the KV memory is slots x -c positions
@@ -78,6 +81,11 @@ class Scheduler {
   void step();
   void update_metrics(double seconds, int64_t sampled, int64_t prompt_fed);
   void count_idle_locked();  // refreshes idle_slots_; needs mutex_
+  // Before `target` (idle, holding `cached` tokens of `prompt`) takes a request: copies a longer
+  // prefix of the prompt from another slot's memory (the n choices of one prompt, a shared
+  // system prompt), or returns false when a slot still feeding that prefix should finish first
+  // (the request then waits at the head of the queue). Memory that cannot copy is never asked.
+  bool share_prefix(Slot& target, size_t cached, const std::vector<int32_t>& prompt);
 
   Engine& engine_;
   SchedulerOptions options_;

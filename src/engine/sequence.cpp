@@ -26,6 +26,13 @@ size_t Sequence::cached_prefix(std::span<const int32_t> prompt) const {
   return static_cast<size_t>(memory_->rewind_point(static_cast<int64_t>(n)));
 }
 
+bool Sequence::copy_prefix(const Sequence& from, size_t length) {
+  if (active_ || length > from.tokens_.size() || static_cast<int64_t>(length) > from.memory_->length()) return false;
+  if (!memory_->copy_prefix(*from.memory_, static_cast<int64_t>(length))) return false;
+  tokens_.assign(from.tokens_.begin(), from.tokens_.begin() + static_cast<long>(length));
+  return true;
+}
+
 void Sequence::start(std::span<const int32_t> prompt, const GenerateOptions& options, bool ban_eog) {
   size_t common = cached_prefix(prompt);
   if (common == prompt.size())  // the last prompt token is fed again for its logits

@@ -51,6 +51,11 @@ class Sequence {
   // memory: the longest checkpoint within the shared prefix).
   size_t cached_prefix(std::span<const int32_t> prompt) const;
 
+  // Between generations: takes the first `length` tokens that `from` (another sequence of the same
+  // engine, running or not) holds in its memory, memory rows and tokens, in place of its own, so
+  // that the next start() reuses them. False when the memory cannot copy (recurrent state).
+  bool copy_prefix(const Sequence& from, size_t length);
+
   // Begins a generation after `prompt` (which the driver has checked with check_prompt). Keeps the cached prefix,
   // except that the last prompt token is always fed again (its logits row is needed); when the
   // memory cannot rewind to the prefix it starts from scratch. ban_eog: end-of-generation tokens

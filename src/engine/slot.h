@@ -31,6 +31,13 @@ class Slot {
   // How many leading tokens of `prompt` this slot's memory already holds.
   size_t cached_prefix(const std::vector<int32_t>& prompt) const { return sequence_.cached_prefix(prompt); }
 
+  // The prompt this slot is feeding or generating after (empty when idle).
+  std::span<const int32_t> prompt() const {
+    return busy() ? std::span<const int32_t>(request_->request().prompt) : std::span<const int32_t>();
+  }
+  // Idle: takes the first `length` cached tokens of `from` (Sequence::copy_prefix).
+  bool copy_prefix(const Slot& from, size_t length) { return !busy() && sequence_.copy_prefix(from.sequence_, length); }
+
   // Takes a request (its prompt already checked by the scheduler).
   void start(std::shared_ptr<RequestHandle> request, double queue_seconds, uint64_t tick);
 

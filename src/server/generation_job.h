@@ -9,9 +9,9 @@
 //   cut by a shutdown, never a "stop"). A client that disconnects meanwhile is noticed by polling
 //   its socket every second (GatedHttpServer::client_connected) and its generation cancelled
 //   instead of running to max_tokens for nobody.
-// Choices share the prompt through the scheduler's prefix reuse only: each runs in its own slot,
-// and slots do not copy KV rows from one another, so choices that start together each compute
-// the prompt (a later request for the same prompt reuses a slot's cache).
+// Choices share the prompt through the scheduler: each runs in its own slot, the first feeds the
+// prompt and the others copy its KV rows once it has (engine/scheduler.h; a model with recurrent
+// state, which cannot copy, computes it in each slot).
 #pragma once
 #include <functional>
 #include <httplib.h>

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "common/test_util.h"
@@ -92,6 +93,33 @@ TEST_P(SchedulerTest, BatchedOutputEqualsAloneAtTemperatureZero) {
   EXPECT_GT(m.generated_tokens_total, 8);
   // Steps carried several sequences: far fewer steps than tokens generated plus prompt chunks.
   EXPECT_LT(m.steps_total, m.generated_tokens_total);
+}
+
+// The n choices of one prompt submitted together: the first feeds the prompt, the others wait for
+// that prefill and copy its KV rows (a KV cache only; recurrent state computes it in each slot),
+// and the output is the same as alone.
+TEST_P(SchedulerTest, ChoicesOfOnePromptShareItsPrefill) {
+  const std::vector<int32_t> p = prompt("Call me Ishmael. Some years ago, never mind how long precisely, having little");
+  ASSERT_GT(p.size(), 40u);
+  std::string alone;
+  {
+    engine::Scheduler one(*engine_, {1, 64, 512});
+    alone = drain(*one.submit(greedy(p, 12))).text;
+  }
+  engine::Scheduler s(*engine_, {3, 64, 512});
+  std::vector<std::shared_ptr<engine::RequestHandle>> handles;
+  for (int i = 0; i < 3; ++i) handles.push_back(s.submit(greedy(p, 12)));
+  const bool copies = engine_->new_sequence()->copies_prefix();
+  std::set<int> slots;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(handles[i]);
+    Finished f = drain(*handles[i]);
+    EXPECT_EQ(f.text, alone) << "choice " << i;
+    slots.insert(f.result.slot);
+    if (i > 0 && copies) EXPECT_EQ(f.result.cached_tokens, static_cast<int64_t>(p.size()) - 1) << "choice " << i;
+  }
+  EXPECT_EQ(slots.size(), 3u) << "the choices ran side by side";
+  if (copies) EXPECT_EQ(s.metrics().prompt_tokens_computed, static_cast<int64_t>(p.size()) + 2);
 }
 
 TEST_P(SchedulerTest, FollowUpTurnReusesTheSlotHoldingTheConversation) {
