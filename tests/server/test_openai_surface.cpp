@@ -4,8 +4,12 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <signal.h>
+
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "common/test_util.h"
 #include "serve_process.h"
@@ -237,6 +241,41 @@ TEST(OpenAiSurface, ReasoningControl) {
   EXPECT_EQ(prompt_tokens(R"("thinking_budget_tokens": 0, "reasoning_effort": "high")"),
             prompt_tokens(R"("reasoning_effort": "none")"));
   EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
+// A shutdown (SIGTERM, no drain time) during a long non-streamed request: HTTP 503 with an error
+// naming the shutdown, never 200 with finish_reason "stop" (nothing is written before the result).
+TEST(OpenAiSurface, ShutdownDuringANonStreamedAnswerIs503) {
+  test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 16384 --parallel 2 --drain-seconds 0");
+  ASSERT_TRUE(server.ok()) << server.log();
+  int status = 0;
+  std::string body;
+  std::thread waiting([&] {
+    httplib::Client c("127.0.0.1", server.port());
+    c.set_read_timeout(120);
+    auto res = c.Post("/v1/chat/completions",
+                      R"({"messages": [{"role": "user", "content": "go"}], "max_tokens": 15000, "n": 2,
+                          "ignore_eos": true})",
+                      "application/json");
+    status = res ? res->status : -1;
+    body = res ? res->body : "";
+  });
+  httplib::Client c("127.0.0.1", server.port());
+  bool busy = false;
+  for (int i = 0; i < 600 && !busy; ++i) {
+    auto m = c.Get("/metrics");
+    busy = m && m->body.find("\ntrit_slots_busy 2\n") != std::string::npos;
+    if (!busy) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(busy);
+  server.signal(SIGTERM);
+  waiting.join();
+  EXPECT_EQ(status, 503) << body;
+  const json error = json::parse(body.empty() ? "{}" : body).value("error", json(nullptr));
+  ASSERT_TRUE(error.is_object()) << body;
+  EXPECT_EQ(error["code"], "server_shutting_down");
+  EXPECT_EQ(body.find("finish_reason"), std::string::npos);
+  EXPECT_EQ(server.wait_exit(60), 0) << server.log();
 }
 
 }  // namespace
