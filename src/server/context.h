@@ -10,6 +10,7 @@
 #include "server/gated_http_server.h"
 #include "server/in_flight.h"
 #include "server/openai_request.h"
+#include "server/response_store.h"
 #include "server/server.h"
 
 namespace trit::server {
@@ -30,12 +31,14 @@ struct ServerContext {
   RequestContext request_context;
   int64_t created = 0;  // unix time the server started (the model's "created")
   std::atomic<int64_t> http_requests{0};
+  ResponseStore responses;  // the Responses API's stored responses (store: true)
 };
 
 // Route groups, each in its own file.
 void add_generation_routes(ServerContext& ctx);  // /v1/chat/completions, /v1/completions
 void add_info_routes(ServerContext& ctx);        // /health, /v1/models, /metrics, /tokenize, /detokenize
 void add_page_routes(ServerContext& ctx);        // the chat page
+void add_responses_routes(ServerContext& ctx);   // /v1/responses (OpenAI Responses API)
 
 // Writes an OpenAI error body with `status`.
 void send_error(httplib::Response& res, int status, const std::string& message, const std::string& param = "");

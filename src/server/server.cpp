@@ -131,6 +131,7 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
 
   add_info_routes(*ctx);
   add_generation_routes(*ctx);
+  add_responses_routes(*ctx);
   add_page_routes(*ctx);
   add_unrouted_body_handlers(*ctx);  // last: its pattern matches every path
 }
