@@ -1,7 +1,8 @@
 // The Responses API's memory: each stored response (store: true, the default) with the input it
 // answered and the whole conversation up to and including its output, so that a request with
 // previous_response_id continues it and GET/DELETE /v1/responses/{id} find it. Bounded and in
-// memory only: the least recently used response is dropped beyond `capacity`, and a restart
+// memory only: the least recently used responses are dropped beyond `capacity` responses or
+// `max_bytes` of their JSON text (a chain of turns stores each turn's whole conversation), and a restart
 // forgets everything (a client then gets a 404 naming previous_response_id and resends the
 // conversation). Safe to use from every HTTP thread.
 #pragma once
@@ -23,21 +24,26 @@ struct StoredResponse {
 
 class ResponseStore {
  public:
-  explicit ResponseStore(size_t capacity = 256) : capacity_(capacity) {}
+  explicit ResponseStore(size_t capacity = 256, size_t max_bytes = size_t{256} << 20)
+      : capacity_(capacity), max_bytes_(max_bytes) {}
 
   void put(const std::string& id, StoredResponse entry);
   // A copy (the entry may be dropped by another thread right after); counts as a use.
   std::optional<StoredResponse> get(const std::string& id);
   bool erase(const std::string& id);
   size_t size() const;
+  size_t bytes() const;  // the JSON text size of what is stored
 
  private:
   using Order = std::list<std::string>;  // most recently used first
   struct Slot {
     StoredResponse entry;
     Order::iterator position;
+    size_t bytes;
   };
-  size_t capacity_;
+  void drop(std::unordered_map<std::string, Slot>::iterator it);
+  size_t capacity_, max_bytes_;
+  size_t bytes_ = 0;
   mutable std::mutex mutex_;
   Order order_;
   std::unordered_map<std::string, Slot> entries_;

@@ -137,7 +137,9 @@ void ResponsesStream::add_content(const std::string& text) {
 void ResponsesStream::add_function_call(const tokenizer::ParsedToolCall& call) {
   close_open();
   held_space_.clear();
-  const std::string arguments = call.arguments.is_string() ? call.arguments.get<std::string>() : call.arguments.dump();
+  const std::string arguments = call.arguments.is_string()
+      ? call.arguments.get<std::string>()
+      : call.arguments.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   json item = {{"type", "function_call"}, {"id", responses_id("fc")}, {"call_id", responses_id("call")},
                {"name", call.name},       {"arguments", ""},          {"status", "in_progress"}};
   const size_t index = output_.size();

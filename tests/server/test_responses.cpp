@@ -173,6 +173,18 @@ TEST_F(ResponsesStreamTest, CutByMaxTokensIsIncompleteAndFailuresFail) {
   }
 }
 
+// A synthetic model writes any bytes; the events, the object and the store take them.
+TEST_F(ResponsesStreamTest, InvalidUtf8FromTheModelIsNoCrash) {
+  generation_.stream = true;
+  server::ResponsesStream s(generation_, request_, engine_->tokenizer(), "m", store_);
+  std::string text = s.stream_events(piece("ok \xff\xfe\xc3 end"));
+  text += s.stream_events(end(engine::StopReason::end_of_generation));
+  const std::vector<Event> events = sse_events(text);
+  EXPECT_EQ(events.back().type, "response.completed");
+  EXPECT_TRUE(store_.get(s.id()));
+  EXPECT_GT(store_.bytes(), 0u);
+}
+
 TEST_F(ResponsesStreamTest, ForcedToolChoicePrefixIsPartOfTheCall) {
   generation_.assistant_prefix = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\":";
   server::ResponsesStream s(generation_, request_, engine_->tokenizer(), "m", store_);
@@ -223,6 +235,24 @@ TEST(ResponseStore, DropsTheLeastRecentlyUsed) {
   EXPECT_EQ(store.get("a")->response, json(1));
   EXPECT_TRUE(store.erase("c"));
   EXPECT_FALSE(store.erase("c"));
+  EXPECT_EQ(store.size(), 1u);
+}
+
+TEST(ResponseStore, KeepsItsBytesWithinTheLimit) {
+  const json big = std::string(400, 'x');  // about 400 bytes of JSON text
+  server::ResponseStore store(100, 1000);
+  store.put("a", {big, json::array(), json::array()});
+  store.put("b", {big, json::array(), json::array()});
+  EXPECT_EQ(store.size(), 2u);
+  store.put("c", {big, json::array(), json::array()});  // over 1000 bytes: a goes
+  EXPECT_EQ(store.size(), 2u);
+  EXPECT_FALSE(store.get("a"));
+  EXPECT_LE(store.bytes(), 1000u);
+  store.put("huge", {std::string(2000, 'y'), json::array(), json::array()});  // never fits
+  EXPECT_FALSE(store.get("huge"));
+  EXPECT_TRUE(store.get("b") && store.get("c"));
+  store.put("b", {json(1), json::array(), json::array()});  // replacing counts the new size only
+  EXPECT_LT(store.bytes(), 500u);
 }
 
 }  // namespace
