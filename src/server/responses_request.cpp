@@ -152,6 +152,15 @@ ResponsesRequest parse_responses_request(const json& body, const RequestContext&
   echo["store"] = r.store;
   if (get_bool(body, "background").value_or(false))
     throw ApiError(400, "'background' responses are not supported", "background");
+  // Stored prompt templates and conversation objects live on OpenAI's side: refused, not ignored.
+  for (const char* field : {"prompt", "conversation"})
+    if (auto it = body.find(field); it != body.end() && !it->is_null())
+      throw ApiError(400, std::string("'") + field + "' is not supported: send the conversation as 'input' (or use "
+                              "previous_response_id)", field);
+  if (auto t = get_string(body, "truncation")) {
+    if (*t != "auto" && *t != "disabled") throw ApiError(400, "'truncation' must be auto or disabled", "truncation");
+    echo["truncation"] = *t;
+  }
   echo["parallel_tool_calls"] = get_bool(body, "parallel_tool_calls").value_or(true);
   echo["metadata"] = parse_metadata(body);
   if (auto user = get_string(body, "user")) echo["user"] = *user;

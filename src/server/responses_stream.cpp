@@ -54,7 +54,7 @@ json ResponsesStream::response_object(const char* status) const {
   r["model"] = model_id_;
   r["output"] = output_;
   r["service_tier"] = "default";
-  r["truncation"] = "disabled";
+  if (!r.contains("truncation")) r["truncation"] = "disabled";  // the prompt is never cut: too long is a 400
   r["usage"] = nullptr;
   if (!r.contains("user")) r["user"] = nullptr;
   return r;

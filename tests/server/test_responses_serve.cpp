@@ -85,6 +85,10 @@ TEST_F(ResponsesServe, MalformedFieldsAre400sNamingTheField) {
        "text.format"},
       {ask({{"metadata", {{"k", 1}}}}), "metadata"},
       {ask({{"previous_response_id", 7}}), "previous_response_id"},
+      {ask({{"prompt", {{"id", "pmpt_1"}}}}), "prompt"},
+      {ask({{"conversation", "conv_1"}}), "conversation"},
+      {ask({{"truncation", "middle"}}), "truncation"},
+      {ask({{"background", true}}), "background"},
       {ask({{"input", std::string(4000, 'x') + " y"}}), "input"},  // longer than the context
   };
   for (const Bad& b : bad) {
