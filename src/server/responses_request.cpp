@@ -86,6 +86,8 @@ json parse_text(const json& body) {
   json echo = {{"format", {{"type", "text"}}}};
   const json* text = get_object(body, "text");
   if (!text) return echo;
+  if (auto f = text->find("format"); f != text->end() && !f->is_null() && !f->is_object())
+    throw ApiError(400, "'text.format' must be an object", "text.format");
   if (const json* format = get_object(*text, "format")) {
     const std::string type = format->contains("type") && (*format)["type"].is_string()
                                  ? (*format)["type"].get<std::string>()

@@ -83,6 +83,7 @@ TEST_F(ResponsesServe, MalformedFieldsAre400sNamingTheField) {
       {ask({{"reasoning", 1}}), "reasoning"},
       {ask({{"text", {{"format", {{"type", "json_schema"}, {"name", "x"}, {"schema", json::object()}}}}}}),
        "text.format"},
+      {ask({{"text", {{"format", "json"}}}}), "text.format"},
       {ask({{"metadata", {{"k", 1}}}}), "metadata"},
       {ask({{"previous_response_id", 7}}), "previous_response_id"},
       {ask({{"prompt", {{"id", "pmpt_1"}}}}), "prompt"},
