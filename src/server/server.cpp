@@ -22,7 +22,7 @@ void send_json(httplib::Response& res, const nlohmann::json& body, int status) {
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message, const std::string& param) {
-  send_json(res, error_body(status, message, param), status);
+  send_json(res, error_body(thread_error_shape(), status, message, param), status);
 }
 
 bool require_ready(ServerContext& ctx, httplib::Response& res) {
@@ -44,6 +44,18 @@ constexpr size_t kBodyMinBytesPerSecond = 16 * 1024;
 bool public_path(const std::string& path) {
   return path == "/health" || path == "/" || path == "/index.html" || path == "/app.js" || path == "/style.css" ||
          path == "/favicon.ico";
+}
+
+ErrorShape error_shape_of(const ServerContext& ctx, const std::string& path) {
+  for (const auto& [prefix, shape] : ctx.error_shapes)
+    if (path.rfind(prefix, 0) == 0 && (path.size() == prefix.size() || path[prefix.size()] == '/')) return shape;
+  return ErrorShape::openai;
+}
+
+// The API key as the clients send it: OpenAI's "Authorization: Bearer KEY", or Anthropic's
+// "x-api-key: KEY" (Claude Code; the Anthropic SDKs send either).
+bool has_api_key(const httplib::Request& req, const std::string& key) {
+  return req.get_header_value("Authorization") == "Bearer " + key || req.get_header_value("x-api-key") == key;
 }
 
 void set_cors(httplib::Response& res) {
@@ -73,6 +85,7 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
 
   http.set_pre_routing_handler([ctx](const httplib::Request& req, httplib::Response& res) {
     ++ctx->http_requests;
+    set_thread_error_shape(error_shape_of(*ctx, req.path));
     set_cors(res);
     if (req.method == "OPTIONS") {  // CORS preflight
       res.status = 204;
@@ -85,10 +98,11 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
       return httplib::Server::HandlerResponse::Handled;
     }
     const std::string& key = ctx->options.api_key;
-    if (!key.empty() && !public_path(req.path) && req.get_header_value("Authorization") != "Bearer " + key) {
+    if (!key.empty() && !public_path(req.path) && !has_api_key(req, key)) {
       send_error(res, 401,
-                 req.has_header("Authorization") ? "the API key is not correct"
-                                                 : "an API key is required: send 'Authorization: Bearer KEY'");
+                 req.has_header("Authorization") || req.has_header("x-api-key")
+                     ? "the API key is not correct"
+                     : "an API key is required: send 'Authorization: Bearer KEY' or 'x-api-key: KEY'");
       close_after_response(res);
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -132,6 +146,7 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
   add_info_routes(*ctx);
   add_generation_routes(*ctx);
   add_responses_routes(*ctx);
+  add_anthropic_routes(*ctx);
   add_page_routes(*ctx);
   add_unrouted_body_handlers(*ctx);  // last: its pattern matches every path
 }
