@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/prompt.h"
 #include "server/anthropic_messages.h"
 #include "server/api_error.h"
 #include "server/json_fields.h"
@@ -94,6 +95,23 @@ bool thinking_enabled(const json& body, int64_t max_tokens) {
   return true;
 }
 
+// Anthropic's prefill: a last assistant message without tool_use is the start of the answer,
+// which the model continues (the response holds only the continuation). Taken out of `messages`;
+// "" when there is none. `last` is its index in the request, for errors.
+std::string take_prefill(std::vector<tokenizer::ChatMessage>& messages, size_t last) {
+  const tokenizer::ChatMessage& m = messages.back();
+  if (m.role != "assistant" || !m.tool_calls.empty() || m.content.empty()) return "";
+  const char tail = m.content.back();
+  if (tail == ' ' || tail == '\n' || tail == '\t' || tail == '\r')
+    bad("'messages[" + std::to_string(last) + "].content': a final assistant message must not end with whitespace",
+        "messages");
+  std::string prefill = m.content;
+  messages.pop_back();
+  if (messages.empty() || messages.back().role == "system")
+    bad("'messages[0].role' is assistant: a prefilled answer needs a user message before it", "messages");
+  return prefill;
+}
+
 // Everything but the sampling and limits: conversation, tools, tool_choice, thinking -> prompt.
 void set_prompt(GenerationRequest& g, const json& body, int64_t max_tokens, const RequestContext& ctx) {
   if (auto model = get_string(body, "model")) g.model = *model;
@@ -103,15 +121,25 @@ void set_prompt(GenerationRequest& g, const json& body, int64_t max_tokens, cons
     if (auto u = m.find("user_id"); u != m.end() && !u->is_null() && !u->is_string())
       bad("'metadata.user_id' must be a string", "metadata");
   }
-  const std::vector<tokenizer::ChatMessage> messages = anthropic_conversation(body);
+  std::vector<tokenizer::ChatMessage> messages = anthropic_conversation(body);
+  const std::string prefill = take_prefill(messages, body["messages"].size() - 1);
   const json* tools_in = get_array(body, "tools");
   json tools = tools_in ? openai_tools(*tools_in) : json(nullptr);
   json choice = nullptr;
   if (auto c = body.find("tool_choice"); c != body.end() && !c->is_null()) choice = openai_tool_choice(*c, tools_in);
   tokenizer::ChatOptions options;
   options.enable_thinking = thinking_enabled(body, max_tokens);
-  set_chat_prompt(g, messages, tools_in ? &tools : nullptr, choice.is_null() ? nullptr : &choice, std::move(options),
-                  ctx);
+  set_chat_prompt(g, messages, tools_in ? &tools : nullptr, choice.is_null() ? nullptr : &choice, options, ctx);
+  if (prefill.empty()) return;
+  if (!g.assistant_prefix.empty())
+    bad("a last assistant message (a prefilled answer) cannot be combined with a 'tool_choice' that forces a call",
+        "tool_choice");
+  // set_chat_prompt checked the tools and tool_choice; the prompt is rendered again to continue
+  // the prefilled text as the model's own.
+  if (g.tools_given) options.tools = tokenizer::ordered_json::parse(tools.dump());
+  g.assistant_prefix.clear();
+  g.scheduled.prompt = engine::chat_prompt(*ctx.tokenizer, ctx.chat_format, messages, options, prefill);
+  check_prompt_length(g, ctx);
 }
 
 }  // namespace

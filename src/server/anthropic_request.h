@@ -9,6 +9,8 @@
 //   thinking     {type: enabled, budget_tokens} | {type: adaptive}  -> the template's
 //                enable_thinking; {type: disabled} or absent -> off, as Anthropic's default
 //   max_tokens (required), stop_sequences, temperature, top_p, top_k, stream; metadata accepted.
+// A last assistant message without tool_use prefills the answer: the prompt ends with its text
+// and the model continues it (the response holds only the continuation), as Anthropic's API does.
 // Every malformed field is ApiError 400 naming it; unknown fields are ignored.
 #pragma once
 #include <cstdint>

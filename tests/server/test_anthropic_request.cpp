@@ -137,6 +137,24 @@ TEST_F(AnthropicRequestTest, ThinkingToolChoiceAndSampling) {
   EXPECT_GT(server::count_anthropic_tokens(huge, ctx_), 2048);  // counted, not refused
 }
 
+TEST_F(AnthropicRequestTest, LastAssistantMessagePrefillsTheAnswer) {
+  json b = hello();
+  b["messages"].push_back({{"role", "assistant"}, {"content", "{\"answer\":"}});
+  server::GenerationRequest g = server::parse_anthropic_request(b, ctx_);
+  EXPECT_EQ(g.assistant_prefix, "");
+  EXPECT_EQ(engine_->tokenizer().decode(g.scheduled.prompt), prompt(hello()) + "{\"answer\":");
+  b["tools"] = kTools;
+  EXPECT_TRUE(ends_with(prompt(b), "</think>\n\n{\"answer\":"));
+
+  b["tool_choice"] = {{"type", "any"}};
+  EXPECT_NE(std::string(rejection(b).what()).find("tool_choice"), std::string::npos);
+  json space = hello();
+  space["messages"].push_back({{"role", "assistant"}, {"content", "Sure "}});
+  EXPECT_NE(std::string(rejection(space).what()).find("messages[1].content"), std::string::npos);
+  json alone = body({{{"role", "assistant"}, {"content", "Hi"}}});
+  EXPECT_NE(std::string(rejection(alone).what()).find("messages[0].role"), std::string::npos);
+}
+
 TEST_F(AnthropicRequestTest, MalformedFieldsAre400NamingTheField) {
   struct Bad {
     json body;

@@ -64,6 +64,14 @@ await check("messages.create, not streamed", async () => {
   if (m.stop_reason === "max_tokens") assert.equal(m.usage.output_tokens, 16);
 });
 
+await check("a last assistant message prefills the answer", async () => {
+  const m = await client.messages.create(
+    ask({ messages: [{ role: "user", content: "Name a whale." }, { role: "assistant", content: "The" }] }),
+  );
+  assertMessage(m);
+  assert.equal(m.content[0].type, "text");
+});
+
 await check("messages.stream equals not streamed; finalMessage, text events", async () => {
   const req = ask({ max_tokens: 20, top_k: 40, system: [{ type: "text", text: "Be brief." }] });
   const whole = await client.messages.create(req);
