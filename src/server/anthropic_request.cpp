@@ -76,6 +76,8 @@ json openai_tool_choice(const json& choice, const json* tools) {
 
 // thinking -> enable_thinking. budget_tokens is checked as Anthropic checks it (at least 1024,
 // below max_tokens); the thinking itself ends when the model closes it or max_tokens runs out.
+// TODO(issue 16 item 5): hand budget_tokens to the per-request thinking budget once the
+// generation request has one, so that the think block is closed after that many tokens.
 bool thinking_enabled(const json& body, int64_t max_tokens) {
   const json* thinking = get_object(body, "thinking");
   if (!thinking) return false;
