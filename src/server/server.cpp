@@ -114,6 +114,7 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
   // in a content provider, which sets the Content-Type).
   http.set_error_handler(httplib::Server::HandlerWithResponse([ctx](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty() || res.has_header("Content-Type")) return httplib::Server::HandlerResponse::Unhandled;
+    set_thread_error_shape(error_shape_of(*ctx, req.path));  // a request that never reached routing too
     if (!res.has_header("Access-Control-Allow-Origin")) set_cors(res);
     std::string message;
     switch (res.status) {
