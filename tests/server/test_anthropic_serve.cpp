@@ -173,6 +173,13 @@ TEST(AnthropicServe, MessagesOverHttp) {
   const json usage = m["usage"];
   EXPECT_EQ(json::parse(count->body)["input_tokens"],
             usage["input_tokens"].get<int>() + usage["cache_read_input_tokens"].get<int>());
+  // Claude Code adds ?beta=true to both paths.
+  auto beta = c.Post("/v1/messages/count_tokens?beta=true", kKey, count_body.dump(), "application/json");
+  ASSERT_EQ(beta->status, 200) << beta->body;
+  EXPECT_EQ(json::parse(beta->body), json::parse(count->body));
+  auto beta_stream = c.Post("/v1/messages?beta=true", kKey, ask({{"stream", true}}).dump(), "application/json");
+  ASSERT_EQ(beta_stream->status, 200) << beta_stream->body;
+  EXPECT_EQ(sse_events(beta_stream->body).back().name, "message_stop");
   auto bad_count = c.Post("/v1/messages/count_tokens", kKey, R"({"model": "m", "messages": 5})", "application/json");
   EXPECT_EQ(bad_count->status, 400);
   EXPECT_EQ(anthropic_error(bad_count)["type"], "invalid_request_error");
