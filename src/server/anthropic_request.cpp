@@ -123,6 +123,12 @@ void set_prompt(GenerationRequest& g, const json& body, int64_t max_tokens, cons
     if (auto u = m.find("user_id"); u != m.end() && !u->is_null() && !u->is_string())
       bad("'metadata.user_id' must be a string", "metadata");
   }
+  // Anthropic's MCP connector has its servers called by the API itself; this server calls none,
+  // and a request that counts on them must not get an answer made without them.
+  if (const json* mcp = get_array(body, "mcp_servers"); mcp && !mcp->empty())
+    bad("'mcp_servers' is not supported: this server connects to no MCP server (give their tools in 'tools' "
+        "and run them in the client)",
+        "mcp_servers");
   std::vector<tokenizer::ChatMessage> messages = anthropic_conversation(body);
   const std::string prefill = take_prefill(messages, body["messages"].size() - 1);
   const json* tools_in = get_array(body, "tools");

@@ -11,7 +11,8 @@
 //   max_tokens (required), stop_sequences, temperature, top_p, top_k, stream; metadata accepted.
 // A last assistant message without tool_use prefills the answer: the prompt ends with its text
 // and the model continues it (the response holds only the continuation), as Anthropic's API does.
-// Every malformed field is ApiError 400 naming it; unknown fields are ignored.
+// Every malformed field is ApiError 400 naming it, and so are mcp_servers (the API's own MCP
+// connector: nothing here would call them); other unknown fields are ignored.
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>

@@ -221,6 +221,8 @@ TEST_F(AnthropicRequestTest, MalformedFieldsAre400NamingTheField) {
       {with("stream", "yes"), "stream"},
       {with("metadata", "x"), "metadata"},
       {with("metadata", {{"user_id", 5}}), "metadata.user_id"},
+      {with("mcp_servers", {{{"type", "url"}, {"url", "https://example.com/sse"}, {"name", "x"}}}), "mcp_servers"},
+      {with("mcp_servers", 5), "mcp_servers"},
       {with("tools", "x"), "tools"},
       {with("tools", {{{"description", "no name"}, {"input_schema", json::object()}}}), "tools[0].name"},
       {with("tools", {{{"name", "x"}}}), "tools[0].input_schema"},
