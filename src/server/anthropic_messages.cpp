@@ -60,6 +60,34 @@ std::string text_or_text_blocks(const json& value, const std::string& where, con
   return out;
 }
 
+// A document block whose source is text: {"type": "text", "media_type": "text/plain", "data"} or
+// {"type": "content", "content": a string or text blocks}; its title, when given, goes first.
+// PDFs, images and file references are a 400 (text only).
+std::string document_text(const json& block, const std::string& where) {
+  auto source = block.find("source");
+  if (source == block.end() || !source->is_object()) bad("'" + where + ".source' must be an object");
+  auto kind = source->find("type");
+  if (kind == source->end() || !kind->is_string()) bad("'" + where + ".source.type' must be a string");
+  std::string text;
+  if (*kind == "text") {
+    auto data = source->find("data");
+    if (data == source->end() || !data->is_string()) bad("'" + where + ".source.data' must be a string");
+    text = data->get<std::string>();
+  } else if (*kind == "content") {
+    auto content = source->find("content");
+    if (content == source->end()) bad("'" + where + ".source.content' is required");
+    text = text_or_text_blocks(*content, where + ".source.content", kParam);
+  } else {
+    bad("'" + where + ".source.type' is '" + kind->get<std::string>() +
+        "': this model takes text only (a document's source must be text or content)");
+  }
+  if (auto title = block.find("title"); title != block.end() && !title->is_null()) {
+    if (!title->is_string()) bad("'" + where + ".title' must be a string");
+    text = title->get<std::string>() + "\n\n" + text;
+  }
+  return text;
+}
+
 tokenizer::ChatMessage tool_result(const json& block, const std::string& where) {
   auto id = block.find("tool_use_id");
   if (id == block.end() || !id->is_string()) bad("'" + where + ".tool_use_id' must be a string");
@@ -106,11 +134,14 @@ void user_turn(const json& content, const std::string& where, std::vector<tokeni
     if (type == "text") {
       append(text.content, text_of(content[i], at, kParam));
       has_text = true;
+    } else if (type == "document") {
+      append(text.content, document_text(content[i], at));
+      has_text = true;
     } else if (type == "tool_result") {
       flush();
       out.push_back(tool_result(content[i], at));
     } else {
-      unsupported(type, at, kParam, "text or tool_result in a user message");
+      unsupported(type, at, kParam, "text, document or tool_result in a user message");
     }
   }
   flush();

@@ -87,6 +87,15 @@ TEST_F(AnthropicRequestTest, ToolRoundTripRendersAsTheTemplateWritesIt) {
   EXPECT_TRUE(ends_with(p, "<|im_start|>assistant\n<think>\n\n</think>\n\n")) << p;
 }
 
+TEST_F(AnthropicRequestTest, TextDocumentsAreText) {
+  json b = body(json::parse(R"([{"role": "user", "content": [
+    {"type": "document", "title": "Notes", "source": {"type": "text", "media_type": "text/plain", "data": "Whales sing."}},
+    {"type": "document", "source": {"type": "content", "content": [{"type": "text", "text": "Krill."}]}},
+    {"type": "text", "text": "Summarize."}]}])"));
+  EXPECT_NE(prompt(b).find("<|im_start|>user\nNotes\n\nWhales sing.\n\nKrill.\n\nSummarize.<|im_end|>"), std::string::npos)
+      << prompt(b);
+}
+
 TEST_F(AnthropicRequestTest, ThinkingToolChoiceAndSampling) {
   json on = hello();
   on["max_tokens"] = 2048;
@@ -190,7 +199,10 @@ TEST_F(AnthropicRequestTest, MalformedFieldsAre400NamingTheField) {
       {user(json::array()), "messages[0].content"},
       {user({{{"type", "image"}, {"source", {{"type", "base64"}}}}}), "messages[0].content[0].type"},
       {user({{{"type", "image"}}}), "text only"},
-      {user({{{"type", "document"}}}), "text only"},
+      {user({{{"type", "document"}}}), "messages[0].content[0].source"},
+      {user({{{"type", "document"}, {"source", {{"type", "base64"}, {"media_type", "application/pdf"}, {"data", "JVBE"}}}}}),
+       "text only"},
+      {user({{{"type", "document"}, {"source", {{"type", "text"}}}}}), "messages[0].content[0].source.data"},
       {user({{{"type", "hologram"}}}), "messages[0].content[0].type"},
       {user({{{"text", "no type"}}}), "messages[0].content[0].type"},
       {user({{{"type", "text"}}}), "messages[0].content[0].text"},
