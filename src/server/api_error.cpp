@@ -33,4 +33,30 @@ nlohmann::json error_body(int status, const std::string& message, const std::str
   return {{"error", error}};
 }
 
+const char* anthropic_error_type(int status) {
+  switch (status) {
+    case 401: return "authentication_error";
+    case 403: return "permission_error";
+    case 404: return "not_found_error";
+    case 413: return "request_too_large";
+    case 429: return "rate_limit_error";
+    case 503:
+    case 529: return "overloaded_error";
+    default: return status >= 500 ? "api_error" : "invalid_request_error";
+  }
+}
+
+nlohmann::json error_body(ErrorShape shape, int status, const std::string& message, const std::string& param,
+                          const std::string& code) {
+  if (shape == ErrorShape::openai) return error_body(status, message, param, code);
+  return {{"type", "error"}, {"error", {{"type", anthropic_error_type(status)}, {"message", message}}}};
+}
+
+namespace {
+thread_local ErrorShape t_error_shape = ErrorShape::openai;
+}
+
+void set_thread_error_shape(ErrorShape shape) { t_error_shape = shape; }
+ErrorShape thread_error_shape() { return t_error_shape; }
+
 }  // namespace trit::server

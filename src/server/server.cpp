@@ -23,7 +23,7 @@ void send_json(httplib::Response& res, const nlohmann::json& body, int status) {
 
 void send_error(httplib::Response& res, int status, const std::string& message, const std::string& param,
                 const std::string& code) {
-  send_json(res, error_body(status, message, param, code), status);
+  send_json(res, error_body(thread_error_shape(), status, message, param, code), status);
 }
 
 bool require_ready(ServerContext& ctx, httplib::Response& res) {
@@ -46,6 +46,18 @@ constexpr size_t kBodyMinBytesPerSecond = 16 * 1024;
 bool public_path(const std::string& path) {
   return path == "/health" || path == "/" || path == "/index.html" || path == "/app.js" || path == "/style.css" ||
          path == "/favicon.ico";
+}
+
+ErrorShape error_shape_of(const ServerContext& ctx, const std::string& path) {
+  for (const auto& [prefix, shape] : ctx.error_shapes)
+    if (path.rfind(prefix, 0) == 0 && (path.size() == prefix.size() || path[prefix.size()] == '/')) return shape;
+  return ErrorShape::openai;
+}
+
+// The API key as the clients send it: OpenAI's "Authorization: Bearer KEY", or Anthropic's
+// "x-api-key: KEY" (Claude Code; the Anthropic SDKs send either).
+bool has_api_key(const httplib::Request& req, const std::string& key) {
+  return req.get_header_value("Authorization") == "Bearer " + key || req.get_header_value("x-api-key") == key;
 }
 
 // Browsers send a preflight before a cross-origin request with headers of its own; the official
@@ -75,12 +87,16 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
   // Bodies are read by the routes themselves (request_body.h); this covers any other reader.
   http.set_payload_max_length(options.max_body_bytes);
   http.set_keep_alive_timeout(5);
+  // Answers are written in several small sends (head, chunks); with Nagle's algorithm a reused
+  // connection waited for the client's delayed ACK, about 40 ms per request.
+  http.set_tcp_nodelay(true);
   http.set_read_timeout(30);
   http.set_write_timeout(30);
   http.set_request_deadlines(std::chrono::seconds(options.head_timeout_seconds), kBodyMinBytesPerSecond);
 
   http.set_pre_routing_handler([ctx](const httplib::Request& req, httplib::Response& res) {
     ++ctx->http_requests;
+    set_thread_error_shape(error_shape_of(*ctx, req.path));
     set_cors(req, res);
     if (req.method == "OPTIONS") {  // CORS preflight
       res.status = 204;
@@ -93,10 +109,11 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
       return httplib::Server::HandlerResponse::Handled;
     }
     const std::string& key = ctx->options.api_key;
-    if (!key.empty() && !public_path(req.path) && req.get_header_value("Authorization") != "Bearer " + key) {
+    if (!key.empty() && !public_path(req.path) && !has_api_key(req, key)) {
       send_error(res, 401,
-                 req.has_header("Authorization") ? "the API key is not correct"
-                                                 : "an API key is required: send 'Authorization: Bearer KEY'");
+                 req.has_header("Authorization") || req.has_header("x-api-key")
+                     ? "the API key is not correct"
+                     : "an API key is required: send 'Authorization: Bearer KEY' or 'x-api-key: KEY'");
       close_after_response(res);
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -108,6 +125,7 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
   // in a content provider, which sets the Content-Type).
   http.set_error_handler(httplib::Server::HandlerWithResponse([ctx](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty() || res.has_header("Content-Type")) return httplib::Server::HandlerResponse::Unhandled;
+    set_thread_error_shape(error_shape_of(*ctx, req.path));  // a request that never reached routing too
     if (!res.has_header("Access-Control-Allow-Origin")) set_cors(req, res);
     std::string message;
     switch (res.status) {
@@ -139,6 +157,8 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
 
   add_info_routes(*ctx);
   add_generation_routes(*ctx);
+  add_responses_routes(*ctx);
+  add_anthropic_routes(*ctx);
   add_page_routes(*ctx);
   add_unrouted_body_handlers(*ctx);  // last: its pattern matches every path
 }

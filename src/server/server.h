@@ -5,7 +5,8 @@
 // set_ready() then opens the API. A shutdown drains first (begin_drain, wait_drained); stop()
 // cancels the generations still open (their clients get an error saying so) and joins the HTTP
 // threads. Every route is also answered for CORS preflight (OPTIONS), and with
-// an API key every route except /health and the page needs "Authorization: Bearer KEY".
+// an API key every route except /health and the page needs "Authorization: Bearer KEY" (or
+// Anthropic's "x-api-key: KEY").
 #pragma once
 #include <chrono>
 #include <cstddef>
