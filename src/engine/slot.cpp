@@ -8,6 +8,20 @@ void Slot::start(std::shared_ptr<RequestHandle> request, double queue_seconds, u
   request_ = std::move(request);
   queue_seconds_ = queue_seconds;
   last_used_ = tick;
+  last_.prompt_tokens = static_cast<int64_t>(r.prompt.size());
+  last_.generated = 0;
+  last_.options = r.options;
+  last_.logprobs = r.logprobs;
+  last_.ignore_eos = r.ignore_eos;
+}
+
+SlotState Slot::state() const {
+  SlotState s = last_;
+  s.id = id_;
+  s.busy = busy();
+  s.prefilling = prefilling();
+  s.cached = memory().length();
+  return s;
 }
 
 int Slot::sample(std::span<const float> logits) {
@@ -23,6 +37,7 @@ int Slot::sample(std::span<const float> logits) {
     }
     request_->emit(step.text, with_logprobs ? &info : nullptr);
   }
+  if (step.sampled) ++last_.generated;
   if (step.stop) finish(*step.stop);
   return step.sampled ? 1 : 0;
 }

@@ -1,4 +1,4 @@
-// GET /health, GET /v1/models, GET /metrics (Prometheus text), POST /tokenize, POST /detokenize.
+// GET /health (and /v1/health), GET /v1/models, GET /metrics (Prometheus text), POST /tokenize, POST /detokenize.
 #include <cstdio>
 
 #include "server/api_error.h"
@@ -53,7 +53,7 @@ void add_info_routes(ServerContext& ctx) {
   ServerContext* c = &ctx;
   // The load balancer's readiness check: 503 until the model is loaded, and again from the
   // moment a shutdown begins (the drain), so no new request is routed here.
-  ctx.http.Get("/health", [c](const httplib::Request&, httplib::Response& res) {
+  auto health = [c](const httplib::Request&, httplib::Response& res) {
     const bool shutting_down = c->draining.load() || c->stopping.load();
     if (!c->ready.load() || shutting_down) {
       res.set_header("Retry-After", "1");
@@ -61,7 +61,9 @@ void add_info_routes(ServerContext& ctx) {
       return;
     }
     send_json(res, {{"status", "ok"}});
-  });
+  };
+  ctx.http.Get("/health", health);
+  ctx.http.Get("/v1/health", health);  // llama-server answers both
 
   auto models = [c](const httplib::Request&, httplib::Response& res) {
     if (!require_ready(*c, res)) return;
