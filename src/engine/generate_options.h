@@ -14,6 +14,9 @@ struct GenerateOptions {
   SamplingParams sampling;
   std::vector<std::string> stop;  // stop strings
   bool skip_special = true;       // control tokens produce no text
+  // Code editors' limits (engine/editor_limits.h; llama.cpp's n_indent and t_max_predict_ms):
+  int min_indent = 0;             // > 0: a new line indented less than this ends the generation
+  double max_decode_seconds = 0;  // > 0: after a newline, generating longer than this ends it
 };
 
 enum class StopReason { end_of_generation, stop_string, max_tokens, context_full, cancelled };

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/editor_limits.h"
 #include "engine/generate_options.h"
 #include "engine/sampling.h"
 #include "engine/stop_strings.h"
@@ -100,6 +101,7 @@ class Sequence {
   std::optional<Sampler> sampler_;
   std::optional<tokenizer::StreamDecoder> decoder_;
   std::optional<StopStringFilter> stops_;
+  std::optional<EditorLimits> limits_;
   GenerateStats stats_;
   Timer timer_;
   std::vector<int32_t> banned_;  // ban_eog: the end-of-generation ids

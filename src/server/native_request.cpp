@@ -127,11 +127,24 @@ NativeRequest parse_options(const json& raw, const RequestContext& ctx) {
   (void)get_bool(body, "cache_prompt");
   // A slot is chosen by its cached prefix; a requested one only matters for speed, not output.
   (void)get_integer(body, "id_slot", -1, INT32_MAX);
-  for (const char* key : {"n_keep", "n_discard", "n_indent"}) (void)get_integer(body, key, -1, INT64_MAX);
-  for (const char* key : {"t_max_predict_ms", "t_max_prompt_ms", "xtc_threshold", "mirostat_tau", "mirostat_eta",
-                          "dynatemp_exponent", "dry_base"})
+  // Code editors' limits (engine/editor_limits.h).
+  if (auto v = get_integer(body, "n_indent", INT64_MIN, 1 << 20)) {
+    if (*v < 0) throw ApiError(400, "'n_indent' must not be negative", "n_indent");
+    g.scheduled.options.min_indent = static_cast<int>(*v);
+  }
+  if (auto v = get_number(body, "t_max_predict_ms", -1e300, 1e300))
+    g.scheduled.options.max_decode_seconds = *v > 0 ? *v / 1e3 : 0.0;
+  // Without a context shift (a request's prompt and answer must fit in -c) these change nothing.
+  for (const char* key : {"n_keep", "n_discard"}) (void)get_integer(body, key, -1, INT64_MAX);
+  // Checked for type only: parameters of samplers that are off unless their switch above is set,
+  // and t_max_prompt_ms (a time budget for reading the prompt: trit always reads all of it).
+  for (const char* key : {"t_max_prompt_ms", "xtc_threshold", "mirostat_tau", "mirostat_eta", "dynatemp_exponent",
+                          "dry_base", "dry_allowed_length", "dry_penalty_last_n"})
     (void)get_number(body, key, -1e300, 1e300);
   for (const char* key : {"timings_per_token", "return_progress", "stream_timings"}) (void)get_bool(body, key);
+  // The sampler order is trit's own (penalties, top_k, top_p, min_p, temperature; /props lists
+  // it); editors send an order on every request (llama.vim: top_k, top_p, infill), so a list is
+  // accepted rather than refused, and its samplers run with the parameters given.
   if (const json* order = get_array(body, "samplers"))
     for (const json& s : *order)
       if (!s.is_string()) throw ApiError(400, "'samplers' must be an array of sampler names", "samplers");
