@@ -30,12 +30,12 @@ int Slot::sample(std::span<const float> logits) {
   if (step.sampled && step.stop != StopReason::end_of_generation) {
     SampledToken info;
     const bool with_logprobs = r.logprobs >= 0;
+    info.token = step.token;
     if (with_logprobs) {
-      info.token = step.token;
       info.logprob = token_logprob(step.row, step.token).logprob;
       if (r.logprobs > 0) info.top = top_logprobs(step.row, r.logprobs);
     }
-    request_->emit(step.text, with_logprobs ? &info : nullptr);
+    request_->emit(step.text, with_logprobs || r.token_ids ? &info : nullptr);
   }
   if (step.sampled) ++last_.generated;
   if (step.stop) finish(*step.stop);

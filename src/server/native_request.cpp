@@ -154,8 +154,10 @@ NativeRequest parse_options(const json& raw, const RequestContext& ctx) {
       r.response_fields.push_back(f.get<std::string>());
     }
   }
-  // Streams carry the token ids (llama-server's "tokens"), so ask for them whenever they show.
-  g.scheduled.logprobs = (r.n_probs > 0 || r.return_tokens || g.stream) ? r.n_probs : -1;
+  // Streams carry the token ids (llama-server's "tokens"), so ask for them whenever they show;
+  // log-probabilities only with n_probs.
+  g.scheduled.logprobs = r.n_probs > 0 ? r.n_probs : -1;
+  g.scheduled.token_ids = r.return_tokens || g.stream;
   return r;
 }
 
