@@ -1,7 +1,8 @@
 // llama.cpp's native endpoints, shaped as llama-server shapes them so its clients (llama.vim,
 // llama.vscode, scripts) work unchanged: POST /completion, POST /infill (native_request.h,
 // answered through serve_generation() by a NativeStream), GET /props (POST /props is refused:
-// properties are fixed at start), GET /slots, POST /apply-template.
+// properties are fixed at start), GET /slots (POST /slots/N?action=... is refused), POST
+// /apply-template.
 #include <algorithm>
 #include <memory>
 
@@ -139,6 +140,14 @@ void add_native_routes(ServerContext& ctx) {
     json out = json::array();
     for (const engine::SlotState& s : states) out.push_back(slot_json(*c, s));
     send_json(res, out);
+  });
+
+  // llama-server's slot cache files (save, restore, erase): trit keeps no such files, and a slot's
+  // cache is replaced by whichever request reuses it.
+  post_with_body(ctx, R"(/slots/(\d+))", [](const httplib::Request& req, httplib::Response& res, const std::string&) {
+    const std::string action = req.get_param_value("action");
+    send_error(res, 400, "slot action '" + action + "' is not supported: slots are not saved, restored or erased",
+               "action");
   });
 
   post_with_body(ctx, "/apply-template", [c](const httplib::Request&, httplib::Response& res, const std::string& text) {

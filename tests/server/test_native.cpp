@@ -304,6 +304,8 @@ TEST(Native, PropsSlotsTemplateAndHealth) {
   ASSERT_TRUE(change);
   EXPECT_EQ(change->status, 403);
 
+  EXPECT_EQ(post(c, "/slots/0?action=erase", json::object(), 400)["error"]["param"], "action");
+
   json tmpl = post(c, "/apply-template", {{"messages", json::array({json::object({{"role", "user"}, {"content", "hi there"}})})}});
   const std::string prompt = tmpl["prompt"];
   EXPECT_NE(prompt.find("hi there"), std::string::npos) << prompt;
