@@ -222,6 +222,48 @@ TEST(Native, FieldsTritCannotHonourAre400sNamingThem) {
   EXPECT_EQ(server.stop(), 0) << server.log();
 }
 
+// Every field of both endpoints with values of every JSON type: only 200, or a 400 naming a
+// field; never a 500, and the server keeps answering.
+TEST(Native, TypeFuzzOfEveryFieldIsA200OrA400NamingAField) {
+  test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 96 --parallel 1");
+  ASSERT_TRUE(server.ok()) << server.log();
+  httplib::Client c("127.0.0.1", server.port());
+  c.set_read_timeout(60);
+  const char* fields[] = {
+      "prompt", "input_prefix", "input_suffix", "input_extra", "n_predict", "max_tokens", "stream", "temperature",
+      "top_k", "top_p", "min_p", "repeat_penalty", "repeat_last_n", "presence_penalty", "frequency_penalty", "seed",
+      "stop", "ignore_eos", "n_probs", "cache_prompt", "return_tokens", "id_slot", "n_keep", "n_discard", "n_indent",
+      "t_max_predict_ms", "t_max_prompt_ms", "samplers", "response_fields", "grammar", "json_schema", "mirostat",
+      "mirostat_tau", "typical_p", "dynatemp_range", "xtc_probability", "dry_multiplier", "logit_bias", "lora",
+      "post_sampling_probs", "n_cmpl", "top_n_sigma", "timings_per_token", "n", "model", "stream_options"};
+  const json values[] = {nullptr, true, 0, 1, -1, -2, 1.5, 1e30, "", "x", json::array(), json::array({1}),
+                         json::array({"a"}), json::array({json::object({{"filename", "f"}, {"text", "t"}})}),
+                         json::object(), json::object({{"a", 1}})};
+  int answered = 0;
+  for (const char* path : {"/completion", "/infill"}) {
+    for (const char* field : fields) {
+      for (const json& v : values) {
+        json body = std::string(path) == "/completion" ? json{{"prompt", "hi"}} : json{{"input_prefix", "a"}};
+        body["n_predict"] = 2;
+        body[field] = v;
+        auto res = c.Post(path, body.dump(), "application/json");
+        ASSERT_TRUE(res) << path << " " << body.dump();
+        ++answered;
+        if (res->status == 200) continue;
+        ASSERT_EQ(res->status, 400) << path << " " << body.dump() << " -> " << res->body;
+        const json err = json::parse(res->body)["error"];
+        EXPECT_TRUE(err["param"].is_string() && !err["param"].get<std::string>().empty())
+            << path << " " << body.dump() << " -> " << res->body;
+      }
+    }
+  }
+  EXPECT_GT(answered, 1000);
+  auto health = c.Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
 TEST(Native, InfillWithoutFimTokensIsA400) {
   // A vocabulary whose FIM tokens are renamed: infill_prompt refuses it, naming what is missing.
   tokenizer::VocabData vocab = tokenizer::make_byte_vocab();
