@@ -257,6 +257,18 @@ TEST(Native, TypeFuzzOfEveryFieldIsA200OrA400NamingAField) {
       }
     }
   }
+  for (const char* field : {"messages", "chat_template_kwargs", "tools", "add_generation_prompt"}) {
+    for (const json& v : values) {
+      json body = {{"messages", json::array({json::object({{"role", "user"}, {"content", "hi"}})})}};
+      body[field] = v;
+      auto res = c.Post("/apply-template", body.dump(), "application/json");
+      ASSERT_TRUE(res) << body.dump();
+      ++answered;
+      if (res->status == 200) continue;
+      ASSERT_EQ(res->status, 400) << body.dump() << " -> " << res->body;
+      EXPECT_TRUE(json::parse(res->body)["error"].is_object()) << res->body;
+    }
+  }
   EXPECT_GT(answered, 1000);
   auto health = c.Get("/health");
   ASSERT_TRUE(health);
