@@ -5,6 +5,7 @@
 #include "server/context.h"
 #include "server/json_fields.h"
 #include "server/request_body.h"
+#include "tokenizer/utf8.h"
 
 namespace trit::server {
 namespace {
@@ -95,7 +96,17 @@ void add_info_routes(ServerContext& ctx) {
     if (get_bool(body, "add_special").value_or(false) && tok.add_bos()) ids.insert(ids.begin(), tok.bos_id());
     json pieces = json::array();
     if (get_bool(body, "with_pieces").value_or(false)) {
-      for (int32_t id : ids) pieces.push_back({{"id", id}, {"piece", tok.token_bytes(id)}});
+      // A piece that is not valid UTF-8 by itself (part of a character) is its bytes, as
+      // llama-server sends it.
+      for (int32_t id : ids) {
+        const std::string& bytes = tok.token_bytes(id);
+        json piece = bytes;
+        if (!tokenizer::is_valid_utf8(bytes)) {
+          piece = json::array();
+          for (unsigned char b : bytes) piece.push_back(int(b));
+        }
+        pieces.push_back({{"id", id}, {"piece", piece}});
+      }
       send_json(res, {{"tokens", pieces}});
       return;
     }

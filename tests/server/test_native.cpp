@@ -360,6 +360,17 @@ TEST(Native, PropsSlotsTemplateAndHealth) {
 
   EXPECT_EQ(post(c, "/slots/0?action=erase", json::object(), 400)["error"]["param"], "action");
 
+  // /tokenize with_pieces: a piece that is part of a character comes as its bytes.
+  json pieces = post(c, "/tokenize", {{"content", "a\xC3\xA9"}, {"with_pieces", true}})["tokens"];
+  std::string joined;
+  for (const json& p : pieces) {
+    if (p["piece"].is_string()) joined += p["piece"].get<std::string>();
+    else for (const json& b : p["piece"]) joined += static_cast<char>(b.get<int>());
+  }
+  EXPECT_EQ(joined, "a\xC3\xA9") << pieces.dump();
+  // The byte vocabulary learned no merge for "é": its two bytes are two tokens, neither a character.
+  EXPECT_TRUE(pieces.back()["piece"].is_array()) << pieces.dump();
+
   json tmpl = post(c, "/apply-template", {{"messages", json::array({json::object({{"role", "user"}, {"content", "hi there"}})})}});
   const std::string prompt = tmpl["prompt"];
   EXPECT_NE(prompt.find("hi there"), std::string::npos) << prompt;
