@@ -22,6 +22,9 @@ void handle_native(ServerContext& ctx, const std::string& text, httplib::Respons
   InFlight::Ticket ticket = ctx.in_flight.enter();  // before the check: see in_flight.h
   if (!require_ready(ctx, res)) return;
   const json body = parse_json_object(text);
+  const int slots = ctx.scheduler->options().slots;
+  if (auto id = get_integer(body, "id_slot", -1, INT32_MAX); id && *id >= slots)
+    throw ApiError(400, "'id_slot' must be -1 (any) or a slot below " + std::to_string(slots), "id_slot");
   auto native = std::make_shared<NativeRequest>(infill ? parse_native_infill(body, ctx.request_context)
                                                        : parse_native_completion(body, ctx.request_context));
   GenerationRequest request = std::move(native->generation);

@@ -198,6 +198,8 @@ TEST(Native, FieldsTritCannotHonourAre400sNamingThem) {
       {{{"prompt", "x"}, {"samplers", "top_k"}}, "samplers"},
       {{{"prompt", "x"}, {"response_fields", json::array({1})}}, "response_fields"},
       {{{"prompt", "x"}, {"n_indent", -1}}, "n_indent"},
+      {{{"prompt", "x"}, {"id_slot", 99}}, "id_slot"},
+      {{{"prompt", "x"}, {"id_slot", -2}}, "id_slot"},
       {{{"prompt", "x"}, {"n_indent", "4"}}, "n_indent"},
       {{{"prompt", "x"}, {"t_max_predict_ms", "1s"}}, "t_max_predict_ms"},
       {{{"prompt", json::array({"a", "b"})}}, "prompt"},
