@@ -60,6 +60,53 @@ json normalized_sampling(const json& body) {
   return b;
 }
 
+// llama-server's "samplers": the chain holds only the samplers listed (names, or one letter each
+// in a string: "kpmt"), and ends by drawing from what is left at temperature 1. trit's order is
+// fixed (penalties, top_k, top_p, min_p, temperature; filters on temperature-1 probabilities as
+// in llama-server's default order), so the list decides which of them run: one left out is off
+// (temperature: 1). Samplers trit lacks are refused by their parameters above when set; "infill"
+// (llama.vim lists it) is accepted without being applied.
+void apply_sampler_list(const json& body, engine::SamplingParams& p) {
+  auto it = body.find("samplers");
+  if (it == body.end() || it->is_null()) return;
+  static const std::pair<const char*, char> kNames[] = {
+      {"penalties", 'e'},   {"dry", 'd'},     {"top_k", 'k'},   {"top-k", 'k'},  {"typ_p", 'y'},
+      {"typical_p", 'y'},   {"typical", 'y'}, {"top_p", 'p'},   {"top-p", 'p'},  {"nucleus", 'p'},
+      {"min_p", 'm'},       {"min-p", 'm'},   {"xtc", 'x'},     {"temperature", 't'}, {"temp", 't'},
+      {"infill", 'i'},      {"top_n_sigma", 's'},
+  };
+  auto letter = [](const std::string& name) {
+    for (const auto& [n, c] : kNames)
+      if (name == n) return c;
+    throw ApiError(400, "'samplers' names an unknown sampler '" + name + "'", "samplers");
+  };
+  std::string on;
+  if (it->is_string()) {
+    for (char c : it->get<std::string>()) {
+      if (std::string("edkypmxtis").find(c) == std::string::npos)
+        throw ApiError(400, std::string("'samplers' has an unknown sampler letter '") + c + "'", "samplers");
+      on += c;
+    }
+  } else if (it->is_array()) {
+    for (const json& n : *it) {
+      if (!n.is_string()) throw ApiError(400, "'samplers' must be an array of sampler names", "samplers");
+      on += letter(n.get<std::string>());
+    }
+  } else {
+    throw ApiError(400, "'samplers' must be an array of sampler names or a string of their letters", "samplers");
+  }
+  auto has = [&](char c) { return on.find(c) != std::string::npos; };
+  if (!has('e')) {
+    p.repeat_penalty = 1.0f;
+    p.presence_penalty = 0.0f;
+    p.frequency_penalty = 0.0f;
+  }
+  if (!has('k')) p.top_k = 0;
+  if (!has('p')) p.top_p = 1.0f;
+  if (!has('m')) p.min_p = 0.0f;
+  if (!has('t')) p.temperature = 1.0f;
+}
+
 std::vector<int32_t> text_tokens(const tokenizer::Tokenizer& tok, const std::string& text, bool first) {
   // llama-server parses control tokens in /completion prompts: a prompt made by /apply-template
   // (<|im_start|>...) must reach the model as the template meant it.
@@ -142,12 +189,7 @@ NativeRequest parse_options(const json& raw, const RequestContext& ctx) {
                           "dry_base", "dry_allowed_length", "dry_penalty_last_n"})
     (void)get_number(body, key, -1e300, 1e300);
   for (const char* key : {"timings_per_token", "return_progress", "stream_timings"}) (void)get_bool(body, key);
-  // The sampler order is trit's own (penalties, top_k, top_p, min_p, temperature; /props lists
-  // it); editors send an order on every request (llama.vim: top_k, top_p, infill), so a list is
-  // accepted rather than refused, and its samplers run with the parameters given.
-  if (const json* order = get_array(body, "samplers"))
-    for (const json& s : *order)
-      if (!s.is_string()) throw ApiError(400, "'samplers' must be an array of sampler names", "samplers");
+  apply_sampler_list(body, g.scheduled.options.sampling);
   if (const json* fields = get_array(body, "response_fields")) {
     for (const json& f : *fields) {
       if (!f.is_string()) throw ApiError(400, "'response_fields' must be an array of strings", "response_fields");

@@ -1,6 +1,21 @@
 #include "server/native_settings.h"
 
 namespace trit::server {
+namespace {
+
+// The samplers that run, in trit's fixed order (engine/sampling.h): penalties, the filters,
+// temperature.
+nlohmann::json samplers(const engine::SamplingParams& p) {
+  nlohmann::json out = nlohmann::json::array();
+  if (p.repeat_penalty != 1.0f || p.presence_penalty != 0.0f || p.frequency_penalty != 0.0f) out.push_back("penalties");
+  if (p.top_k > 0) out.push_back("top_k");
+  if (p.top_p < 1.0f) out.push_back("top_p");
+  if (p.min_p > 0.0f) out.push_back("min_p");
+  out.push_back("temperature");
+  return out;
+}
+
+}  // namespace
 
 nlohmann::json native_settings_json(const NativeSettings& s) {
   const engine::SamplingParams& p = s.options.sampling;
@@ -25,8 +40,7 @@ nlohmann::json native_settings_json(const NativeSettings& s) {
       {"ignore_eos", s.ignore_eos},
       {"stream", s.stream},
       {"cache_prompt", true},  // prefix reuse is always on
-      // trit's fixed order (engine/sampling.h): penalties first, then these filters, then temperature.
-      {"samplers", {"penalties", "top_k", "top_p", "min_p", "temperature"}},
+      {"samplers", samplers(p)},
       {"grammar", ""},
   };
 }

@@ -52,6 +52,43 @@ TEST_F(NativeRequestTest, LlamaServerConventions) {
             3);
 }
 
+// "samplers" says which samplers run: llama.vim's list leaves min_p and temperature out, so
+// llama-server draws from the top-k/top-p set at temperature 1, and so does trit.
+TEST_F(NativeRequestTest, SamplerListTurnsOffWhatItLeavesOut) {
+  ctx_.sampling_defaults.repeat_penalty = 1.1f;
+  const engine::SamplingParams vim =
+      server::parse_native_infill({{"input_prefix", "a"}, {"top_k", 40}, {"top_p", 0.99}, {"temperature", 0.2},
+                                   {"samplers", json::array({"top_k", "top_p", "infill"})}},
+                                  ctx_)
+          .generation.scheduled.options.sampling;
+  EXPECT_EQ(vim.top_k, 40);
+  EXPECT_FLOAT_EQ(vim.top_p, 0.99f);
+  EXPECT_EQ(vim.min_p, 0.0f);
+  EXPECT_EQ(vim.temperature, 1.0f);
+  EXPECT_EQ(vim.repeat_penalty, 1.0f);
+  const engine::SamplingParams letters =
+      server::parse_native_completion({{"prompt", "a"}, {"temperature", 0.5}, {"samplers", "ekt"}}, ctx_)
+          .generation.scheduled.options.sampling;
+  EXPECT_EQ(letters.temperature, 0.5f);
+  EXPECT_EQ(letters.top_p, 1.0f);
+  EXPECT_EQ(letters.min_p, 0.0f);
+  EXPECT_FLOAT_EQ(letters.repeat_penalty, 1.1f);
+  EXPECT_EQ(letters.top_k, ctx_.sampling_defaults.top_k);
+  // Without a list, the defaults stand.
+  const engine::SamplingParams plain =
+      server::parse_native_completion({{"prompt", "a"}}, ctx_).generation.scheduled.options.sampling;
+  EXPECT_EQ(plain.min_p, ctx_.sampling_defaults.min_p);
+  EXPECT_EQ(plain.temperature, ctx_.sampling_defaults.temperature);
+  for (const json& bad : {json::array({"top_k", "magic"}), json("kq"), json(5), json::array({1})}) {
+    try {
+      server::parse_native_completion({{"prompt", "a"}, {"samplers", bad}}, ctx_);
+      ADD_FAILURE() << bad.dump();
+    } catch (const server::ApiError& e) {
+      EXPECT_EQ(e.param(), "samplers") << bad.dump();
+    }
+  }
+}
+
 TEST_F(NativeRequestTest, TokensAndProbabilitiesAskedOnlyWhenShown) {
   auto streamed = server::parse_native_completion({{"prompt", "hi"}, {"stream", true}}, ctx_);
   EXPECT_TRUE(streamed.generation.scheduled.token_ids);
