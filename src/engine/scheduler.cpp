@@ -15,6 +15,7 @@ Scheduler::Scheduler(Engine& engine, const SchedulerOptions& options) : engine_(
   metrics_.slots = options_.slots;
   idle_slots_ = options_.slots;
   metrics_.kv_positions_total = static_cast<int64_t>(options_.slots) * engine_.context();
+  for (auto& slot : slots_) slot_states_.push_back(slot->state());
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -51,6 +52,11 @@ std::shared_ptr<RequestHandle> Scheduler::submit(ScheduledRequest request) {
 SchedulerMetrics Scheduler::metrics() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return metrics_;
+}
+
+std::vector<SlotState> Scheduler::slot_states() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return slot_states_;
 }
 
 void Scheduler::loop() {
@@ -141,6 +147,7 @@ bool Scheduler::share_prefix(Slot& target, size_t cached, const std::vector<int3
 void Scheduler::count_idle_locked() {
   idle_slots_ = static_cast<int>(std::count_if(slots_.begin(), slots_.end(), [](const auto& s) { return !s->busy(); }));
   metrics_.slots_busy = options_.slots - idle_slots_;
+  for (size_t i = 0; i < slots_.size(); ++i) slot_states_[i] = slots_[i]->state();
 }
 
 void Scheduler::step() {
@@ -232,6 +239,7 @@ void Scheduler::update_metrics(double seconds, int64_t sampled, int64_t prompt_f
   metrics_.slots_busy = busy;
   idle_slots_ = options_.slots - busy;
   metrics_.kv_positions_used = used;
+  for (size_t i = 0; i < slots_.size(); ++i) slot_states_[i] = slots_[i]->state();
 }
 
 }  // namespace trit::engine

@@ -68,6 +68,8 @@ class Scheduler {
   std::shared_ptr<RequestHandle> submit(ScheduledRequest request);
 
   SchedulerMetrics metrics() const;
+  // Every slot's state as of the scheduler's latest change (any thread).
+  std::vector<SlotState> slot_states() const;
   const SchedulerOptions& options() const { return options_; }
   int64_t context() const { return engine_.context(); }
 
@@ -80,7 +82,7 @@ class Scheduler {
   void admit();
   void step();
   void update_metrics(double seconds, int64_t sampled, int64_t prompt_fed);
-  void count_idle_locked();  // refreshes idle_slots_; needs mutex_
+  void count_idle_locked();  // refreshes idle_slots_ and slot_states_; needs mutex_
   // Before `target` (idle, holding `cached` tokens of `prompt`) takes a request: copies a longer
   // prefix of the prompt from another slot's memory (the n choices of one prompt, a shared
   // system prompt), or returns false when a slot still feeding that prefix should finish first
@@ -98,6 +100,7 @@ class Scheduler {
   bool stop_ = false;
   int idle_slots_ = 0;  // slots without a request, as of the scheduler's latest change
   SchedulerMetrics metrics_;
+  std::vector<SlotState> slot_states_;  // copies for slot_states()
   double recent_tokens_ = 0.0, recent_seconds_ = 0.0;  // decayed sums for the tokens/s gauge
 
   std::thread thread_;  // last: starts after everything above exists

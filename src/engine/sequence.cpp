@@ -52,6 +52,7 @@ void Sequence::start(std::span<const int32_t> prompt, const GenerateOptions& opt
   sampler_.emplace(options.sampling);
   decoder_.emplace(*tokenizer_, options.skip_special);
   stops_.emplace(options.stop);
+  limits_.emplace(options.min_indent, options.max_decode_seconds);
   stats_ = GenerateStats{};
   stats_.prompt_tokens = static_cast<int64_t>(prompt.size());
   stats_.cached_tokens = static_cast<int64_t>(common);
@@ -108,12 +109,14 @@ Sequence::Step Sequence::step(std::span<const float> logits) {
     return out;
   }
   tokens_.push_back(out.token);
-  out.text = stops_->push(decoder_->push(out.token));
+  std::string piece = decoder_->push(out.token);
+  if (limits_->active()) piece = limits_->push(std::move(piece), timer_.seconds());
+  out.text = stops_->push(piece);
   if (stops_->stopped()) {
     out.stop = StopReason::stop_string;
     stats_.stop_string = stops_->matched();
   }
-  else if (max_tokens_ >= 0 && stats_.generated_tokens >= max_tokens_)
+  else if ((max_tokens_ >= 0 && stats_.generated_tokens >= max_tokens_) || limits_->stopped())
     out.stop = StopReason::max_tokens;
   else if (static_cast<int64_t>(tokens_.size()) >= memory_->capacity())
     // Feeding this token would fill the memory and leave no room to sample after it.
@@ -162,7 +165,7 @@ void Sequence::track_thinking(int32_t sampled) {
 std::string Sequence::finish(StopReason reason) {
   if (!active_) return "";
   std::string rest;
-  if (!stops_->stopped()) {
+  if (!stops_->stopped() && !limits_->stopped()) {
     rest = stops_->push(decoder_->flush());
     rest += stops_->flush();
   }

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/editor_limits.h"
 #include "engine/generate_options.h"
 #include "engine/sampling.h"
 #include "engine/stop_strings.h"
@@ -108,6 +109,7 @@ class Sequence {
   std::optional<Sampler> sampler_;
   std::optional<tokenizer::StreamDecoder> decoder_;
   std::optional<StopStringFilter> stops_;
+  std::optional<EditorLimits> limits_;
   GenerateStats stats_;
   Timer timer_;
   // Added to the logits row before sampling: the request's logit_bias, and -inf for the

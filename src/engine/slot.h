@@ -12,6 +12,7 @@
 
 #include "engine/scheduler_request.h"
 #include "engine/sequence.h"
+#include "engine/slot_state.h"
 
 namespace trit::engine {
 
@@ -56,12 +57,16 @@ class Slot {
 
   bool cancel_requested() const { return request_ && request_->cancelled(); }
 
+  // A copy of what the slot is doing (the scheduler thread takes it; see slot_state.h).
+  SlotState state() const;
+
  private:
   int id_;
   Sequence sequence_;
   uint64_t last_used_ = 0;
   std::shared_ptr<RequestHandle> request_;
   double queue_seconds_ = 0.0;
+  SlotState last_;  // the settings of the current or last request (GET /slots shows them)
 };
 
 }  // namespace trit::engine

@@ -44,6 +44,7 @@ struct ServerContext {
 // Route groups, each in its own file.
 void add_generation_routes(ServerContext& ctx);  // /v1/chat/completions, /v1/completions
 void add_info_routes(ServerContext& ctx);        // /health, /v1/models, /metrics, /tokenize, /detokenize
+void add_native_routes(ServerContext& ctx);      // llama.cpp's /completion, /infill, /props, /slots, /apply-template
 void add_page_routes(ServerContext& ctx);        // the chat page
 void add_responses_routes(ServerContext& ctx);   // /v1/responses (OpenAI Responses API)
 void add_anthropic_routes(ServerContext& ctx);   // /v1/messages, /v1/messages/count_tokens

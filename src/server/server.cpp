@@ -44,7 +44,7 @@ constexpr size_t kBodyMinBytesPerSecond = 16 * 1024;
 // Paths anyone may fetch without the API key: the health check and the page itself (the page
 // asks for the key in its settings when the API answers 401).
 bool public_path(const std::string& path) {
-  return path == "/health" || path == "/" || path == "/index.html" || path == "/app.js" || path == "/style.css" ||
+  return path == "/health" || path == "/v1/health" || path == "/" || path == "/index.html" || path == "/app.js" || path == "/style.css" ||
          path == "/favicon.ico";
 }
 
@@ -159,6 +159,7 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
   add_generation_routes(*ctx);
   add_responses_routes(*ctx);
   add_anthropic_routes(*ctx);
+  add_native_routes(*ctx);
   add_page_routes(*ctx);
   add_unrouted_body_handlers(*ctx);  // last: its pattern matches every path
 }

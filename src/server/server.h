@@ -27,6 +27,7 @@ struct ServerOptions {
   int http_threads = 0;                      // 0: enough for every slot, the queue and a few more
   int head_timeout_seconds = 10;             // a request head must arrive within this (else 408)
   std::string model_id = "trit";             // the name /v1/models lists
+  std::string model_path;                    // the GGUF file (llama.cpp's GET /props)
   engine::SamplingParams sampling_defaults;  // for fields a request leaves out
   bool random_seed = true;                   // requests without "seed" draw a fresh one
   std::string chat_template_file;            // replaces the model's chat template when set

@@ -227,6 +227,48 @@ TEST_P(SchedulerTest, StopStringsAndMaxTokensPerRequest) {
   EXPECT_EQ(plain.text.rfind(three.text, 0), 0u) << "a shorter run is a prefix of the longer one";
 }
 
+// slot_states() is a copy taken under the scheduler's lock: the running request's slot is busy
+// with its settings and counts its tokens; after the end it is idle and keeps the last account.
+TEST_P(SchedulerTest, SlotStatesFollowARequest) {
+  engine::Scheduler s(*engine_, {2, 64, 512});
+  std::vector<engine::SlotState> idle = s.slot_states();
+  ASSERT_EQ(idle.size(), 2u);
+  EXPECT_FALSE(idle[0].busy);
+  EXPECT_EQ(idle[1].id, 1);
+  auto r = greedy(prompt("The whale"), 200);
+  r.ignore_eos = true;
+  r.options.stop = {"never-in-this-text"};
+  auto h = s.submit(r);
+  bool seen_busy = false;
+  for (int i = 0; i < 500 && !seen_busy; ++i) {
+    for (const engine::SlotState& st : s.slot_states())
+      if (st.busy && st.generated > 0) {
+        seen_busy = true;
+        EXPECT_EQ(st.options.max_tokens, 200);
+        EXPECT_TRUE(st.ignore_eos);
+        EXPECT_EQ(st.options.stop, r.options.stop);
+        EXPECT_EQ(st.prompt_tokens, static_cast<int64_t>(r.prompt.size()));
+      }
+    if (!seen_busy) std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_TRUE(seen_busy);
+  Finished f = drain(*h);
+  // The copy is refreshed after the step that ended the request, which may come just after.
+  bool all_idle = false;
+  for (int i = 0; i < 200 && !all_idle; ++i) {
+    std::vector<engine::SlotState> after = s.slot_states();
+    all_idle = !after[0].busy && !after[1].busy;
+    if (all_idle) {
+      const engine::SlotState& used = after[f.result.slot];
+      EXPECT_EQ(used.generated, f.result.generated_tokens);
+      EXPECT_GT(used.cached, 0);
+    } else {
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+  EXPECT_TRUE(all_idle);
+}
+
 INSTANTIATE_TEST_SUITE_P(Models, SchedulerTest, ::testing::Values("tiny", "qwen35-tiny"),
                          [](const auto& info) { return info.param == "tiny" ? "Qwen3" : "Qwen35"; });
 
