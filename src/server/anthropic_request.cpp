@@ -75,10 +75,9 @@ json openai_tool_choice(const json& choice, const json* tools) {
 }
 
 // thinking -> enable_thinking. budget_tokens is checked as Anthropic checks it (at least 1024,
-// below max_tokens); the thinking itself ends when the model closes it or max_tokens runs out.
-// TODO(issue 16 item 5): hand budget_tokens to the per-request thinking budget once the
-// generation request has one, so that the think block is closed after that many tokens.
-bool thinking_enabled(const json& body, int64_t max_tokens) {
+// below max_tokens) and becomes the engine's thinking budget (`budget`, left alone otherwise):
+// after that many thinking tokens the think block is closed and the answer follows.
+bool thinking_enabled(const json& body, int64_t max_tokens, int64_t& budget_out) {
   const json* thinking = get_object(body, "thinking");
   if (!thinking) return false;
   auto type_it = thinking->find("type");
@@ -94,6 +93,7 @@ bool thinking_enabled(const json& body, int64_t max_tokens) {
   const int64_t b = budget->get<int64_t>();
   if (b < 1024) bad("'thinking.budget_tokens' must be at least 1024", "thinking");
   if (max_tokens > 0 && b >= max_tokens) bad("'thinking.budget_tokens' must be less than 'max_tokens'", "thinking");
+  budget_out = b;
   return true;
 }
 
@@ -136,7 +136,7 @@ void set_prompt(GenerationRequest& g, const json& body, int64_t max_tokens, cons
   json choice = nullptr;
   if (auto c = body.find("tool_choice"); c != body.end() && !c->is_null()) choice = openai_tool_choice(*c, tools_in);
   tokenizer::ChatOptions options;
-  options.enable_thinking = thinking_enabled(body, max_tokens);
+  options.enable_thinking = thinking_enabled(body, max_tokens, g.scheduled.options.thinking_budget);
   set_chat_prompt(g, messages, tools_in ? &tools : nullptr, choice.is_null() ? nullptr : &choice, options, ctx);
   if (prefill.empty()) return;
   if (!g.assistant_prefix.empty())

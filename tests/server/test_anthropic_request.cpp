@@ -101,9 +101,11 @@ TEST_F(AnthropicRequestTest, ThinkingToolChoiceAndSampling) {
   on["max_tokens"] = 2048;
   on["thinking"] = {{"type", "enabled"}, {"budget_tokens", 1024}};
   EXPECT_TRUE(ends_with(prompt(on), "<|im_start|>assistant\n"));
+  EXPECT_EQ(server::parse_anthropic_request(on, ctx_).scheduled.options.thinking_budget, 1024);  // enforced by the engine
   json adaptive = hello();
   adaptive["thinking"] = {{"type", "adaptive"}};
   EXPECT_TRUE(ends_with(prompt(adaptive), "<|im_start|>assistant\n"));
+  EXPECT_EQ(server::parse_anthropic_request(adaptive, ctx_).scheduled.options.thinking_budget, -1);
   json off = hello();
   off["thinking"] = {{"type", "disabled"}};
   const std::string plain = prompt(off);
