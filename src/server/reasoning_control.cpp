@@ -5,15 +5,20 @@
 
 namespace trit::server {
 
+std::optional<int64_t> effort_budget(const std::string& effort) {
+  if (effort == "none" || effort == "minimal") return 0;
+  if (effort == "low") return kLowEffortBudget;
+  if (effort == "medium") return kMediumEffortBudget;
+  if (effort == "high") return kHighEffortBudget;
+  return std::nullopt;
+}
+
 void parse_reasoning_control(const nlohmann::json& body, tokenizer::ChatOptions& chat,
                              engine::GenerateOptions& generate) {
   std::optional<int64_t> budget;
   if (auto effort = get_string(body, "reasoning_effort")) {
-    if (*effort == "none" || *effort == "minimal") budget = 0;
-    else if (*effort == "low") budget = kLowEffortBudget;
-    else if (*effort == "medium") budget = kMediumEffortBudget;
-    else if (*effort == "high") budget = kHighEffortBudget;
-    else
+    budget = effort_budget(*effort);
+    if (!budget)
       throw ApiError(400, "'reasoning_effort' must be one of none, minimal, low, medium, high; got '" + *effort + "'",
                      "reasoning_effort");
   }

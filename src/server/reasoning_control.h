@@ -10,6 +10,8 @@
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 
 #include "engine/generate_options.h"
 #include "tokenizer/chat.h"
@@ -17,6 +19,10 @@
 namespace trit::server {
 
 constexpr int64_t kLowEffortBudget = 512, kMediumEffortBudget = 2048, kHighEffortBudget = 8192;
+
+// The thinking budget of an OpenAI reasoning effort: 0 (thinking off) for none and minimal,
+// the budgets above for low, medium and high; nullopt for any other word.
+std::optional<int64_t> effort_budget(const std::string& effort);
 
 void parse_reasoning_control(const nlohmann::json& body, tokenizer::ChatOptions& chat,
                              engine::GenerateOptions& generate);

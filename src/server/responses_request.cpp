@@ -6,6 +6,7 @@
 #include "server/api_error.h"
 #include "server/json_fields.h"
 #include "server/openai_request.h"
+#include "server/reasoning_control.h"
 #include "server/request_fields.h"
 #include "server/responses_items.h"
 
@@ -61,9 +62,9 @@ json chat_tool_choice(const json& choice) {
   return {{"type", "function"}, {"function", {{"name", *name}}}};
 }
 
-// reasoning: {"effort": none|minimal|low|medium|high, "summary": ...}. Qwen3 thinks or does not:
-// none and minimal turn thinking off, the rest leave it on.
-json parse_reasoning(const json& body, tokenizer::ChatOptions& options) {
+// reasoning: {"effort": none|minimal|low|medium|high, "summary": ...}: none and minimal turn
+// thinking off, low/medium/high are thinking budgets the engine enforces (reasoning_control.h).
+json parse_reasoning(const json& body, tokenizer::ChatOptions& options, engine::GenerateOptions& generate) {
   json echo = {{"effort", nullptr}, {"summary", nullptr}};
   const json* r = get_object(body, "reasoning");
   if (!r) return echo;
@@ -71,7 +72,9 @@ json parse_reasoning(const json& body, tokenizer::ChatOptions& options) {
     const std::string e = effort->is_string() ? effort->get<std::string>() : "";
     if (e != "none" && e != "minimal" && e != "low" && e != "medium" && e != "high")
       throw ApiError(400, "'reasoning.effort' must be none, minimal, low, medium or high", "reasoning.effort");
-    options.enable_thinking = e != "none" && e != "minimal";
+    const int64_t budget = effort_budget(e).value_or(0);
+    options.enable_thinking = budget > 0;
+    if (budget > 0) generate.thinking_budget = budget;
     echo["effort"] = e;
   }
   if (auto s = r->find("summary"); s != r->end() && !s->is_null()) {
@@ -169,7 +172,7 @@ ResponsesRequest parse_responses_request(const json& body, const RequestContext&
   get_string(body, "model");  // checked for type; the response names the served model
 
   tokenizer::ChatOptions options;
-  echo["reasoning"] = parse_reasoning(body, options);
+  echo["reasoning"] = parse_reasoning(body, options, g.scheduled.options);
   echo["text"] = parse_text(body);
 
   echo["tools"] = json::array();
