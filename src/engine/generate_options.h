@@ -23,7 +23,9 @@ struct GenerateOptions {
   double max_decode_seconds = 0;  // > 0: after a newline, generating longer than this ends it
 };
 
-enum class StopReason { end_of_generation, stop_string, max_tokens, context_full, cancelled };
+// cancelled: a client left or the server shut down; failed: the forward step threw (the result's
+// error says why).
+enum class StopReason { end_of_generation, stop_string, max_tokens, context_full, cancelled, failed };
 
 struct GenerateStats {
   int64_t prompt_tokens = 0;    // tokens of the prompt

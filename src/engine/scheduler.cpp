@@ -204,7 +204,7 @@ void Scheduler::step() {
     logits = &engine_.forward().run(steps);
   } catch (const std::exception& e) {
     log_warn(cat("forward step failed: ", e.what()));
-    for (Slot* slot : stepped) slot->finish(StopReason::cancelled, e.what());
+    for (Slot* slot : stepped) slot->finish(StopReason::failed, e.what());
     std::lock_guard<std::mutex> lock(mutex_);
     count_idle_locked();
     return;

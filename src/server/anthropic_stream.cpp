@@ -13,13 +13,6 @@ using json = nlohmann::json;
 
 namespace {
 
-void append(tokenizer::ChatOutputParser::Delta& to, tokenizer::ChatOutputParser::Delta&& from) {
-  to.reasoning += from.reasoning;
-  to.content += from.content;
-  to.tool_calls.insert(to.tool_calls.end(), std::make_move_iterator(from.tool_calls.begin()),
-                       std::make_move_iterator(from.tool_calls.end()));
-}
-
 // Anthropic's id style: "msg_…", "toolu_…".
 std::string anthropic_id(const char* prefix) {
   std::string id = make_id(prefix);
@@ -50,16 +43,6 @@ json usage(const engine::RequestResult& r) {
           {"output_tokens", r.generated_tokens}};
 }
 
-// As in GenerationStream: a failed forward pass, or a generation the server cut short because it
-// is shutting down, is an error, never a finished answer.
-std::optional<json> result_error(const engine::RequestResult& r) {
-  if (r.reason == engine::StopReason::cancelled)
-    return error_body(ErrorShape::anthropic, 503,
-                      "the server is shutting down: this generation was stopped after " +
-                          std::to_string(r.generated_tokens) + " tokens");
-  if (!r.error.empty()) return error_body(ErrorShape::anthropic, 500, "generation failed: " + r.error);
-  return std::nullopt;
-}
 
 json stop_sequence(const engine::RequestResult& r) {
   if (r.reason == engine::StopReason::stop_string) return r.stop_string;
@@ -126,7 +109,7 @@ void AnthropicStream::send_delta(std::string& events, const tokenizer::ChatOutpu
 std::string AnthropicStream::stream_events(const engine::RequestOutput& out) {
   std::string events;
   if (out.done) {
-    if (auto error = result_error(out.result)) return event("error", *error);
+    if (auto error = result_error(out.result, ErrorShape::anthropic)) return event("error", *error);
   }
   if (!started_) {
     const auto prompt = static_cast<int64_t>(request_.scheduled.prompt.size());
@@ -145,8 +128,8 @@ std::string AnthropicStream::stream_events(const engine::RequestOutput& out) {
   }
   tokenizer::ChatOutputParser::Delta d = std::move(prefix_delta_);
   prefix_delta_ = {};
-  append(d, parser_.feed(out.text));
-  if (out.done) append(d, parser_.finish());
+  d += parser_.feed(out.text);
+  if (out.done) d += parser_.finish();
   send_delta(events, d);
   if (!out.done) return events;
 
@@ -169,7 +152,7 @@ void AnthropicStream::accumulate(const engine::RequestOutput& out) {
 }
 
 json AnthropicStream::final_object() const {
-  if (auto error = result_error(*result_)) return *error;
+  if (auto error = result_error(*result_, ErrorShape::anthropic)) return *error;
   const tokenizer::AssistantOutput& o = parser_.output();
   json content = json::array();
   if (!o.reasoning.empty()) content.push_back({{"type", "thinking"}, {"thinking", o.reasoning}, {"signature", ""}});

@@ -12,32 +12,7 @@ namespace trit::server {
 
 using json = nlohmann::json;
 
-// A cut generation must never look finished ("stop"), so it is an error. A client that left
-// cancels too, but is gone; the shutdown's cancel is the one whose output is still read.
-std::optional<json> result_error(const engine::RequestResult& r) {
-  if (r.reason == engine::StopReason::cancelled)
-    return error_body(503, "the server is shutting down: this generation was stopped after " +
-                               std::to_string(r.generated_tokens) + " tokens",
-                      "", "server_shutting_down");
-  if (!r.error.empty()) return error_body(500, "generation failed: " + r.error, "", "server_error");
-  return std::nullopt;
-}
 
-int result_status(const engine::RequestResult& r) {
-  if (r.reason == engine::StopReason::cancelled) return 503;
-  return r.error.empty() ? 200 : 500;
-}
-
-namespace {
-
-void append(tokenizer::ChatOutputParser::Delta& to, tokenizer::ChatOutputParser::Delta&& from) {
-  to.reasoning += from.reasoning;
-  to.content += from.content;
-  to.tool_calls.insert(to.tool_calls.end(), std::make_move_iterator(from.tool_calls.begin()),
-                       std::make_move_iterator(from.tool_calls.end()));
-}
-
-}  // namespace
 
 GenerationStream::GenerationStream(bool chat, const GenerationRequest& request, const tokenizer::Tokenizer& tokenizer,
                                    std::string model_id)
@@ -113,8 +88,8 @@ std::string GenerationStream::stream_events(const engine::RequestOutput& out) {
   if (chat_) {
     tokenizer::ChatOutputParser::Delta d = std::move(prefix_delta_);
     prefix_delta_ = {};
-    append(d, parser_.feed(out.text));
-    if (out.done) append(d, parser_.finish());
+    d += parser_.feed(out.text);
+    if (out.done) d += parser_.finish();
     json delta = chat_delta(d);
     if (!delta.empty() || !logprobs.is_null())
       send(chunk({{"index", index_}, {"delta", delta}, {"logprobs", logprobs}, {"finish_reason", nullptr}}));

@@ -20,11 +20,6 @@
 
 namespace trit::server {
 
-// The error a result ends with instead of a finish_reason, if any (an OpenAI error body): a
-// failed forward pass (500), or a generation cancelled because the server shuts down (503).
-std::optional<nlohmann::json> result_error(const engine::RequestResult& r);
-// The HTTP status of a non-streamed answer with that result: 200, or the error's.
-int result_status(const engine::RequestResult& r);
 
 class GenerationStream final : public ResponseWriter {
  public:

@@ -9,15 +9,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// A failed forward pass, or a generation the server cut while shutting down: an error, never a
-// normal finish (a client left otherwise, and nobody reads the answer).
-std::optional<json> result_error(const engine::RequestResult& r) {
-  if (r.reason == engine::StopReason::cancelled)
-    return error_body(503, "the server is shutting down: this generation was stopped after " +
-                               std::to_string(r.generated_tokens) + " tokens");
-  if (!r.error.empty()) return error_body(500, "generation failed: " + r.error);
-  return std::nullopt;
-}
 
 json token_entry(const tokenizer::Tokenizer& tok, int32_t id, float logprob) {
   const std::string& bytes = tok.token_bytes(id);
@@ -56,7 +47,8 @@ const char* native_stop_type(const engine::RequestResult& r) {
     case engine::StopReason::stop_string: return "word";
     case engine::StopReason::max_tokens:
     case engine::StopReason::context_full: return "limit";
-    case engine::StopReason::cancelled: return "none";
+    case engine::StopReason::cancelled:
+    case engine::StopReason::failed: return "none";
   }
   return "none";
 }

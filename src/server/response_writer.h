@@ -4,11 +4,31 @@
 // (generation_job.h) feeds it every take of the request's output, in order.
 #pragma once
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "engine/scheduler_request.h"
+#include "server/api_error.h"
 
 namespace trit::server {
+
+// Why a finished generation has no answer, in every API's terms: the forward pass failed (500), or
+// the server cut it while shutting down (503). A cut generation must never look finished ("stop"):
+// a client that left cancels too, but it is gone; the shutdown's cancel is the one whose output is
+// still read. Each writer puts this in its API's error shape.
+struct ResultFailure {
+  int status = 500;
+  std::string message;
+  std::string code;  // OpenAI's error.code
+};
+std::optional<ResultFailure> result_failure(const engine::RequestResult& r);
+// That failure as an error body in `shape`, if the result has one.
+std::optional<nlohmann::json> result_error(const engine::RequestResult& r, ErrorShape shape = ErrorShape::openai);
+// The HTTP status of a non-streamed answer with that result: 200, or the failure's.
+inline int result_status(const engine::RequestResult& r) {
+  const auto failure = result_failure(r);
+  return failure ? failure->status : 200;
+}
 
 class ResponseWriter {
  public:

@@ -18,14 +18,6 @@ bool all_space(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; });
 }
 
-// Why a generation has no answer: the server shut down under it (503), or the forward pass failed.
-std::optional<std::pair<int, std::string>> result_error(const engine::RequestResult& r) {
-  if (r.reason == engine::StopReason::cancelled)
-    return std::pair{503, "the server is shutting down: this generation was stopped after " +
-                              std::to_string(r.generated_tokens) + " tokens"};
-  if (!r.error.empty()) return std::pair{500, "generation failed: " + r.error};
-  return std::nullopt;
-}
 
 }  // namespace
 
@@ -160,7 +152,7 @@ void ResponsesStream::take(const engine::RequestOutput& out) {
     emit("response.created", {{"response", r}});
     emit("response.in_progress", {{"response", r}});
   }
-  if (out.done && result_error(out.result)) return finish(out.result);
+  if (out.done && result_failure(out.result)) return finish(out.result);
   tokenizer::ChatOutputParser::Delta d = std::move(prefix_delta_);
   prefix_delta_ = {};
   auto apply = [&](const tokenizer::ChatOutputParser::Delta& delta) {
@@ -177,12 +169,12 @@ void ResponsesStream::take(const engine::RequestOutput& out) {
 }
 
 void ResponsesStream::finish(const engine::RequestResult& result) {
-  if (auto error = result_error(result)) {
+  if (auto failure = result_failure(result)) {
     close_open("incomplete");
     json r = response_object("failed");
-    r["error"] = {{"code", "server_error"}, {"message", error->second}};
+    r["error"] = {{"code", failure->code}, {"message", failure->message}};
     emit("response.failed", {{"response", r}});
-    final_ = error_body(error->first, error->second);
+    final_ = error_body(failure->status, failure->message, "", failure->code);
     return;
   }
   const bool cut = result.reason == engine::StopReason::max_tokens || result.reason == engine::StopReason::context_full;

@@ -128,6 +128,13 @@ class ChatOutputParser {
     std::string content;
     std::vector<ParsedToolCall> tool_calls;
     bool empty() const { return reasoning.empty() && content.empty() && tool_calls.empty(); }
+    // Appends a later delta (an answer accumulated from its stream's deltas).
+    Delta& operator+=(Delta&& later) {
+      reasoning += later.reasoning;
+      content += later.content;
+      for (auto& call : later.tool_calls) tool_calls.push_back(std::move(call));
+      return *this;
+    }
   };
   Delta feed(std::string_view text);
   Delta finish();

@@ -139,7 +139,8 @@ TEST_F(NativeStreamTest, StreamEndsWithStopTrueAndNoDoneLine) {
 TEST_F(NativeStreamTest, CutOrFailedGenerationIsAnError) {
   for (const auto& [reason, error, word] :
        {std::tuple{engine::StopReason::cancelled, "", "shutting down"},
-        std::tuple{engine::StopReason::cancelled, "out of memory", "shutting down"},
+        std::tuple{engine::StopReason::cancelled, "the server is shutting down", "shutting down"},
+        std::tuple{engine::StopReason::failed, "out of memory", "generation failed"},
         std::tuple{engine::StopReason::max_tokens, "forward step failed", "generation failed"}}) {
     server::NativeStream s(request_, native_, tok_, "m", 64);
     s.accumulate(piece("partial", 65));

@@ -116,10 +116,14 @@ TEST_P(SchedulerTest, ChoicesOfOnePromptShareItsPrefill) {
     Finished f = drain(*handles[i]);
     EXPECT_EQ(f.text, alone) << "choice " << i;
     slots.insert(f.result.slot);
-    if (i > 0 && copies) EXPECT_EQ(f.result.cached_tokens, static_cast<int64_t>(p.size()) - 1) << "choice " << i;
+    if (i > 0 && copies) {
+      EXPECT_EQ(f.result.cached_tokens, static_cast<int64_t>(p.size()) - 1) << "choice " << i;
+    }
   }
   EXPECT_EQ(slots.size(), 3u) << "the choices ran side by side";
-  if (copies) EXPECT_EQ(s.metrics().prompt_tokens_computed, static_cast<int64_t>(p.size()) + 2);
+  if (copies) {
+    EXPECT_EQ(s.metrics().prompt_tokens_computed, static_cast<int64_t>(p.size()) + 2);
+  }
 }
 
 TEST_P(SchedulerTest, FollowUpTurnReusesTheSlotHoldingTheConversation) {
