@@ -53,6 +53,8 @@ void Sequence::start(std::span<const int32_t> prompt, const GenerateOptions& opt
   if (ban_eog)
     for (int32_t id = 0; id < static_cast<int32_t>(tokenizer_->vocab_size()); ++id)
       if (tokenizer_->is_eog(id)) banned_.push_back(id);
+  grammar_.reset();
+  if (options.grammar) grammar_.emplace(options.grammar, *tokenizer_, options.grammar_after);
   timer_.reset();
 }
 
@@ -81,7 +83,13 @@ Sequence::Step Sequence::step(std::span<const float> logits) {
     return out;
   }
   out.row = logits.first(tokenizer_->vocab_size());
-  if (!banned_.empty()) {
+  if (grammar_ && grammar_->active()) {
+    if (!grammar_->apply(out.row, banned_, masked_)) {  // the grammar is complete and ending is banned
+      out.stop = StopReason::end_of_generation;
+      return out;
+    }
+    out.row = masked_;
+  } else if (!banned_.empty()) {
     masked_.assign(out.row.begin(), out.row.end());
     for (int32_t id : banned_) masked_[id] = -std::numeric_limits<float>::infinity();
     out.row = masked_;
@@ -94,6 +102,7 @@ Sequence::Step Sequence::step(std::span<const float> logits) {
     return out;
   }
   tokens_.push_back(out.token);
+  if (grammar_) grammar_->accept(out.token);
   out.text = stops_->push(decoder_->push(out.token));
   if (stops_->stopped()) {
     out.stop = StopReason::stop_string;
@@ -132,6 +141,7 @@ void Sequence::end(StopReason reason) {
   sampler_.reset();
   decoder_.reset();
   stops_.reset();
+  grammar_.reset();
   drop_unfed();
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "engine/generate_options.h"
+#include "engine/grammar/grammar_constraint.h"
 #include "engine/sampling.h"
 #include "engine/stop_strings.h"
 #include "model/sequence_memory.h"
@@ -103,7 +104,8 @@ class Sequence {
   GenerateStats stats_;
   Timer timer_;
   std::vector<int32_t> banned_;  // ban_eog: the end-of-generation ids
-  std::vector<float> masked_;    // ban_eog: the logits row with those ids at -inf
+  std::vector<float> masked_;    // ban_eog or a grammar: the logits row with refused ids at -inf
+  std::optional<grammar::GrammarConstraint> grammar_;  // options.grammar
 };
 
 }  // namespace trit::engine
