@@ -16,7 +16,6 @@ struct GenerationRequest {
   bool logprobs = false;          // chat: logprobs: true; completions: logprobs: n
   int top_logprobs = 0;
   bool tools_given = false;       // chat: parse <tool_call> blocks into tool_calls
-  std::string assistant_prefix;   // chat: forced start of the answer (tool_choice), already in the prompt
   std::string model;              // echoed back
 };
 
