@@ -11,18 +11,19 @@ namespace {
 
 using json = nlohmann::json;
 
-// The primitives every grammar gets. Each value rule consumes the whitespace after it.
+// The primitives every grammar gets. A value takes no whitespace around it; containers allow
+// it inside (so the text ends right after the top-level value).
 constexpr std::pair<const char*, const char*> kPrimitives[] = {
     {"ws", R"(| " " | "\n" [ \t]{0,20})"},
     {"char", R"([^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4}))"},
-    {"string", R"("\"" char* "\"" ws)"},
-    {"integer", R"("-"? ("0" | [1-9] [0-9]{0,15}) ws)"},
-    {"number", R"("-"? ("0" | [1-9] [0-9]{0,15}) ("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,3})? ws)"},
-    {"boolean", R"(("true" | "false") ws)"},
-    {"null", R"("null" ws)"},
+    {"string", R"("\"" char* "\"")"},
+    {"integer", R"("-"? ("0" | [1-9] [0-9]{0,15}))"},
+    {"number", R"("-"? ("0" | [1-9] [0-9]{0,15}) ("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,3})?)"},
+    {"boolean", R"("true" | "false")"},
+    {"null", R"("null")"},
     {"value", R"(object | array | string | number | boolean | null)"},
-    {"object", R"("{" ws (string ":" ws value ("," ws string ":" ws value)*)? "}" ws)"},
-    {"array", R"("[" ws (value ("," ws value)*)? "]" ws)"},
+    {"object", R"("{" ws (string ws ":" ws value ws ("," ws string ws ":" ws value ws)*)? "}")"},
+    {"array", R"("[" ws (value ws ("," ws value ws)*)? "]")"},
 };
 
 const std::set<std::string>& annotations() {
@@ -127,12 +128,12 @@ std::string SchemaConverter::visit(const json& schema, const std::string& name, 
     if (!ref->is_string()) fail("JSON Schema '$ref' (at ", at(path), ") must be a string");
     return visit_ref(ref->get<std::string>(), path);
   }
-  if (auto c = schema.find("const"); c != schema.end()) return add_rule(name, gbnf_literal(c->dump()) + " ws");
+  if (auto c = schema.find("const"); c != schema.end()) return add_rule(name, gbnf_literal(c->dump()));
   if (auto e = schema.find("enum"); e != schema.end()) {
     if (!e->is_array() || e->empty()) fail("JSON Schema 'enum' (at ", at(path), ") must be a non-empty array");
     std::string body;
     for (const json& v : *e) body += (body.empty() ? "" : " | ") + gbnf_literal(v.dump());
-    return add_rule(name, "(" + body + ") ws");
+    return add_rule(name, body);
   }
   for (const char* key : {"anyOf", "oneOf"}) {
     if (auto any = schema.find(key); any != schema.end()) {
@@ -182,7 +183,7 @@ std::string SchemaConverter::visit_string(const json& schema, const std::string&
   const int64_t max = count(schema, "maxLength", -1, path);
   if (min == 0 && max < 0) return "string";
   if (max >= 0 && max < min) fail("JSON Schema (at ", at(path), ") has maxLength below minLength");
-  return add_rule(name, "\"\\\"\" char" + bounds(min, max) + " \"\\\"\" ws");
+  return add_rule(name, "\"\\\"\" char" + bounds(min, max) + " \"\\\"\"");
 }
 
 std::string SchemaConverter::visit_array(const json& schema, const std::string& name, const std::string& path) {
@@ -196,23 +197,23 @@ std::string SchemaConverter::visit_array(const json& schema, const std::string& 
     std::string body = "\"[\" ws";
     for (size_t i = 0; i < prefix->size(); ++i) {
       if (i > 0) body += " \",\" ws";
-      body += " " + visit((*prefix)[i], name + "-" + std::to_string(i), path + "/prefixItems/" + std::to_string(i));
+      body += " " + visit((*prefix)[i], name + "-" + std::to_string(i), path + "/prefixItems/" + std::to_string(i)) + " ws";
     }
     // Beyond the tuple only what `items` allows (nothing when it is absent: still conforming).
     if (items != schema.end() && !no_items) {
       const std::string item = visit(*items, name + "-item", path + "/items");
-      body += prefix->empty() ? " (" + item + " (\",\" ws " + item + ")*)?" : " (\",\" ws " + item + ")*";
+      body += prefix->empty() ? " (" + item + " ws (\",\" ws " + item + " ws)*)?" : " (\",\" ws " + item + " ws)*";
     }
-    return add_rule(name, body + " \"]\" ws");
+    return add_rule(name, body + " \"]\"");
   }
-  if (no_items || max == 0) return add_rule(name, "\"[\" ws \"]\" ws");
+  if (no_items || max == 0) return add_rule(name, "\"[\" ws \"]\"");
   const std::string item = items == schema.end() ? "value" : visit(*items, name + "-item", path + "/items");
-  const std::string more = "(\",\" ws " + item + ")";
+  const std::string more = "(\",\" ws " + item + " ws)";
   if (min == 0) {
     const std::string tail = max < 0 ? more + "*" : more + bounds(0, max - 1);
-    return add_rule(name, "\"[\" ws (" + item + " " + tail + ")? \"]\" ws");
+    return add_rule(name, "\"[\" ws (" + item + " ws " + tail + ")? \"]\"");
   }
-  return add_rule(name, "\"[\" ws " + item + " " + more + bounds(min - 1, max < 0 ? -1 : max - 1) + " \"]\" ws");
+  return add_rule(name, "\"[\" ws " + item + " ws " + more + bounds(min - 1, max < 0 ? -1 : max - 1) + " \"]\"");
 }
 
 std::string SchemaConverter::visit_object(const json& schema, const std::string& name, const std::string& path) {
@@ -232,7 +233,7 @@ std::string SchemaConverter::visit_object(const json& schema, const std::string&
     props = &*p;
     for (const auto& [key, sub] : p->items()) {
       const std::string value = visit(sub, name + "-" + key, path + "/properties/" + key);
-      const std::string kv = add_rule(name + "-" + key + "-kv", gbnf_literal(json(key).dump()) + " ws \":\" ws " + value);
+      const std::string kv = add_rule(name + "-" + key + "-kv", gbnf_literal(json(key).dump()) + " ws \":\" ws " + value + " ws");
       (required.count(key) ? must : may).push_back(kv);
     }
   }
@@ -243,12 +244,12 @@ std::string SchemaConverter::visit_object(const json& schema, const std::string&
   std::string additional;  // rule for one extra key-value pair, empty when none are allowed
   auto ap = schema.find("additionalProperties");
   if (ap == schema.end()) {
-    if (!props) additional = add_rule("additional-kv", "string \":\" ws value");
+    if (!props) additional = add_rule("additional-kv", "string ws \":\" ws value ws");
   } else if (ap->is_boolean()) {
-    if (ap->get<bool>()) additional = add_rule("additional-kv", "string \":\" ws value");
+    if (ap->get<bool>()) additional = add_rule("additional-kv", "string ws \":\" ws value ws");
   } else {
     const std::string value = visit(*ap, name + "-additional", path + "/additionalProperties");
-    additional = add_rule(name + "-additional-kv", "string \":\" ws " + value);
+    additional = add_rule(name + "-additional-kv", "string ws \":\" ws " + value + " ws");
   }
   const std::string extra_tail = additional.empty() ? "" : " (\",\" ws " + additional + ")*";
 
@@ -270,7 +271,7 @@ std::string SchemaConverter::visit_object(const json& schema, const std::string&
     }
     body += " " + next_first + "?";
   }
-  return add_rule(name, body + " \"}\" ws");
+  return add_rule(name, body + " \"}\"");
 }
 
 std::string SchemaConverter::visit_ref(const std::string& ref, const std::string& path) {

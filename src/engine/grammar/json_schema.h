@@ -28,7 +28,7 @@ class SchemaConverter {
  public:
   SchemaConverter();
   // Adds the rules for `schema` (the document its $refs resolve in) and returns the name of the
-  // rule matching a conforming value (followed by optional whitespace).
+  // rule matching a conforming value (no whitespace around it).
   std::string add_schema(const nlohmann::json& schema, const std::string& name_hint);
   // Adds `name ::= body` (body in GBNF) and returns the name, made unique if needed.
   std::string add_rule(const std::string& name_hint, const std::string& body);
