@@ -224,5 +224,18 @@ TEST_F(StructuredServe, FiftySeedsAllConformWhileBatchedWithFreeText) {
   EXPECT_TRUE(failures.empty()) << server_->log();
 }
 
+TEST(StructuredClients, OfficialOpenAiClientParsesZodSchemas) {
+  ASSERT_EQ(test::run_command("node --version").exit_code, 0) << "node is missing: run scripts/setup.sh";
+  const std::string js = test::source_dir() + "/tests/server/js";
+  ASSERT_EQ(test::run_command("test -d " + test::shell_quote(js + "/node_modules/openai")).exit_code, 0)
+      << "tests/server/js/node_modules is missing: run scripts/setup.sh (npm ci --prefix tests/server/js)";
+  test::ServeProcess server("-m " + test::shell_quote(model()) + " -t 1 -c 4096 --parallel 2");
+  ASSERT_TRUE(server.ok()) << server.log();
+  auto r = test::run_command("cd " + test::shell_quote(js) + " && TRIT_BASE_URL=" + server.base_url() +
+                             " timeout 300 node structured.test.mjs");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << "\nserver log:\n" << server.log();
+  EXPECT_NE(r.out.find("all structured checks passed"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace trit
