@@ -86,6 +86,7 @@ GrammarMatcher::StateId GrammarMatcher::intern(std::vector<int32_t>& stacks) {
     std::array<StateId, 128> unknown;
     unknown.fill(-1);
     ascii_.push_back(unknown);
+    by_match_.emplace_back();
   }
   return it->second;
 }
@@ -113,11 +114,32 @@ GrammarMatcher::StateId GrammarMatcher::advance(StateId from, char32_t c) {
     }
     return cached;
   }
-  const uint64_t key = (static_cast<uint64_t>(from) << 21) | c;
-  if (auto it = wide_.find(key); it != wide_.end()) return it->second;
-  const StateId next = compute(from, c);
-  wide_.emplace(key, next);
+  const std::vector<int32_t>& stacks = states_[from];
+  if (stacks.size() > 64) return compute(from, c);
+  uint64_t matched = 0;
+  for (size_t i = 0; i < stacks.size(); ++i) {
+    const int32_t st = stacks[i];
+    if (st != kEmptyStack && grammar_->classes[grammar_->elements[frames_[st].pos].value].matches(c))
+      matched |= uint64_t{1} << i;
+  }
+  if (matched == 0) return kDead;
+  for (const auto& [m, next] : by_match_[from])
+    if (m == matched) return next;
+  const StateId next = compute_matched(from, matched);
+  by_match_[from].emplace_back(matched, next);
   return next;
+}
+
+GrammarMatcher::StateId GrammarMatcher::compute_matched(StateId from, uint64_t matched) {
+  std::vector<int32_t> next;
+  ++visit_epoch_;
+  const std::vector<int32_t> stacks = states_[from];  // a copy: intern() may grow states_
+  for (size_t i = 0; i < stacks.size(); ++i) {
+    if (!((matched >> i) & 1)) continue;
+    const Frame f = frames_[stacks[i]];
+    expand(after(f.pos, f.parent), next);
+  }
+  return intern(next);
 }
 
 bool GrammarMatcher::allows_any(StateId state, char32_t lo, char32_t hi) const {

@@ -59,6 +59,11 @@ class GrammarMatcher {
 
   // The state after reading `c` in `from` (kDead when it cannot), cached.
   StateId advance(StateId from, char32_t c);
+  // advance() for an ASCII byte, with the cached case inline (the mask walk's hot path).
+  StateId advance_ascii(StateId from, unsigned char c) {
+    const StateId cached = ascii_[from][c];
+    return cached >= 0 ? cached : advance(from, c);
+  }
   // Whether a code point in [lo, hi] may come next in `state`.
   bool allows_any(StateId state, char32_t lo, char32_t hi) const;
   bool may_end(StateId state) const { return ends_[state]; }
@@ -79,6 +84,7 @@ class GrammarMatcher {
   void expand_rule(uint32_t rule, int32_t continuation, std::vector<int32_t>& out);
   StateId intern(std::vector<int32_t>& stacks);
   StateId compute(StateId from, char32_t c);
+  StateId compute_matched(StateId from, uint64_t matched);  // from the stacks whose bits are set
 
   std::shared_ptr<const Grammar> grammar_;
   std::vector<Frame> frames_;
@@ -93,7 +99,10 @@ class GrammarMatcher {
   std::unordered_map<std::vector<int32_t>, StateId, VectorHash> state_ids_;
   std::vector<bool> ends_;                          // state -> holds the empty stack
   std::vector<std::array<StateId, 128>> ascii_;     // state -> next state per ASCII byte, -1 unknown
-  std::unordered_map<uint64_t, StateId> wide_;      // (state, code point >= 128) -> next state
+  // Code points >= 128 are too many to cache one by one: the next state depends only on which of
+  // the state's stacks take the character, so it is cached per state by that set (a bit per
+  // stack; states with more than 64 stacks are computed each time).
+  std::vector<std::vector<std::pair<uint64_t, StateId>>> by_match_;
 
   StateId initial_ = kDead;
   StateId state_ = kDead;

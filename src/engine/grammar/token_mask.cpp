@@ -21,9 +21,15 @@ void TokenMask::walk(GrammarMatcher& m, uint32_t node_id, GrammarMatcher::StateI
   // Reaching this node already proved the bytes so far viable (a half character included).
   for (int32_t id : trie_->tokens(node)) set_bit(bits, id);
   for (uint32_t e = node.children_begin; e < node.children_end; ++e) {
+    const uint8_t byte = trie_->edge_byte(e);
+    if (partial.left == 0 && byte < 0x80) {  // the common case: a whole ASCII character
+      const GrammarMatcher::StateId next = m.advance_ascii(state, byte);
+      if (next != GrammarMatcher::kDead) walk(m, trie_->edge_node(e), next, partial, bits);
+      continue;
+    }
     GrammarMatcher::StateId next_state = state;
     PartialChar next_partial = partial;
-    if (m.step_byte(trie_->edge_byte(e), next_state, next_partial))
+    if (m.step_byte(byte, next_state, next_partial))
       walk(m, trie_->edge_node(e), next_state, next_partial, bits);
   }
 }
