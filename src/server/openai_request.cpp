@@ -82,6 +82,12 @@ std::vector<tokenizer::ToolCall> message_tool_calls(const json& calls, const std
   return out;
 }
 
+// A constrained request masks with the tokenizer's token trie, built on first use: build it here,
+// on the request's thread, rather than in the middle of the scheduler's batch.
+void warm_token_trie(const GenerationRequest& g, const RequestContext& ctx) {
+  if (g.scheduled.options.grammar) ctx.tokenizer->token_trie();
+}
+
 }  // namespace
 
 std::vector<tokenizer::ChatMessage> parse_messages(const json& messages) {
@@ -143,6 +149,7 @@ GenerationRequest parse_chat_request(const json& body, const RequestContext& ctx
   set_chat_prompt(g, messages, tools, choice_it == body.end() ? nullptr : &*choice_it, std::move(options), ctx);
   // A forced tool call's grammar comes first: the answer is then the call, not JSON content.
   if (!g.scheduled.options.grammar) parse_structured_output(body, thinking, g.scheduled.options);
+  warm_token_trie(g, ctx);
   return g;
 }
 
@@ -164,6 +171,7 @@ void set_chat_prompt(GenerationRequest& g, const std::vector<tokenizer::ChatMess
   // After the generation prompt (and the empty <think> block when thinking is off) the model may
   // write only the call; with thinking on, only once it has closed its think block.
   if (choice.forced) force_tool_call(*tools, choice.function, options.enable_thinking, g.scheduled.options);
+  warm_token_trie(g, ctx);
 }
 
 GenerationRequest parse_completion_request(const json& body, const RequestContext& ctx) {
@@ -199,6 +207,7 @@ GenerationRequest parse_completion_request(const json& body, const RequestContex
   // Completions see raw text: control tokens the model writes are kept out, as in chat.
   check_prompt_length(g, ctx);
   parse_structured_output(body, false, g.scheduled.options);
+  warm_token_trie(g, ctx);
   return g;
 }
 
