@@ -1,6 +1,7 @@
 #include "engine/grammar/json_schema.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <set>
 
