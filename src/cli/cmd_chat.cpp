@@ -39,6 +39,7 @@ struct ChatCommand {
   EngineFlags engine_flags;
   ChatTemplateFlag chat_template;
   SamplingFlags sampling;
+  int64_t thinking_budget = -1;
   std::string system;
   int64_t n_predict = -1;
   bool no_think = false;
@@ -53,6 +54,7 @@ struct ChatCommand {
         ->capture_default_str()
         ->check(whole_number(-1, int64_t(1) << 24, "tokens"));
     app.add_flag("--no-think", no_think, "Ask the model not to think first (enable_thinking=false)");
+    add_thinking_budget(app, thinking_budget);
   }
 
   int run() {
@@ -72,6 +74,7 @@ struct ChatCommand {
     engine::GenerateOptions options;
     options.max_tokens = n_predict;
     options.sampling = sampling.resolve();
+    options.thinking_budget = thinking_budget;
     const tokenizer::ChatOptions chat_options = engine::thinking_options(no_think);
 
     engine::Conversation conversation(engine);

@@ -19,6 +19,7 @@ struct RunCommand {
   EngineFlags engine_flags;
   ChatTemplateFlag chat_template;
   SamplingFlags sampling;
+  int64_t thinking_budget = -1;
   std::string prompt, prompt_file, system;
   int64_t n_predict = -1;
   bool raw = false, no_think = false, truncate = false, verbose_prompt = false;
@@ -37,6 +38,7 @@ struct RunCommand {
     app.add_flag("--raw", raw, "Use the prompt as it is, without the chat format");
     app.add_flag("--verbose-prompt", verbose_prompt, "Print the prompt (as its tokens decode) to stderr first");
     app.add_flag("--no-think", no_think, "Ask the model not to think first (enable_thinking=false)");
+    add_thinking_budget(app, thinking_budget);
     app.add_flag("--truncate-prompt", truncate, "Keep only the end of a prompt longer than the context");
   }
 
@@ -79,6 +81,7 @@ struct RunCommand {
     engine::GenerateOptions options;
     options.max_tokens = n_predict;
     options.sampling = sampling.resolve();
+    options.thinking_budget = thinking_budget;
     engine::Conversation conversation(engine);
     auto stats = conversation.generate(tokens, options, [](const std::string& piece) {
       std::fwrite(piece.data(), 1, piece.size(), stdout);

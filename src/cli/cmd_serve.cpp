@@ -121,6 +121,7 @@ struct ServeCommand {
     server_options.chat_template_file = chat_template.file;
     const std::string path = model.resolve();
     server_options.model_id = alias.empty() ? std::filesystem::path(path).stem().string() : alias;
+    server_options.model_path = path;
     server_options.max_body_bytes = static_cast<size_t>(max_body);
     server_options.sampling_defaults = sampling.resolve();
     server_options.random_seed = sampling.seed < 0;

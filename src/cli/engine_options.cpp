@@ -85,6 +85,13 @@ void SamplingFlags::add_to(CLI::App& app) {
   app.add_option("-s,--seed", seed, "Random seed (-1: random)")->capture_default_str();
 }
 
+void add_thinking_budget(CLI::App& app, int64_t& budget) {
+  app.add_option("--thinking-budget", budget,
+                 "Most tokens the model may think (inside <think>) before its answer is forced to begin (-1: no limit)")
+      ->capture_default_str()
+      ->check(whole_number(-1, int64_t(1) << 24, "tokens"));
+}
+
 engine::SamplingParams SamplingFlags::resolve() const {
   engine::SamplingParams p = params;
   if (p.temperature < 0) fail("--temp must not be negative");

@@ -38,4 +38,8 @@ struct SamplingFlags {
   engine::SamplingParams resolve() const;
 };
 
+// --thinking-budget N (run, chat): at most N tokens inside <think>, then the engine closes the
+// block itself and the answer follows (GenerateOptions::thinking_budget; -1: no budget).
+void add_thinking_budget(CLI::App& app, int64_t& budget);
+
 }  // namespace trit::cli

@@ -44,7 +44,7 @@ BenchSeries bench_constrained_generation(Engine& engine, int64_t n_gen, int repe
       const std::vector<float>& logits = engine.forward().run(std::span(&step, 1));
       const std::span<const float> row(logits.data(), tok.vocab_size());
       Timer mask;
-      if (!constraint->apply(row, {}, masked)) fail("the grammar allows no token");
+      if (!constraint->apply(row, masked)) fail("the grammar allows no token");
       grammar_seconds += mask.seconds();
       token = sampler.sample(masked, history);
       history.push_back(token);

@@ -24,6 +24,13 @@ struct GenerateOptions {
   // governs what follows.
   std::shared_ptr<const grammar::Grammar> grammar;
   std::string grammar_after;
+  // Reasoning models: at most this many tokens sampled inside <think>...</think>; once they are
+  // spent the sequence writes "\n</think>\n\n" itself (forced tokens) and the answer follows.
+  // -1: no budget. Needs the vocab's <think> and </think> tokens (without them: no budget).
+  int64_t thinking_budget = -1;
+  // Code editors' limits (engine/editor_limits.h; llama.cpp's n_indent and t_max_predict_ms):
+  int min_indent = 0;             // > 0: a new line indented less than this ends the generation
+  double max_decode_seconds = 0;  // > 0: after a newline, generating longer than this ends it
 };
 
 enum class StopReason { end_of_generation, stop_string, max_tokens, context_full, cancelled };

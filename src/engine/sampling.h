@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <random>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace trit::engine {
@@ -20,6 +21,9 @@ struct SamplingParams {
   float presence_penalty = 0.0f;
   float frequency_penalty = 0.0f;
   uint64_t seed = 0;           // same seed, same output
+  // (token id, amount) added to that token's logit before anything else (OpenAI's logit_bias);
+  // an amount of -100 or less bans the token (its logit becomes -inf).
+  std::vector<std::pair<int32_t, float>> logit_bias;
 };
 
 struct TokenProbability {

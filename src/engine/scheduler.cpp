@@ -15,6 +15,7 @@ Scheduler::Scheduler(Engine& engine, const SchedulerOptions& options) : engine_(
   metrics_.slots = options_.slots;
   idle_slots_ = options_.slots;
   metrics_.kv_positions_total = static_cast<int64_t>(options_.slots) * engine_.context();
+  for (auto& slot : slots_) slot_states_.push_back(slot->state());
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -51,6 +52,11 @@ std::shared_ptr<RequestHandle> Scheduler::submit(ScheduledRequest request) {
 SchedulerMetrics Scheduler::metrics() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return metrics_;
+}
+
+std::vector<SlotState> Scheduler::slot_states() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return slot_states_;
 }
 
 void Scheduler::loop() {
@@ -104,6 +110,7 @@ void Scheduler::admit() {
       }
     }
     if (!best) break;
+    if (best->memory().copies_prefix() && !share_prefix(*best, best_prefix, front.handle->request().prompt)) break;
     best->start(front.handle, front.waiting.seconds(), ++tick_);
     metrics_.prompt_tokens_cached += best->memory().length();
     queue_.pop_front();
@@ -112,9 +119,35 @@ void Scheduler::admit() {
   count_idle_locked();
 }
 
+bool Scheduler::share_prefix(Slot& target, size_t cached, const std::vector<int32_t>& prompt) {
+  // Below this many tokens, feeding them is as cheap as waiting or copying.
+  constexpr size_t kMinShared = 16;
+  Slot* source = nullptr;
+  size_t source_prefix = cached;
+  size_t coming = 0;  // the longest prefix a slot still feeding its prompt will hold
+  for (auto& slot : slots_) {
+    if (slot.get() == &target) continue;
+    const size_t have = slot->cached_prefix(prompt);
+    if (have > source_prefix) {
+      source = slot.get();
+      source_prefix = have;
+    }
+    if (slot->prefilling()) {
+      const std::span<const int32_t> other = slot->prompt();
+      size_t shared = 0;
+      while (shared < other.size() && shared < prompt.size() && other[shared] == prompt[shared]) ++shared;
+      coming = std::max(coming, shared);
+    }
+  }
+  if (coming >= std::max(cached, source_prefix) + kMinShared) return false;  // wait for that prefill
+  if (source && source_prefix >= cached + kMinShared) (void)target.copy_prefix(*source, source_prefix);
+  return true;
+}
+
 void Scheduler::count_idle_locked() {
   idle_slots_ = static_cast<int>(std::count_if(slots_.begin(), slots_.end(), [](const auto& s) { return !s->busy(); }));
   metrics_.slots_busy = options_.slots - idle_slots_;
+  for (size_t i = 0; i < slots_.size(); ++i) slot_states_[i] = slots_[i]->state();
 }
 
 void Scheduler::step() {
@@ -206,6 +239,7 @@ void Scheduler::update_metrics(double seconds, int64_t sampled, int64_t prompt_f
   metrics_.slots_busy = busy;
   idle_slots_ = options_.slots - busy;
   metrics_.kv_positions_used = used;
+  for (size_t i = 0; i < slots_.size(); ++i) slot_states_[i] = slots_[i]->state();
 }
 
 }  // namespace trit::engine

@@ -6,7 +6,10 @@
 // step), or up to the engine's batch size (-b) when nothing decodes. The weights are read once per
 // step for everyone. Requests wait in a bounded FIFO queue and join between steps, each taking the
 // idle slot whose cache shares the longest prefix with its prompt (follow-up turns of a chat
-// reuse their earlier prompt and answer), else the least recently used one.
+// reuse their earlier prompt and answer), else the least recently used one. A KV cache can also
+// take another slot's rows: a request whose prompt shares a long prefix with what a busy slot
+// holds copies those rows instead of feeding them again, and waits at the head of the queue while
+// a slot is still feeding that prefix (so the n choices of one prompt compute it once).
 //
 // Context and slots: every slot owns a KV cache of the engine's context (-c) positions, so a
 // request's prompt plus its answer must fit in -c, and the KV memory is slots x -c positions
@@ -65,6 +68,8 @@ class Scheduler {
   std::shared_ptr<RequestHandle> submit(ScheduledRequest request);
 
   SchedulerMetrics metrics() const;
+  // Every slot's state as of the scheduler's latest change (any thread).
+  std::vector<SlotState> slot_states() const;
   const SchedulerOptions& options() const { return options_; }
   int64_t context() const { return engine_.context(); }
 
@@ -77,7 +82,12 @@ class Scheduler {
   void admit();
   void step();
   void update_metrics(double seconds, int64_t sampled, int64_t prompt_fed);
-  void count_idle_locked();  // refreshes idle_slots_; needs mutex_
+  void count_idle_locked();  // refreshes idle_slots_ and slot_states_; needs mutex_
+  // Before `target` (idle, holding `cached` tokens of `prompt`) takes a request: copies a longer
+  // prefix of the prompt from another slot's memory (the n choices of one prompt, a shared
+  // system prompt), or returns false when a slot still feeding that prefix should finish first
+  // (the request then waits at the head of the queue). Memory that cannot copy is never asked.
+  bool share_prefix(Slot& target, size_t cached, const std::vector<int32_t>& prompt);
 
   Engine& engine_;
   SchedulerOptions options_;
@@ -90,6 +100,7 @@ class Scheduler {
   bool stop_ = false;
   int idle_slots_ = 0;  // slots without a request, as of the scheduler's latest change
   SchedulerMetrics metrics_;
+  std::vector<SlotState> slot_states_;  // copies for slot_states()
   double recent_tokens_ = 0.0, recent_seconds_ = 0.0;  // decayed sums for the tokens/s gauge
 
   std::thread thread_;  // last: starts after everything above exists

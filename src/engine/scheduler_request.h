@@ -20,10 +20,12 @@ struct ScheduledRequest {
   std::vector<int32_t> prompt;  // token ids, at least one, shorter than the slot context
   GenerateOptions options;      // max_tokens, sampling (with seed), stop strings, skip_special
   int logprobs = -1;            // -1: none; n >= 0: the chosen token's logprob and n alternatives
+  bool token_ids = false;       // emit each sampled token's id even without logprobs
   bool ignore_eos = false;      // never sample end-of-generation tokens (benchmarks, tests)
 };
 
-// A sampled token with its log-probabilities (only when the request asked for logprobs).
+// A sampled token with its log-probabilities (only when the request asked for logprobs or token
+// ids; logprob and top are filled only with logprobs).
 struct SampledToken {
   int32_t token = 0;
   float logprob = 0.0f;
@@ -50,7 +52,7 @@ struct RequestResult {
 // What a consumer takes at once: everything produced since its last take.
 struct RequestOutput {
   std::string text;                   // released text (stop strings already applied)
-  std::vector<SampledToken> tokens;   // tokens behind that text, when logprobs were asked
+  std::vector<SampledToken> tokens;   // tokens behind that text, when logprobs or token ids were asked
   bool done = false;                  // the request is finished; `result` is final
   RequestResult result;
 };

@@ -26,6 +26,13 @@ size_t Sequence::cached_prefix(std::span<const int32_t> prompt) const {
   return static_cast<size_t>(memory_->rewind_point(static_cast<int64_t>(n)));
 }
 
+bool Sequence::copy_prefix(const Sequence& from, size_t length) {
+  if (active_ || length > from.tokens_.size() || static_cast<int64_t>(length) > from.memory_->length()) return false;
+  if (!memory_->copy_prefix(*from.memory_, static_cast<int64_t>(length))) return false;
+  tokens_.assign(from.tokens_.begin(), from.tokens_.begin() + static_cast<long>(length));
+  return true;
+}
+
 void Sequence::start(std::span<const int32_t> prompt, const GenerateOptions& options, bool ban_eog) {
   size_t common = cached_prefix(prompt);
   if (common == prompt.size())  // the last prompt token is fed again for its logits
@@ -45,14 +52,20 @@ void Sequence::start(std::span<const int32_t> prompt, const GenerateOptions& opt
   sampler_.emplace(options.sampling);
   decoder_.emplace(*tokenizer_, options.skip_special);
   stops_.emplace(options.stop);
+  limits_.emplace(options.min_indent, options.max_decode_seconds);
   stats_ = GenerateStats{};
   stats_.prompt_tokens = static_cast<int64_t>(prompt.size());
   stats_.cached_tokens = static_cast<int64_t>(common);
   stats_.prompt_computed = stats_.prompt_tokens - stats_.cached_tokens;
-  banned_.clear();
+  const float ban = -std::numeric_limits<float>::infinity();
+  const auto n_vocab = static_cast<int32_t>(tokenizer_->vocab_size());
+  bias_.clear();
+  for (auto [id, add] : options.sampling.logit_bias)
+    if (id >= 0 && id < n_vocab) bias_.emplace_back(id, add <= -100.0f ? ban : add);
   if (ban_eog)
-    for (int32_t id = 0; id < static_cast<int32_t>(tokenizer_->vocab_size()); ++id)
-      if (tokenizer_->is_eog(id)) banned_.push_back(id);
+    for (int32_t id = 0; id < n_vocab; ++id)
+      if (tokenizer_->is_eog(id)) bias_.emplace_back(id, ban);
+  start_thinking_budget(prompt, options.thinking_budget);
   grammar_.reset();
   if (options.grammar) grammar_.emplace(options.grammar, *tokenizer_, options.grammar_after);
   timer_.reset();
@@ -83,18 +96,21 @@ Sequence::Step Sequence::step(std::span<const float> logits) {
     return out;
   }
   out.row = logits.first(tokenizer_->vocab_size());
+  if (!bias_.empty()) {
+    masked_.assign(out.row.begin(), out.row.end());
+    for (auto [id, add] : bias_) masked_[id] += add;
+    out.row = masked_;
+  }
   if (grammar_ && grammar_->active()) {
-    if (!grammar_->apply(out.row, banned_, masked_)) {  // the grammar is complete and ending is banned
+    if (!grammar_->apply(out.row, grammar_row_)) {  // e.g. the grammar is complete and ending is banned
       out.stop = StopReason::end_of_generation;
       return out;
     }
-    out.row = masked_;
-  } else if (!banned_.empty()) {
-    masked_.assign(out.row.begin(), out.row.end());
-    for (int32_t id : banned_) masked_[id] = -std::numeric_limits<float>::infinity();
-    out.row = masked_;
+    out.row = grammar_row_;
   }
-  out.token = sampler_->sample(out.row, tokens_);
+  const bool forced = forced_at_ < forced_.size();
+  out.token = forced ? forced_[forced_at_++] : sampler_->sample(out.row, tokens_);
+  if (!forced) track_thinking(out.token);
   out.sampled = true;
   ++stats_.generated_tokens;
   if (tokenizer_->is_eog(out.token)) {
@@ -103,12 +119,14 @@ Sequence::Step Sequence::step(std::span<const float> logits) {
   }
   tokens_.push_back(out.token);
   if (grammar_) grammar_->accept(out.token);
-  out.text = stops_->push(decoder_->push(out.token));
+  std::string piece = decoder_->push(out.token);
+  if (limits_->active()) piece = limits_->push(std::move(piece), timer_.seconds());
+  out.text = stops_->push(piece);
   if (stops_->stopped()) {
     out.stop = StopReason::stop_string;
     stats_.stop_string = stops_->matched();
   }
-  else if (max_tokens_ >= 0 && stats_.generated_tokens >= max_tokens_)
+  else if ((max_tokens_ >= 0 && stats_.generated_tokens >= max_tokens_) || limits_->stopped())
     out.stop = StopReason::max_tokens;
   else if (static_cast<int64_t>(tokens_.size()) >= memory_->capacity())
     // Feeding this token would fill the memory and leave no room to sample after it.
@@ -116,10 +134,48 @@ Sequence::Step Sequence::step(std::span<const float> logits) {
   return out;
 }
 
+void Sequence::start_thinking_budget(std::span<const int32_t> prompt, int64_t budget) {
+  forced_.clear();
+  forced_at_ = 0;
+  thinking_ = false;
+  think_tokens_ = 0;
+  think_budget_ = -1;
+  if (budget < 0) return;
+  const auto open = tokenizer_->find_token("<think>"), close = tokenizer_->find_token("</think>");
+  if (!open || !close) return;
+  think_budget_ = budget;
+  think_open_ = *open;
+  think_close_ = *close;
+  // A prompt whose last think tag is an open one (templates that force thinking) starts inside.
+  for (auto it = prompt.rbegin(); it != prompt.rend(); ++it)
+    if (*it == think_open_ || *it == think_close_) {
+      thinking_ = *it == think_open_;
+      break;
+    }
+  track_thinking(-1);
+}
+
+void Sequence::track_thinking(int32_t sampled) {
+  if (think_budget_ < 0) return;
+  if (sampled == think_open_) {
+    thinking_ = true;
+    think_tokens_ = 0;
+  } else if (sampled == think_close_) {
+    thinking_ = false;  // closed by the model itself
+  } else if (thinking_ && sampled >= 0) {
+    ++think_tokens_;
+  }
+  if (thinking_ && think_tokens_ >= think_budget_) {
+    forced_ = tokenizer_->encode("\n</think>\n\n", true);
+    forced_at_ = 0;
+    thinking_ = false;
+  }
+}
+
 std::string Sequence::finish(StopReason reason) {
   if (!active_) return "";
   std::string rest;
-  if (!stops_->stopped()) {
+  if (!stops_->stopped() && !limits_->stopped()) {
     rest = stops_->push(decoder_->flush());
     rest += stops_->flush();
   }

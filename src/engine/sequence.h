@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/editor_limits.h"
 #include "engine/generate_options.h"
 #include "engine/grammar/grammar_constraint.h"
 #include "engine/sampling.h"
@@ -52,6 +53,11 @@ class Sequence {
   // memory: the longest checkpoint within the shared prefix).
   size_t cached_prefix(std::span<const int32_t> prompt) const;
 
+  // Between generations: takes the first `length` tokens that `from` (another sequence of the same
+  // engine, running or not) holds in its memory, memory rows and tokens, in place of its own, so
+  // that the next start() reuses them. False when the memory cannot copy (recurrent state).
+  bool copy_prefix(const Sequence& from, size_t length);
+
   // Begins a generation after `prompt` (which the driver has checked with check_prompt). Keeps the cached prefix,
   // except that the last prompt token is always fed again (its logits row is needed); when the
   // memory cannot rewind to the prefix it starts from scratch. ban_eog: end-of-generation tokens
@@ -67,12 +73,13 @@ class Sequence {
   struct Step {
     bool sampled = false;             // false only when max_tokens allowed none
     int32_t token = -1;
-    std::span<const float> row;       // the logits the token was drawn from (eog banned), for logprobs
+    std::span<const float> row;       // the logits the token was drawn from (logit_bias applied, eog banned), for logprobs
     std::string text;                 // text that became final (decoder, then stop filter)
     std::optional<StopReason> stop;   // set: the generation ended; call finish(*stop)
   };
   // Samples from the logits row of the last unfed token (n_vocab floats; ids past the tokenizer's
-  // vocab, embedding padding, are never sampled), streams its text and decides whether it ends:
+  // vocab, embedding padding, are never sampled; a spent thinking budget writes the tokens that
+  // close the think block instead), streams its text and decides whether it ends:
   // end of generation, stop string, max tokens, or a context with no room to feed it.
   Step step(std::span<const float> logits);
 
@@ -87,6 +94,8 @@ class Sequence {
 
  private:
   void end(StopReason reason);  // records the times and reason, drops the per-generation state
+  void start_thinking_budget(std::span<const int32_t> prompt, int64_t budget);
+  void track_thinking(int32_t sampled);  // counts thinking tokens; forces the close when spent
   void drop_unfed();
 
   std::unique_ptr<model::SequenceMemory> memory_;
@@ -101,11 +110,23 @@ class Sequence {
   std::optional<Sampler> sampler_;
   std::optional<tokenizer::StreamDecoder> decoder_;
   std::optional<StopStringFilter> stops_;
+  std::optional<EditorLimits> limits_;
   GenerateStats stats_;
   Timer timer_;
-  std::vector<int32_t> banned_;  // ban_eog: the end-of-generation ids
-  std::vector<float> masked_;    // ban_eog or a grammar: the logits row with refused ids at -inf
+  // Added to the logits row before sampling: the request's logit_bias, and -inf for the
+  // end-of-generation ids under ban_eog.
+  std::vector<std::pair<int32_t, float>> bias_;
+  std::vector<float> masked_;  // the logits row with bias_ applied
+  // Thinking budget (GenerateOptions::thinking_budget): tokens to write instead of sampling
+  // (forced_[forced_at_..]), and the count of thinking tokens while inside <think>.
+  int64_t think_budget_ = -1;
+  int32_t think_open_ = -1, think_close_ = -1;
+  bool thinking_ = false;
+  int64_t think_tokens_ = 0;
+  std::vector<int32_t> forced_;
+  size_t forced_at_ = 0;
   std::optional<grammar::GrammarConstraint> grammar_;  // options.grammar
+  std::vector<float> grammar_row_;  // the row (after bias_) with what the grammar refuses at -inf
 };
 
 }  // namespace trit::engine

@@ -8,6 +8,20 @@ void Slot::start(std::shared_ptr<RequestHandle> request, double queue_seconds, u
   request_ = std::move(request);
   queue_seconds_ = queue_seconds;
   last_used_ = tick;
+  last_.prompt_tokens = static_cast<int64_t>(r.prompt.size());
+  last_.generated = 0;
+  last_.options = r.options;
+  last_.logprobs = r.logprobs;
+  last_.ignore_eos = r.ignore_eos;
+}
+
+SlotState Slot::state() const {
+  SlotState s = last_;
+  s.id = id_;
+  s.busy = busy();
+  s.prefilling = prefilling();
+  s.cached = memory().length();
+  return s;
 }
 
 int Slot::sample(std::span<const float> logits) {
@@ -16,13 +30,14 @@ int Slot::sample(std::span<const float> logits) {
   if (step.sampled && step.stop != StopReason::end_of_generation) {
     SampledToken info;
     const bool with_logprobs = r.logprobs >= 0;
+    info.token = step.token;
     if (with_logprobs) {
-      info.token = step.token;
       info.logprob = token_logprob(step.row, step.token).logprob;
       if (r.logprobs > 0) info.top = top_logprobs(step.row, r.logprobs);
     }
-    request_->emit(step.text, with_logprobs ? &info : nullptr);
+    request_->emit(step.text, with_logprobs || r.token_ids ? &info : nullptr);
   }
+  if (step.sampled) ++last_.generated;
   if (step.stop) finish(*step.stop);
   return step.sampled ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 
 #include "engine/scheduler_request.h"
 #include "engine/sequence.h"
+#include "engine/slot_state.h"
 
 namespace trit::engine {
 
@@ -31,6 +32,13 @@ class Slot {
   // How many leading tokens of `prompt` this slot's memory already holds.
   size_t cached_prefix(const std::vector<int32_t>& prompt) const { return sequence_.cached_prefix(prompt); }
 
+  // The prompt this slot is feeding or generating after (empty when idle).
+  std::span<const int32_t> prompt() const {
+    return busy() ? std::span<const int32_t>(request_->request().prompt) : std::span<const int32_t>();
+  }
+  // Idle: takes the first `length` cached tokens of `from` (Sequence::copy_prefix).
+  bool copy_prefix(const Slot& from, size_t length) { return !busy() && sequence_.copy_prefix(from.sequence_, length); }
+
   // Takes a request (its prompt already checked by the scheduler).
   void start(std::shared_ptr<RequestHandle> request, double queue_seconds, uint64_t tick);
 
@@ -49,12 +57,16 @@ class Slot {
 
   bool cancel_requested() const { return request_ && request_->cancelled(); }
 
+  // A copy of what the slot is doing (the scheduler thread takes it; see slot_state.h).
+  SlotState state() const;
+
  private:
   int id_;
   Sequence sequence_;
   uint64_t last_used_ = 0;
   std::shared_ptr<RequestHandle> request_;
   double queue_seconds_ = 0.0;
+  SlotState last_;  // the settings of the current or last request (GET /slots shows them)
 };
 
 }  // namespace trit::engine

@@ -25,6 +25,24 @@ bool KvSequence::rewind(int64_t length) {
   return true;
 }
 
+bool KvSequence::copy_prefix(const SequenceMemory& from, int64_t length) {
+  const auto* other = dynamic_cast<const KvSequence*>(&from);
+  if (!other || other == this || other->type_ != type_ || other->n_layers_ != n_layers_ ||
+      other->kv_dim_ != kv_dim_ || other->head_dim_ != head_dim_ || length < 0 || length > other->length_ ||
+      length > capacity_)
+    return false;
+  // Per layer, K then V, per kv head: `length` contiguous rows of head_dim at the head's base.
+  const size_t row = static_cast<size_t>(head_dim_) * element_bytes_;
+  const size_t plane = static_cast<size_t>(capacity_) * kv_dim_ * element_bytes_;
+  const size_t other_plane = static_cast<size_t>(other->capacity_) * kv_dim_ * element_bytes_;
+  for (int64_t plane_index = 0; plane_index < 2 * n_layers_; ++plane_index)
+    for (int64_t g = 0; g < n_head_kv_; ++g)
+      std::memcpy(storage_.data() + plane_index * plane + g * capacity_ * row,
+                  other->storage_.data() + plane_index * other_plane + g * other->capacity_ * row, length * row);
+  length_ = length;
+  return true;
+}
+
 void KvSequence::store(int64_t layer, int64_t pos, const float* k, const float* v) {
   const size_t plane = static_cast<size_t>(capacity_) * kv_dim_ * element_bytes_;  // one layer's K (or V)
   uint8_t* k_base = storage_.data() + static_cast<size_t>(layer) * 2 * plane;

@@ -28,6 +28,8 @@ class KvSequence final : public SequenceMemory {
   [[nodiscard]] bool rewind(int64_t length) override;
   int64_t rewind_point(int64_t length) const override { return std::clamp<int64_t>(length, 0, length_); }
   void clear() override { length_ = 0; }
+  bool copies_prefix() const override { return true; }
+  [[nodiscard]] bool copy_prefix(const SequenceMemory& from, int64_t length) override;
   size_t bytes() const override { return storage_.size(); }
   KvSequence& attention_cache() override { return *this; }
 

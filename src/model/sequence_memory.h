@@ -33,6 +33,13 @@ class SequenceMemory {
   // its current length, so that a later rewind() can return there. A no-op for a KV cache.
   virtual bool takes_checkpoints() const { return false; }
   virtual void checkpoint() {}
+  // Whether copy_prefix() works: a KV cache can take another's rows; recurrent state cannot (it
+  // holds no rows per position).
+  virtual bool copies_prefix() const { return false; }
+  // Makes this memory hold the first `length` positions of `from` (a memory of the same model and
+  // layout), dropping its own; false (nothing changed) when it cannot. Far cheaper than feeding
+  // them again: the scheduler shares a prompt's prefix between slots this way (n choices).
+  [[nodiscard]] virtual bool copy_prefix(const SequenceMemory& /*from*/, int64_t /*length*/) { return false; }
   // Forgets every position; always possible.
   virtual void clear() = 0;
   virtual size_t bytes() const = 0;

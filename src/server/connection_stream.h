@@ -41,6 +41,8 @@ class ConnectionStream : public httplib::Stream {
   // A request begins (its head is in the buffer): its body must come by the deadline above.
   void begin_request(std::chrono::seconds floor, size_t min_bytes_per_second);
   int requests_served = 0;
+  // Never blocks: false once the peer has closed its side (or the socket failed).
+  bool peer_alive() const;
 
   // ---- httplib::Stream ----
   bool is_readable() const override;
@@ -53,7 +55,6 @@ class ConnectionStream : public httplib::Stream {
 
  private:
   ssize_t copy_out(char* ptr, size_t size);
-  bool peer_alive() const;
 
   int fd_;
   std::chrono::seconds read_timeout_, write_timeout_;

@@ -36,6 +36,8 @@ std::string answer(int status, const char* reason, const std::string& message) {
 
 constexpr auto kSweepInterval = 100ms;  // how often deadlines are checked (their resolution)
 
+thread_local const ConnectionStream* serving = nullptr;  // the worker's connection, for client_connected()
+
 }  // namespace
 
 struct GatedHttpServer::Waiting {
@@ -107,11 +109,15 @@ void GatedHttpServer::serve_one(std::shared_ptr<ConnectionStream> conn) {
   conn->begin_request(head_timeout_, body_rate_);
   const bool last = conn->requests_served + 1 >= static_cast<int>(keep_alive_max_count_);
   bool client_closes = false;
+  serving = conn.get();
   const bool ok = process_request(*conn, last, client_closes, nullptr);
+  serving = nullptr;
   ++conn->requests_served;
   if (!ok || client_closes || last || closing_.load() || svr_sock_ == INVALID_SOCKET) return;
   admit(std::move(conn), true);
 }
+
+bool GatedHttpServer::client_connected() { return !serving || serving->peer_alive(); }
 
 void GatedHttpServer::gate_loop() {
   std::unordered_map<int, Waiting> waiting;  // by socket

@@ -51,6 +51,11 @@ class GatedHttpServer : public httplib::Server {
   // for the workers to finish the requests they are serving.
   void close_gate();
 
+  // On a worker thread serving a request: whether its client still holds the connection open
+  // (never blocks; a peek at the socket). A handler that waits long before it writes anything (a
+  // non-streamed generation) polls it to notice a client that left. True off a worker thread.
+  static bool client_connected();
+
  private:
   struct Waiting;
   bool process_and_close_socket(socket_t sock) override;

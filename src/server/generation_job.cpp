@@ -1,8 +1,10 @@
 #include "server/generation_job.h"
 
 #include <chrono>
+#include <vector>
 
 #include "server/api_error.h"
+#include "server/generation_stream.h"
 #include "util/error.h"
 
 namespace trit::server {
@@ -14,34 +16,49 @@ using Clock = std::chrono::steady_clock;
 struct Job {
   InFlight::Ticket ticket;  // the drain waits for it; released with the response
   GenerationRequest request;
-  std::shared_ptr<engine::RequestHandle> handle;
+  std::vector<std::shared_ptr<engine::RequestHandle>> handles;  // one per choice, in index order
   std::unique_ptr<ResponseWriter> writer;
+
+  void cancel() {
+    for (auto& h : handles) h->cancel();
+  }
 };
 
-// Takes output until the request is done. on_output gets every non-empty take (and the last);
-// probe runs after a second without a write to the client (on_output writes when
-// `output_writes`). Either returning false means the client is gone.
-void pump(ServerContext& ctx, engine::RequestHandle& handle, bool output_writes,
-          const std::function<bool(const engine::RequestOutput&)>& on_output, const std::function<bool()>& probe) {
+// Takes the choices' output until every one is done. on_output(index, out) gets every non-empty
+// take (and the last of each); probe runs after a second without a write to the client
+// (on_output writes when `output_writes`). Either returning false means the client is gone.
+void pump(ServerContext& ctx, Job& job, bool output_writes,
+          const std::function<bool(size_t, const engine::RequestOutput&)>& on_output,
+          const std::function<bool()>& probe) {
+  const size_t n = job.handles.size();
+  std::vector<bool> done(n, false);
+  size_t remaining = n;
   auto last = Clock::now();
-  for (;;) {
-    engine::RequestOutput out = handle.take(200ms);
-    if (ctx.stopping.load()) handle.cancel();
-    if (!out.text.empty() || !out.tokens.empty() || out.done) {
-      if (!on_output(out)) {
-        handle.cancel();
+  // One choice: block on it. Several: visit each in turn with a short wait.
+  const auto wait = n == 1 ? 200ms : std::chrono::milliseconds(std::max<long>(10, 200 / static_cast<long>(n)));
+  while (remaining > 0) {
+    for (size_t i = 0; i < n; ++i) {
+      if (done[i]) continue;
+      engine::RequestOutput out = job.handles[i]->take(wait);
+      if (ctx.stopping.load()) job.cancel();
+      if (out.text.empty() && out.tokens.empty() && !out.done) continue;
+      if (!on_output(i, out)) {
+        job.cancel();
         return;
       }
       if (output_writes) last = Clock::now();
+      if (out.done) {
+        done[i] = true;
+        --remaining;
+      }
     }
-    if (!out.done && Clock::now() - last > 1s) {
+    if (remaining > 0 && Clock::now() - last > 1s) {
       if (!probe()) {
-        handle.cancel();
+        job.cancel();
         return;
       }
       last = Clock::now();
     }
-    if (out.done) return;
   }
 }
 
@@ -52,57 +69,62 @@ void serve_generation(ServerContext& ctx, InFlight::Ticket ticket, GenerationReq
   auto job = std::make_shared<Job>();
   job->ticket = std::move(ticket);
   job->request = std::move(request);
-  try {
-    job->handle = ctx.scheduler->submit(job->request.scheduled);
-  } catch (const Error& e) {
-    throw ApiError(400, e.what());
+  job->writer = make_writer(job->request);
+  std::vector<engine::ScheduledRequest> choices = choice_requests(job->request);
+  if (choices.size() > job->writer->max_choices())
+    throw ApiError(400, "this API answers one choice per request ('n' must be 1)", "n");
+  for (engine::ScheduledRequest& r : choices) {
+    std::shared_ptr<engine::RequestHandle> handle;
+    try {
+      handle = ctx.scheduler->submit(std::move(r));
+    } catch (const Error& e) {
+      job->cancel();
+      throw ApiError(400, e.what());
+    }
+    if (!handle) {
+      job->cancel();  // the choices already queued leave the queue at their turn
+      res.set_header("Retry-After", "2");
+      send_error(res, 503, "the server is busy: every slot is generating and the queue is full; retry later", "",
+                 "server_busy");
+      return;
+    }
+    job->handles.push_back(std::move(handle));
   }
-  if (!job->handle) {
-    res.set_header("Retry-After", "2");
-    send_error(res, 503, "the server is busy: every slot is generating and the queue is full; retry later");
+  ServerContext* c = &ctx;
+
+  if (!job->request.stream) {
+    bool gone = false;
+    pump(
+        ctx, *job, false,
+        [&](size_t i, const engine::RequestOutput& out) {
+          job->writer->accumulate_choice(i, out);
+          return true;
+        },
+        [&] { return !(gone = !GatedHttpServer::client_connected()); });
+    if (gone) return;  // nobody reads the answer
+    int status = 200;
+    for (auto& h : job->handles)
+      if (int s = result_status(h->take(0ms).result); s != 200) status = s;
+    send_json(res, job->writer->final_object(), status);
     return;
   }
-  job->writer = make_writer(job->request);
-  ServerContext* c = &ctx;
-  auto release = [job](bool success) {
-    if (!success) job->handle->cancel();
-  };
-  if (job->request.stream) {
-    res.set_header("Cache-Control", "no-cache");
-    res.set_header("X-Accel-Buffering", "no");
-    res.set_chunked_content_provider(
-        "text/event-stream",
-        [job, c](size_t, httplib::DataSink& sink) {
-          auto write = [&](const std::string& s) { return s.empty() || sink.write(s.data(), s.size()); };
-          pump(
-              *c, *job->handle, true,
-              [&](const engine::RequestOutput& out) { return write(job->writer->stream_events(out)); },
-              [&] { return write(job->writer->keep_alive()); });
-          sink.done();
-          return true;
-        },
-        release);
-  } else {
-    res.set_chunked_content_provider(
-        "application/json; charset=utf-8",
-        [job, c](size_t, httplib::DataSink& sink) {
-          bool gone = false;
-          pump(
-              *c, *job->handle, false,
-              [&](const engine::RequestOutput& out) {
-                job->writer->accumulate(out);
-                return true;
-              },
-              [&] { return !(gone = !sink.write(" ", 1)); });
-          if (!gone && job->handle->take(0ms).done) {
-            const std::string text = dump_json(job->writer->final_object());
-            sink.write(text.data(), text.size());
-          }
-          sink.done();
-          return true;
-        },
-        release);
-  }
+
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Accel-Buffering", "no");
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [job, c](size_t, httplib::DataSink& sink) {
+        auto write = [&](const std::string& s) { return s.empty() || sink.write(s.data(), s.size()); };
+        pump(
+            *c, *job, true,
+            [&](size_t i, const engine::RequestOutput& out) { return write(job->writer->stream_choice_events(i, out)); },
+            [&] { return write(job->writer->keep_alive()); });
+        sink.done();
+        return true;
+      },
+      [job](bool success) {
+        if (!success) job->cancel();
+      });
 }
 
 }  // namespace trit::server

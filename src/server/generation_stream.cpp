@@ -12,6 +12,22 @@ namespace trit::server {
 
 using json = nlohmann::json;
 
+// A cut generation must never look finished ("stop"), so it is an error. A client that left
+// cancels too, but is gone; the shutdown's cancel is the one whose output is still read.
+std::optional<json> result_error(const engine::RequestResult& r) {
+  if (r.reason == engine::StopReason::cancelled)
+    return error_body(503, "the server is shutting down: this generation was stopped after " +
+                               std::to_string(r.generated_tokens) + " tokens",
+                      "", "server_shutting_down");
+  if (!r.error.empty()) return error_body(500, "generation failed: " + r.error, "", "server_error");
+  return std::nullopt;
+}
+
+int result_status(const engine::RequestResult& r) {
+  if (r.reason == engine::StopReason::cancelled) return 503;
+  return r.error.empty() ? 200 : 500;
+}
+
 namespace {
 
 void append(tokenizer::ChatOutputParser::Delta& to, tokenizer::ChatOutputParser::Delta&& from) {
@@ -19,18 +35,6 @@ void append(tokenizer::ChatOutputParser::Delta& to, tokenizer::ChatOutputParser:
   to.content += from.content;
   to.tool_calls.insert(to.tool_calls.end(), std::make_move_iterator(from.tool_calls.begin()),
                        std::make_move_iterator(from.tool_calls.end()));
-}
-
-// The error a result ends with instead of a finish_reason, if any: a failed forward pass, or a
-// generation the server cancelled because it is shutting down (the drain's deadline passed).
-// That is the only cancel whose output is still read: a client that left cancels too, but is
-// gone. A cut generation must never look finished ("stop"), so it is an error (503).
-std::optional<json> result_error(const engine::RequestResult& r) {
-  if (r.reason == engine::StopReason::cancelled)
-    return error_body(503, "the server is shutting down: this generation was stopped after " +
-                               std::to_string(r.generated_tokens) + " tokens");
-  if (!r.error.empty()) return error_body(500, "generation failed: " + r.error);
-  return std::nullopt;
 }
 
 }  // namespace
@@ -43,6 +47,19 @@ GenerationStream::GenerationStream(bool chat, const GenerationRequest& request, 
       model_id_(std::move(model_id)),
       id_(make_id(chat ? "chatcmpl" : "cmpl")),
       created_(static_cast<int64_t>(std::time(nullptr))) {}
+
+void GenerationStream::make_choice(size_t index, const GenerationStream& first) {
+  index_ = index;
+  alone_ = false;
+  id_ = first.id_;
+  created_ = first.created_;
+}
+
+json GenerationStream::usage_chunk(const engine::RequestResult& usage) const {
+  json u = chunk(nullptr);
+  u["usage"] = usage_json(usage);
+  return u;
+}
 
 const char* GenerationStream::finish() const {
   if (chat_ && !parser_.output().tool_calls.empty()) return "tool_calls";
@@ -73,7 +90,7 @@ json GenerationStream::chat_delta(const tokenizer::ChatOutputParser::Delta& d) {
 std::string GenerationStream::stream_events(const engine::RequestOutput& out) {
   std::string events;
   auto send = [&](const json& j) { events += "data: " + dump_json(j) + "\n\n"; };
-  if (out.done) {
+  if (out.done && alone_) {
     if (auto error = result_error(out.result)) {
       send(*error);
       events += "data: [DONE]\n\n";
@@ -81,7 +98,7 @@ std::string GenerationStream::stream_events(const engine::RequestOutput& out) {
     }
   }
   if (chat_ && !role_sent_) {
-    send(chunk({{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"logprobs", nullptr},
+    send(chunk({{"index", index_}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"logprobs", nullptr},
                 {"finish_reason", nullptr}}));
     role_sent_ = true;
   }
@@ -93,23 +110,20 @@ std::string GenerationStream::stream_events(const engine::RequestOutput& out) {
     if (out.done) append(d, parser_.finish());
     json delta = chat_delta(d);
     if (!delta.empty() || !logprobs.is_null())
-      send(chunk({{"index", 0}, {"delta", delta}, {"logprobs", logprobs}, {"finish_reason", nullptr}}));
+      send(chunk({{"index", index_}, {"delta", delta}, {"logprobs", logprobs}, {"finish_reason", nullptr}}));
   } else if (!out.text.empty() || !logprobs.is_null()) {
-    send(chunk({{"index", 0}, {"text", out.text}, {"logprobs", logprobs}, {"finish_reason", nullptr}}));
+    send(chunk({{"index", index_}, {"text", out.text}, {"logprobs", logprobs}, {"finish_reason", nullptr}}));
   }
   text_offset_ += out.text.size();
   if (!out.done) return events;
 
   result_ = out.result;
-  json last = chat_ ? chunk({{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr}, {"finish_reason", finish()}})
-                    : chunk({{"index", 0}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", finish()}});
+  json last = chat_ ? chunk({{"index", index_}, {"delta", json::object()}, {"logprobs", nullptr}, {"finish_reason", finish()}})
+                    : chunk({{"index", index_}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", finish()}});
   last["timings"] = timings_json(*result_);
   send(last);
-  if (request_.include_usage) {
-    json usage = chunk(nullptr);
-    usage["usage"] = usage_json(*result_);
-    send(usage);
-  }
+  if (!alone_) return events;
+  if (request_.include_usage) send(usage_chunk(*result_));
   events += "data: [DONE]\n\n";
   return events;
 }
@@ -126,7 +140,7 @@ void GenerationStream::accumulate(const engine::RequestOutput& out) {
 
 json GenerationStream::final_object() const {
   if (auto error = result_error(*result_)) return *error;
-  json choice = {{"index", 0}, {"finish_reason", finish()}};
+  json choice = {{"index", index_}, {"finish_reason", finish()}};
   json logprobs = nullptr;
   if (request_.logprobs) logprobs = chat_ ? chat_logprobs(tokens_, tokenizer_) : completion_logprobs(tokens_, tokenizer_, 0);
   choice["logprobs"] = logprobs;

@@ -19,10 +19,23 @@
 
 namespace trit::server {
 
+// The error a result ends with instead of a finish_reason, if any (an OpenAI error body): a
+// failed forward pass (500), or a generation cancelled because the server shuts down (503).
+std::optional<nlohmann::json> result_error(const engine::RequestResult& r);
+// The HTTP status of a non-streamed answer with that result: 200, or the error's.
+int result_status(const engine::RequestResult& r);
+
 class GenerationStream final : public ResponseWriter {
  public:
   GenerationStream(bool chat, const GenerationRequest& request, const tokenizer::Tokenizer& tokenizer,
                    std::string model_id);
+
+  // Makes this stream choice `index` of a request with several (ChoicesStream): the id and
+  // creation time of `first`, chunks carrying `index`, and no usage chunk, error event or
+  // [DONE] of its own (the ChoicesStream writes those once).
+  void make_choice(size_t index, const GenerationStream& first);
+  // The chunk with no choices that carries `usage` (stream_options.include_usage).
+  nlohmann::json usage_chunk(const engine::RequestResult& usage) const;
 
   // SSE events ("data: {...}\n\n") for the output of one take (empty string: nothing to send).
   std::string stream_events(const engine::RequestOutput& out) override;
@@ -36,6 +49,8 @@ class GenerationStream final : public ResponseWriter {
   const char* finish() const;
 
   bool chat_;
+  size_t index_ = 0;
+  bool alone_ = true;  // the request's only choice: writes the stream's end itself
   const GenerationRequest& request_;
   const tokenizer::Tokenizer& tokenizer_;
   std::string model_id_, id_;

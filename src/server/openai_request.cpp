@@ -5,6 +5,7 @@
 #include "engine/prompt.h"
 #include "server/api_error.h"
 #include "server/json_fields.h"
+#include "server/reasoning_control.h"
 #include "server/request_fields.h"
 #include "server/structured_output.h"
 #include "server/tool_choice.h"
@@ -82,6 +83,23 @@ std::vector<tokenizer::ToolCall> message_tool_calls(const json& calls, const std
   return out;
 }
 
+// One completion prompt: a string (raw text: control tokens in it only with parse_special) or an
+// array of token ids.
+std::vector<int32_t> completion_prompt(const json& prompt, bool parse_special, const RequestContext& ctx) {
+  if (prompt.is_string()) return engine::encode_prompt(*ctx.tokenizer, prompt.get<std::string>(), parse_special);
+  if (!prompt.is_array()) throw ApiError(400, "'prompt' must be a string or an array of token ids", "prompt");
+  std::vector<int32_t> ids;
+  const auto vocab = static_cast<int64_t>(ctx.tokenizer->vocab_size());
+  for (const json& t : prompt) {
+    if (!t.is_number_integer()) throw ApiError(400, "'prompt' must be a string or an array of token ids", "prompt");
+    const int64_t id = t.get<int64_t>();
+    if (id < 0 || id >= vocab)
+      throw ApiError(400, "token id " + std::to_string(id) + " in 'prompt' is outside the vocabulary", "prompt");
+    ids.push_back(static_cast<int32_t>(id));
+  }
+  return ids;
+}
+
 // A constrained request masks with the tokenizer's token trie, built on first use: build it here,
 // on the request's thread, rather than in the middle of the scheduler's batch.
 void warm_token_trie(const GenerationRequest& g, const RequestContext& ctx) {
@@ -135,6 +153,7 @@ GenerationRequest parse_chat_request(const json& body, const RequestContext& ctx
     if (auto v = get_bool(*kwargs, "enable_thinking")) options.enable_thinking = *v;
     options.template_kwargs = tokenizer::ordered_json::parse(kwargs->dump());  // the rest reach the template
   }
+  parse_reasoning_control(body, options, g.scheduled.options);
 
   if (auto lp = get_bool(body, "logprobs")) g.logprobs = *lp;
   if (auto top = get_integer(body, "top_logprobs", 0, 20)) {
@@ -179,25 +198,25 @@ GenerationRequest parse_completion_request(const json& body, const RequestContex
   auto prompt_it = body.find("prompt");
   if (prompt_it == body.end() || prompt_it->is_null()) throw ApiError(400, "'prompt' is required", "prompt");
   parse_common(body, ctx, g);
-  const json* prompt = &*prompt_it;
-  // One prompt only: a string, an array of token ids, or a one-element array of either.
-  if (prompt->is_array() && prompt->size() == 1 && ((*prompt)[0].is_string() || (*prompt)[0].is_array()))
-    prompt = &(*prompt)[0];
-  if (prompt->is_string()) {
-    // Raw text is text: control tokens in it only with an explicit opt-in.
-    const bool parse_special = get_bool(body, "parse_special").value_or(false);
-    g.scheduled.prompt = engine::encode_prompt(*ctx.tokenizer, prompt->get<std::string>(), parse_special);
-  } else if (prompt->is_array()) {
-    const auto vocab = static_cast<int64_t>(ctx.tokenizer->vocab_size());
-    for (const json& t : *prompt) {
-      if (!t.is_number_integer()) throw ApiError(400, "'prompt' must be a string or an array of token ids", "prompt");
-      const int64_t id = t.get<int64_t>();
-      if (id < 0 || id >= vocab)
-        throw ApiError(400, "token id " + std::to_string(id) + " in 'prompt' is outside the vocabulary", "prompt");
-      g.scheduled.prompt.push_back(static_cast<int32_t>(id));
-    }
+  // A string or an array of token ids is one prompt; an array of those is a batch.
+  const json& prompt = *prompt_it;
+  const bool parse_special = get_bool(body, "parse_special").value_or(false);
+  const bool batch = prompt.is_array() && !prompt.empty() && !prompt[0].is_number();
+  if (!batch) {
+    g.scheduled.prompt = completion_prompt(prompt, parse_special, ctx);
   } else {
-    throw ApiError(400, "'prompt' must be a string or an array of token ids", "prompt");
+    if (prompt.size() > kMaxPrompts)
+      throw ApiError(400, "'prompt' holds " + std::to_string(prompt.size()) + " prompts; at most " +
+                              std::to_string(kMaxPrompts) + " are allowed",
+                     "prompt");
+    for (const json& p : prompt) {
+      if (p.is_array() && (p.empty() || !p[0].is_number()))
+        throw ApiError(400, "'prompt' must be a string, an array of token ids, or an array of those", "prompt");
+      g.batch_prompts.push_back(completion_prompt(p, parse_special, ctx));
+      check_prompt_length(g.batch_prompts.back(), ctx, "prompt");
+    }
+    g.scheduled.prompt = g.batch_prompts.front();
+    if (g.batch_prompts.size() == 1) g.batch_prompts.clear();
   }
   if (auto n = get_integer(body, "logprobs", 0, 20)) {
     g.logprobs = true;
@@ -205,7 +224,7 @@ GenerationRequest parse_completion_request(const json& body, const RequestContex
   }
   g.scheduled.logprobs = g.logprobs ? g.top_logprobs : -1;
   // Completions see raw text: control tokens the model writes are kept out, as in chat.
-  check_prompt_length(g, ctx);
+  check_prompt_length(g.scheduled.prompt, ctx, "prompt");
   parse_structured_output(body, false, g.scheduled.options);
   warm_token_trie(g, ctx);
   return g;

@@ -1,7 +1,8 @@
 // OpenAI request bodies -> what the scheduler runs. Chat requests are rendered with the model's
 // chat format (Qwen3: tools, enable_thinking) and tokenized; completion requests take a string or
-// token ids. Every field is checked for type and range (ApiError 400 naming the field); unknown
-// fields are ignored, as OpenAI's own server does for most of them.
+// token ids, or a batch of those (each prompt x n choices). Every field is checked for type and
+// range (ApiError 400 naming the field); unknown fields are ignored, as OpenAI's own server does
+// for most of them.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
@@ -11,6 +12,9 @@
 #include "tokenizer/chat.h"
 
 namespace trit::server {
+
+// Most prompts in one batched /v1/completions request ("prompt": [p0, p1, ...]).
+constexpr size_t kMaxPrompts = 16;
 
 GenerationRequest parse_chat_request(const nlohmann::json& body, const RequestContext& ctx);
 GenerationRequest parse_completion_request(const nlohmann::json& body, const RequestContext& ctx);

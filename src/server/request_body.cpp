@@ -64,7 +64,7 @@ void post_with_body(ServerContext& ctx, const std::string& pattern, BodyHandler 
     try {
       body = read_request_body(req, reader, c->options.max_body_bytes);
     } catch (const ApiError& e) {
-      send_error(res, e.status(), e.what(), e.param());
+      send_error(res, e.status(), e.what(), e.param(), e.code());
       close_after_response(res);  // the rest of the body is still on the connection
       return;
     }

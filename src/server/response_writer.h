@@ -23,6 +23,15 @@ class ResponseWriter {
   // take (`out.done`) has been accumulated.
   virtual void accumulate(const engine::RequestOutput& out) = 0;
   virtual nlohmann::json final_object() const = 0;
+
+  // Requests with several choices (OpenAI's n, batched prompts; GenerationRequest::n): the output
+  // of choice `index`, each choice's takes in order. A writer for one choice keeps these defaults,
+  // and serve_generation() refuses (400) a request with more choices than max_choices().
+  virtual size_t max_choices() const { return 1; }
+  virtual std::string stream_choice_events(size_t /*index*/, const engine::RequestOutput& out) {
+    return stream_events(out);
+  }
+  virtual void accumulate_choice(size_t /*index*/, const engine::RequestOutput& out) { accumulate(out); }
 };
 
 }  // namespace trit::server

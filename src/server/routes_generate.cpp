@@ -1,7 +1,9 @@
 // POST /v1/chat/completions and POST /v1/completions: OpenAI request bodies parsed and validated
-// (openai_request.h), answered by serve_generation() through a GenerationStream.
+// (openai_request.h), answered by serve_generation() through a GenerationStream (a ChoicesStream
+// for several choices: n, batched prompts).
 #include <memory>
 
+#include "server/choices_stream.h"
 #include "server/context.h"
 #include "server/generation_job.h"
 #include "server/generation_stream.h"
@@ -21,8 +23,10 @@ void handle_generation(ServerContext& ctx, const std::string& text, httplib::Res
   const std::string model_id = ctx.options.model_id;
   serve_generation(
       ctx, std::move(ticket), std::move(request),
-      [chat, engine, model_id](const GenerationRequest& r) {
-        return std::make_unique<GenerationStream>(chat, r, engine->tokenizer(), model_id);
+      [chat, engine, model_id](const GenerationRequest& r) -> std::unique_ptr<ResponseWriter> {
+        const size_t choices = choice_requests(r).size();
+        if (choices == 1) return std::make_unique<GenerationStream>(chat, r, engine->tokenizer(), model_id);
+        return std::make_unique<ChoicesStream>(chat, r, engine->tokenizer(), model_id, choices);
       },
       res);
 }

@@ -1,10 +1,12 @@
-// GET /health, GET /v1/models, GET /metrics (Prometheus text), POST /tokenize, POST /detokenize.
+// GET /health (and /v1/health), GET /v1/models, GET /v1/models/{id}, GET /metrics (Prometheus text),
+// POST /tokenize, POST /detokenize.
 #include <cstdio>
 
 #include "server/api_error.h"
 #include "server/context.h"
 #include "server/json_fields.h"
 #include "server/request_body.h"
+#include "tokenizer/utf8.h"
 
 namespace trit::server {
 namespace {
@@ -47,13 +49,23 @@ std::string metrics_text(ServerContext& ctx) {
   return out;
 }
 
+json model_object(ServerContext& c) {
+  json model = {{"id", c.options.model_id}, {"object", "model"}, {"created", c.created}, {"owned_by", "trit"}};
+  model["meta"] = {{"n_ctx", c.scheduler->context()},
+                   {"n_slots", c.scheduler->options().slots},
+                   {"n_vocab", c.engine->config().n_vocab},
+                   {"n_layers", c.engine->config().n_layers},
+                   {"n_embd", c.engine->config().n_embd}};
+  return model;
+}
+
 }  // namespace
 
 void add_info_routes(ServerContext& ctx) {
   ServerContext* c = &ctx;
   // The load balancer's readiness check: 503 until the model is loaded, and again from the
   // moment a shutdown begins (the drain), so no new request is routed here.
-  ctx.http.Get("/health", [c](const httplib::Request&, httplib::Response& res) {
+  auto health = [c](const httplib::Request&, httplib::Response& res) {
     const bool shutting_down = c->draining.load() || c->stopping.load();
     if (!c->ready.load() || shutting_down) {
       res.set_header("Retry-After", "1");
@@ -61,20 +73,27 @@ void add_info_routes(ServerContext& ctx) {
       return;
     }
     send_json(res, {{"status", "ok"}});
-  });
+  };
+  ctx.http.Get("/health", health);
+  ctx.http.Get("/v1/health", health);  // llama-server answers both
 
   auto models = [c](const httplib::Request&, httplib::Response& res) {
     if (!require_ready(*c, res)) return;
-    json model = {{"id", c->options.model_id}, {"object", "model"}, {"created", c->created}, {"owned_by", "trit"}};
-    model["meta"] = {{"n_ctx", c->scheduler->context()},
-                     {"n_slots", c->scheduler->options().slots},
-                     {"n_vocab", c->engine->config().n_vocab},
-                     {"n_layers", c->engine->config().n_layers},
-                     {"n_embd", c->engine->config().n_embd}};
-    send_json(res, {{"object", "list"}, {"data", json::array({model})}});
+    send_json(res, {{"object", "list"}, {"data", json::array({model_object(*c)})}});
   };
   ctx.http.Get("/v1/models", models);
   ctx.http.Get("/models", models);
+  // OpenAI's models.retrieve: the one model this server runs, by its id (which may hold '/').
+  auto model = [c](const httplib::Request& req, httplib::Response& res) {
+    if (!require_ready(*c, res)) return;
+    const std::string id = req.matches.size() > 1 ? req.matches[1].str() : "";
+    if (id != c->options.model_id)
+      throw ApiError(404, "the model '" + id + "' does not exist: this server runs '" + c->options.model_id + "'",
+                     "model", "model_not_found");
+    send_json(res, model_object(*c));
+  };
+  ctx.http.Get("/v1/models/(.+)", model);
+  ctx.http.Get("/models/(.+)", model);
 
   ctx.http.Get("/metrics", [c](const httplib::Request&, httplib::Response& res) {
     if (!require_ready(*c, res)) return;
@@ -93,7 +112,17 @@ void add_info_routes(ServerContext& ctx) {
     if (get_bool(body, "add_special").value_or(false) && tok.add_bos()) ids.insert(ids.begin(), tok.bos_id());
     json pieces = json::array();
     if (get_bool(body, "with_pieces").value_or(false)) {
-      for (int32_t id : ids) pieces.push_back({{"id", id}, {"piece", tok.token_bytes(id)}});
+      // A piece that is not valid UTF-8 by itself (part of a character) is its bytes, as
+      // llama-server sends it.
+      for (int32_t id : ids) {
+        const std::string& bytes = tok.token_bytes(id);
+        json piece = bytes;
+        if (!tokenizer::is_valid_utf8(bytes)) {
+          piece = json::array();
+          for (unsigned char b : bytes) piece.push_back(int(b));
+        }
+        pieces.push_back({{"id", id}, {"piece", piece}});
+      }
       send_json(res, {{"tokens", pieces}});
       return;
     }

@@ -21,15 +21,17 @@ void send_json(httplib::Response& res, const nlohmann::json& body, int status) {
   res.set_content(dump_json(body), "application/json; charset=utf-8");
 }
 
-void send_error(httplib::Response& res, int status, const std::string& message, const std::string& param) {
-  send_json(res, error_body(status, message, param), status);
+void send_error(httplib::Response& res, int status, const std::string& message, const std::string& param,
+                const std::string& code) {
+  send_json(res, error_body(thread_error_shape(), status, message, param, code), status);
 }
 
 bool require_ready(ServerContext& ctx, httplib::Response& res) {
   const bool shutting_down = ctx.stopping.load() || ctx.draining.load();
   if (ctx.ready.load() && !shutting_down) return true;
   res.set_header("Retry-After", "1");
-  send_error(res, 503, shutting_down ? "the server is shutting down" : "the model is still loading");
+  if (shutting_down) send_error(res, 503, "the server is shutting down", "", "server_shutting_down");
+  else send_error(res, 503, "the model is still loading", "", "model_loading");
   return false;
 }
 
@@ -42,15 +44,36 @@ constexpr size_t kBodyMinBytesPerSecond = 16 * 1024;
 // Paths anyone may fetch without the API key: the health check and the page itself (the page
 // asks for the key in its settings when the API answers 401).
 bool public_path(const std::string& path) {
-  return path == "/health" || path == "/" || path == "/index.html" || path == "/app.js" || path == "/style.css" ||
+  return path == "/health" || path == "/v1/health" || path == "/" || path == "/index.html" || path == "/app.js" || path == "/style.css" ||
          path == "/favicon.ico";
 }
 
-void set_cors(httplib::Response& res) {
+ErrorShape error_shape_of(const ServerContext& ctx, const std::string& path) {
+  for (const auto& [prefix, shape] : ctx.error_shapes)
+    if (path.rfind(prefix, 0) == 0 && (path.size() == prefix.size() || path[prefix.size()] == '/')) return shape;
+  return ErrorShape::openai;
+}
+
+// The API key as the clients send it: OpenAI's "Authorization: Bearer KEY", or Anthropic's
+// "x-api-key: KEY" (Claude Code; the Anthropic SDKs send either).
+bool has_api_key(const httplib::Request& req, const std::string& key) {
+  return req.get_header_value("Authorization") == "Bearer " + key || req.get_header_value("x-api-key") == key;
+}
+
+// Browsers send a preflight before a cross-origin request with headers of its own; the official
+// SDKs add many (OpenAI's and Anthropic's X-Stainless-*, anthropic-version, x-api-key, ...), so
+// the preflight allows whatever it asks for (Access-Control-Request-Headers). Access is decided
+// by the API key, not by CORS: the origin is "*" and no cookies are involved.
+void set_cors(const httplib::Request& req, httplib::Response& res) {
   res.set_header("Access-Control-Allow-Origin", "*");
-  res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-  res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept");
+  res.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+  std::string allowed = "Authorization, Content-Type, Accept";
+  const std::string asked = req.get_header_value("Access-Control-Request-Headers");
+  // A header value with a CR or LF would split the response; httplib refuses those anyway.
+  if (!asked.empty() && asked.size() <= 4096 && asked.find_first_of("\r\n") == std::string::npos) allowed = asked;
+  res.set_header("Access-Control-Allow-Headers", allowed);
   res.set_header("Access-Control-Max-Age", "86400");
+  if (!asked.empty()) res.set_header("Vary", "Access-Control-Request-Headers");
 }
 
 }  // namespace
@@ -64,13 +87,17 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
   // Bodies are read by the routes themselves (request_body.h); this covers any other reader.
   http.set_payload_max_length(options.max_body_bytes);
   http.set_keep_alive_timeout(5);
+  // Answers are written in several small sends (head, chunks); with Nagle's algorithm a reused
+  // connection waited for the client's delayed ACK, about 40 ms per request.
+  http.set_tcp_nodelay(true);
   http.set_read_timeout(30);
   http.set_write_timeout(30);
   http.set_request_deadlines(std::chrono::seconds(options.head_timeout_seconds), kBodyMinBytesPerSecond);
 
   http.set_pre_routing_handler([ctx](const httplib::Request& req, httplib::Response& res) {
     ++ctx->http_requests;
-    set_cors(res);
+    set_thread_error_shape(error_shape_of(*ctx, req.path));
+    set_cors(req, res);
     if (req.method == "OPTIONS") {  // CORS preflight
       res.status = 204;
       return httplib::Server::HandlerResponse::Handled;
@@ -82,10 +109,11 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
       return httplib::Server::HandlerResponse::Handled;
     }
     const std::string& key = ctx->options.api_key;
-    if (!key.empty() && !public_path(req.path) && req.get_header_value("Authorization") != "Bearer " + key) {
+    if (!key.empty() && !public_path(req.path) && !has_api_key(req, key)) {
       send_error(res, 401,
-                 req.has_header("Authorization") ? "the API key is not correct"
-                                                 : "an API key is required: send 'Authorization: Bearer KEY'");
+                 req.has_header("Authorization") || req.has_header("x-api-key")
+                     ? "the API key is not correct"
+                     : "an API key is required: send 'Authorization: Bearer KEY' or 'x-api-key: KEY'");
       close_after_response(res);
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -97,7 +125,8 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
   // in a content provider, which sets the Content-Type).
   http.set_error_handler(httplib::Server::HandlerWithResponse([ctx](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty() || res.has_header("Content-Type")) return httplib::Server::HandlerResponse::Unhandled;
-    if (!res.has_header("Access-Control-Allow-Origin")) set_cors(res);
+    set_thread_error_shape(error_shape_of(*ctx, req.path));  // a request that never reached routing too
+    if (!res.has_header("Access-Control-Allow-Origin")) set_cors(req, res);
     std::string message;
     switch (res.status) {
       case 404: message = "no route for " + req.method + " " + req.path; break;
@@ -116,7 +145,7 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
     try {
       std::rethrow_exception(ep);
     } catch (const ApiError& e) {
-      send_error(res, e.status(), e.what(), e.param());
+      send_error(res, e.status(), e.what(), e.param(), e.code());
     } catch (const Error& e) {
       send_error(res, 400, e.what());
     } catch (const std::exception& e) {
@@ -128,6 +157,9 @@ Server::Server(const ServerOptions& options) : ctx_(std::make_unique<ServerConte
 
   add_info_routes(*ctx);
   add_generation_routes(*ctx);
+  add_responses_routes(*ctx);
+  add_anthropic_routes(*ctx);
+  add_native_routes(*ctx);
   add_page_routes(*ctx);
   add_unrouted_body_handlers(*ctx);  // last: its pattern matches every path
 }

@@ -5,7 +5,8 @@
 // set_ready() then opens the API. A shutdown drains first (begin_drain, wait_drained); stop()
 // cancels the generations still open (their clients get an error saying so) and joins the HTTP
 // threads. Every route is also answered for CORS preflight (OPTIONS), and with
-// an API key every route except /health and the page needs "Authorization: Bearer KEY".
+// an API key every route except /health and the page needs "Authorization: Bearer KEY" (or
+// Anthropic's "x-api-key: KEY").
 #pragma once
 #include <chrono>
 #include <cstddef>
@@ -26,6 +27,7 @@ struct ServerOptions {
   int http_threads = 0;                      // 0: enough for every slot, the queue and a few more
   int head_timeout_seconds = 10;             // a request head must arrive within this (else 408)
   std::string model_id = "trit";             // the name /v1/models lists
+  std::string model_path;                    // the GGUF file (llama.cpp's GET /props)
   engine::SamplingParams sampling_defaults;  // for fields a request leaves out
   bool random_seed = true;                   // requests without "seed" draw a fresh one
   std::string chat_template_file;            // replaces the model's chat template when set

@@ -6,6 +6,9 @@
 // through the same loop by recomputing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "common/test_util.h"
 #include "engine/engine.h"
 #include "engine/sequence.h"
@@ -202,6 +205,66 @@ TEST_F(HybridSequenceTest, PrefixReuseResumesFromCheckpoints) {
   generate(s, diverging, o);
   EXPECT_EQ(s.stats().cached_tokens, 0) << "no checkpoint within the shared 10 tokens";
   EXPECT_EQ(s.tokens(), fresh(diverging));
+}
+
+// logit_bias: -100 bans a token (greedy picks the next best), +100 makes it the only choice.
+TEST_F(SequenceTest, LogitBiasBansAndForcesTokens) {
+  engine::Sequence s(engine_->new_sequence(), engine_->tokenizer());
+  const std::vector<int32_t> prompt = engine_->tokenizer().encode("Hello there");
+  engine::GenerateOptions o;
+  o.sampling.temperature = 0.0f;
+  o.max_tokens = 4;
+  generate(s, prompt, o);
+  const std::vector<int32_t> plain(s.tokens().begin() + static_cast<long>(prompt.size()), s.tokens().end());
+  ASSERT_FALSE(plain.empty());
+
+  s.clear();
+  o.sampling.logit_bias = {{plain[0], -100.0f}};
+  s.start(prompt, o, true);
+  engine::Sequence::Step banned = s.step(feed(s));
+  EXPECT_NE(banned.token, plain[0]);
+  EXPECT_TRUE(std::isinf(banned.row[plain[0]]));
+  s.finish(engine::StopReason::cancelled);
+
+  s.clear();
+  const int32_t forced = engine_->tokenizer().encode("z").at(0);
+  o.sampling.logit_bias = {{forced, 100.0f}};
+  o.sampling.temperature = 1.0f;
+  generate(s, prompt, o);
+  for (size_t i = prompt.size(); i < s.tokens().size(); ++i) EXPECT_EQ(s.tokens()[i], forced);
+}
+
+// A thinking budget: after `budget` tokens inside <think>, the sequence writes "\n</think>\n\n"
+// itself and goes on sampling the answer. Without a budget nothing is forced.
+TEST_F(SequenceTest, ThinkingBudgetClosesTheThinkBlock) {
+  const auto& tok = engine_->tokenizer();
+  const auto open = tok.find_token("<think>"), close = tok.find_token("</think>");
+  ASSERT_TRUE(open && close);
+  std::vector<int32_t> prompt = tok.encode("Hello");
+  prompt.push_back(*open);  // a template that opens the think block for the model
+  const std::vector<int32_t> closing = tok.encode("\n</think>\n\n", true);
+  engine::GenerateOptions o;
+  o.sampling.temperature = 0.0f;
+  o.sampling.logit_bias = {{*open, -100.0f}, {*close, -100.0f}};  // the model never closes it itself
+  o.max_tokens = 3 + static_cast<int64_t>(closing.size()) + 2;
+  o.thinking_budget = 3;
+  engine::Sequence s(engine_->new_sequence(), tok);
+  generate(s, prompt, o);
+  std::vector<int32_t> out(s.tokens().begin() + static_cast<long>(prompt.size()), s.tokens().end());
+  ASSERT_EQ(out.size(), static_cast<size_t>(o.max_tokens) - 1);  // the last sampled token is not kept
+  EXPECT_EQ(std::vector<int32_t>(out.begin() + 3, out.begin() + 3 + static_cast<long>(closing.size())), closing);
+
+  // Budget 0 closes at once; no budget forces nothing.
+  s.clear();
+  o.thinking_budget = 0;
+  generate(s, prompt, o);
+  out.assign(s.tokens().begin() + static_cast<long>(prompt.size()), s.tokens().end());
+  EXPECT_EQ(std::vector<int32_t>(out.begin(), out.begin() + static_cast<long>(closing.size())), closing);
+  s.clear();
+  o.thinking_budget = -1;
+  generate(s, prompt, o);
+  out.assign(s.tokens().begin() + static_cast<long>(prompt.size()), s.tokens().end());
+  EXPECT_EQ(std::count(out.begin(), out.end(), *close), 0);
 }
 
 TEST_F(SequenceTest, BadPromptsAreRefused) {

@@ -84,7 +84,7 @@ TEST_F(SequenceGrammarTest, GrammarAfterAMarkerLeavesTheTextBeforeItFree) {
   for (int32_t id : tok.encode("nk>\n", false)) c.accept(id);
   ASSERT_TRUE(c.active());
   std::vector<float> logits(tok.vocab_size(), 0.0f), masked;
-  ASSERT_TRUE(c.apply(logits, {}, masked));
+  ASSERT_TRUE(c.apply(logits, masked));
   for (size_t id = 0; id < masked.size(); ++id) {
     const std::string& b = tok.token_bytes(static_cast<int32_t>(id));
     const bool allowed = masked[id] == 0.0f;

@@ -5,6 +5,7 @@
 
 #include "common/test_util.h"
 #include "engine/engine.h"
+#include "server/choices_stream.h"
 #include "server/generation_stream.h"
 
 namespace trit {
@@ -150,6 +151,64 @@ TEST_F(GenerationStreamTest, CancelledByShutdownIsAnErrorNotAFinish) {
     ASSERT_TRUE(last.contains("error")) << events;
     EXPECT_NE(last["error"]["message"].get<std::string>().find("shutting down"), std::string::npos) << events;
   }
+}
+
+// Several choices (n = 2 of one prompt): one object with both choices in index order, one id,
+// usage summed with the prompt counted once; streamed, interleaved chunks carry their index and
+// the usage chunk and [DONE] come once, after the last choice ends; a cut choice ends the stream
+// with one error event.
+TEST_F(GenerationStreamTest, SeveralChoicesMergeIntoOneAnswer) {
+  request_.n = 2;
+  server::ChoicesStream s(false, request_, engine_->tokenizer(), "m", 2);
+  s.accumulate_choice(1, piece("second"));
+  s.accumulate_choice(0, piece("first"));
+  s.accumulate_choice(0, end(engine::StopReason::max_tokens));
+  s.accumulate_choice(1, end(engine::StopReason::end_of_generation));
+  json o = s.final_object();
+  ASSERT_EQ(o["choices"].size(), 2u) << o.dump();
+  EXPECT_EQ(o["choices"][0]["index"], 0);
+  EXPECT_EQ(o["choices"][0]["text"], "first");
+  EXPECT_EQ(o["choices"][0]["finish_reason"], "length");
+  EXPECT_EQ(o["choices"][1]["index"], 1);
+  EXPECT_EQ(o["choices"][1]["text"], "second");
+  EXPECT_EQ(o["choices"][1]["finish_reason"], "stop");
+  EXPECT_EQ(o["usage"]["prompt_tokens"], 10);
+  EXPECT_EQ(o["usage"]["completion_tokens"], 60);
+  EXPECT_EQ(o["usage"]["total_tokens"], 70);
+
+  server::ChoicesStream streamed(true, request_, engine_->tokenizer(), "m", 2);
+  std::string events = streamed.stream_choice_events(0, piece("a"));
+  events += streamed.stream_choice_events(1, piece("b"));
+  events += streamed.stream_choice_events(1, end(engine::StopReason::end_of_generation));
+  EXPECT_EQ(events.find("[DONE]"), std::string::npos) << "choice 0 is still running";
+  events += streamed.stream_choice_events(0, end(engine::StopReason::end_of_generation));
+  auto chunks = sse_payloads(events);
+  ASSERT_GE(chunks.size(), 4u);
+  EXPECT_EQ(chunks.back(), "[DONE]");
+  EXPECT_EQ(chunks[chunks.size() - 2]["usage"]["completion_tokens"], 60);
+  std::string ids;
+  int finishes = 0;
+  for (size_t i = 0; i + 2 < chunks.size(); ++i) {
+    EXPECT_EQ(chunks[i]["id"], chunks[0]["id"]);
+    for (const json& c : chunks[i]["choices"]) {
+      ids += std::to_string(c["index"].get<int>());
+      if (!c["finish_reason"].is_null()) ++finishes;
+    }
+  }
+  EXPECT_EQ(finishes, 2);
+  EXPECT_NE(ids.find('0'), std::string::npos);
+  EXPECT_NE(ids.find('1'), std::string::npos);
+
+  server::ChoicesStream cut(true, request_, engine_->tokenizer(), "m", 2);
+  events = cut.stream_choice_events(0, piece("a"));
+  events += cut.stream_choice_events(1, end(engine::StopReason::cancelled));
+  events += cut.stream_choice_events(0, piece("more"));
+  events += cut.stream_choice_events(0, end(engine::StopReason::cancelled));
+  EXPECT_EQ(events.find("finish_reason\":\"stop"), std::string::npos) << events;
+  chunks = sse_payloads(events);
+  EXPECT_EQ(chunks.back(), "[DONE]");
+  EXPECT_TRUE(chunks[chunks.size() - 2].contains("error")) << events;
+  EXPECT_EQ(events.find("[DONE]"), events.rfind("[DONE]")) << "one end";
 }
 
 }  // namespace

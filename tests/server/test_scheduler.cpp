@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "common/test_util.h"
@@ -92,6 +93,33 @@ TEST_P(SchedulerTest, BatchedOutputEqualsAloneAtTemperatureZero) {
   EXPECT_GT(m.generated_tokens_total, 8);
   // Steps carried several sequences: far fewer steps than tokens generated plus prompt chunks.
   EXPECT_LT(m.steps_total, m.generated_tokens_total);
+}
+
+// The n choices of one prompt submitted together: the first feeds the prompt, the others wait for
+// that prefill and copy its KV rows (a KV cache only; recurrent state computes it in each slot),
+// and the output is the same as alone.
+TEST_P(SchedulerTest, ChoicesOfOnePromptShareItsPrefill) {
+  const std::vector<int32_t> p = prompt("Call me Ishmael. Some years ago, never mind how long precisely, having little");
+  ASSERT_GT(p.size(), 40u);
+  std::string alone;
+  {
+    engine::Scheduler one(*engine_, {1, 64, 512});
+    alone = drain(*one.submit(greedy(p, 12))).text;
+  }
+  engine::Scheduler s(*engine_, {3, 64, 512});
+  std::vector<std::shared_ptr<engine::RequestHandle>> handles;
+  for (int i = 0; i < 3; ++i) handles.push_back(s.submit(greedy(p, 12)));
+  const bool copies = engine_->new_sequence()->copies_prefix();
+  std::set<int> slots;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(handles[i]);
+    Finished f = drain(*handles[i]);
+    EXPECT_EQ(f.text, alone) << "choice " << i;
+    slots.insert(f.result.slot);
+    if (i > 0 && copies) EXPECT_EQ(f.result.cached_tokens, static_cast<int64_t>(p.size()) - 1) << "choice " << i;
+  }
+  EXPECT_EQ(slots.size(), 3u) << "the choices ran side by side";
+  if (copies) EXPECT_EQ(s.metrics().prompt_tokens_computed, static_cast<int64_t>(p.size()) + 2);
 }
 
 TEST_P(SchedulerTest, FollowUpTurnReusesTheSlotHoldingTheConversation) {
@@ -197,6 +225,52 @@ TEST_P(SchedulerTest, StopStringsAndMaxTokensPerRequest) {
   Finished three = drain(*s.submit(short_one));
   EXPECT_LE(three.result.generated_tokens, 3);
   EXPECT_EQ(plain.text.rfind(three.text, 0), 0u) << "a shorter run is a prefix of the longer one";
+}
+
+// slot_states() is a copy taken under the scheduler's lock: the running request's slot is busy
+// with its settings and counts its tokens; after the end it is idle and keeps the last account.
+TEST_P(SchedulerTest, SlotStatesFollowARequest) {
+  engine::Scheduler s(*engine_, {2, 64, 512});
+  std::vector<engine::SlotState> idle = s.slot_states();
+  ASSERT_EQ(idle.size(), 2u);
+  EXPECT_FALSE(idle[0].busy);
+  EXPECT_EQ(idle[1].id, 1);
+  auto r = greedy(prompt("The whale"), 400);
+  r.ignore_eos = true;
+  r.options.stop = {"never-in-this-text"};
+  // A tiny model may finish before a loaded machine lets this thread look: then try again.
+  bool seen_busy = false;
+  Finished f;
+  for (int attempt = 0; attempt < 20 && !seen_busy; ++attempt) {
+    auto h = s.submit(r);
+    for (int i = 0; i < 2000 && !seen_busy; ++i) {
+      for (const engine::SlotState& st : s.slot_states())
+        if (st.busy && st.generated > 0) {
+          seen_busy = true;
+          EXPECT_EQ(st.options.max_tokens, 400);
+          EXPECT_TRUE(st.ignore_eos);
+          EXPECT_EQ(st.options.stop, r.options.stop);
+          EXPECT_EQ(st.prompt_tokens, static_cast<int64_t>(r.prompt.size()));
+        }
+      if (!seen_busy) std::this_thread::sleep_for(100us);
+    }
+    f = drain(*h);
+  }
+  EXPECT_TRUE(seen_busy);
+  // The copy is refreshed after the step that ended the request, which may come just after.
+  bool all_idle = false;
+  for (int i = 0; i < 200 && !all_idle; ++i) {
+    std::vector<engine::SlotState> after = s.slot_states();
+    all_idle = !after[0].busy && !after[1].busy;
+    if (all_idle) {
+      const engine::SlotState& used = after[f.result.slot];
+      EXPECT_EQ(used.generated, f.result.generated_tokens);
+      EXPECT_GT(used.cached, 0);
+    } else {
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+  EXPECT_TRUE(all_idle);
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, SchedulerTest, ::testing::Values("tiny", "qwen35-tiny"),

@@ -165,7 +165,8 @@ TEST(ServeOperations, SigtermDrainsAStreamInFlightThenExits) {
 
 // A drain deadline shorter than the generations: while draining, /health and new requests are
 // 503 "shutting down"; at the deadline the stream and the non-streamed request still running are
-// cut with an error naming the shutdown (never a normal finish_reason), and the process exits 0.
+// cut with an error naming the shutdown (never a normal finish_reason; HTTP 503 for the
+// non-streamed one), and the process exits 0.
 TEST(ServeOperations, DrainDeadlineCutsWhatIsLeft) {
   test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 16384 --parallel 2 --drain-seconds 2");
   ASSERT_TRUE(server.ok()) << server.log();
@@ -193,8 +194,11 @@ TEST(ServeOperations, DrainDeadlineCutsWhatIsLeft) {
   EXPECT_EQ(stream.body.find("\"finish_reason\":\""), std::string::npos) << stream.body.substr(stream.body.size() - 500);
   EXPECT_NE(stream.body.find("shutting down"), std::string::npos) << stream.body.substr(stream.body.size() - 500);
   EXPECT_EQ(stream.body.rfind("data: [DONE]\n\n"), stream.body.size() - 14);
-  json cut = json::parse(answer.body);  // leading keep-alive spaces are JSON whitespace
+  // The non-streamed answer's status is the cut's (nothing was written before the result existed).
+  EXPECT_EQ(answer.status, 503) << answer.body;
+  json cut = json::parse(answer.body);
   EXPECT_FALSE(cut.contains("choices")) << answer.body;
+  EXPECT_EQ(cut["error"]["code"], "server_shutting_down") << answer.body;
   EXPECT_NE(cut["error"]["message"].get<std::string>().find("shutting down"), std::string::npos) << answer.body;
   EXPECT_EQ(server.wait_exit(60), 0) << server.log();
   EXPECT_NE(server.log().find("drain deadline passed: cancelling 2"), std::string::npos) << server.log();

@@ -13,10 +13,8 @@ GrammarConstraint::GrammarConstraint(std::shared_ptr<const Grammar> grammar, con
       start_after_(std::move(start_after)),
       active_(start_after_.empty()) {}
 
-bool GrammarConstraint::apply(std::span<const float> logits, std::span<const int32_t> banned, std::vector<float>& out) {
+bool GrammarConstraint::apply(std::span<const float> logits, std::vector<float>& out) {
   if (!mask_.apply(matcher_, logits, out)) return false;
-  if (banned.empty()) return true;
-  for (int32_t id : banned) out[static_cast<size_t>(id)] = -std::numeric_limits<float>::infinity();
   for (float v : out)
     if (v != -std::numeric_limits<float>::infinity()) return true;
   return false;

@@ -20,9 +20,9 @@ class GrammarConstraint {
                     std::string start_after = {});
 
   bool active() const { return active_; }
-  // Copies `logits` into `out` with refused tokens (and `banned` ones) at -inf. Returns false
-  // when no token is left (the grammar is complete but ending is banned).
-  bool apply(std::span<const float> logits, std::span<const int32_t> banned, std::vector<float>& out);
+  // Copies `logits` into `out` with refused tokens at -inf. Returns false when no token is left
+  // with a finite logit (e.g. the grammar is complete but ending is banned: -inf in `logits`).
+  bool apply(std::span<const float> logits, std::vector<float>& out);
   // Advances past a sampled token (not end-of-generation).
   void accept(int32_t token);
 

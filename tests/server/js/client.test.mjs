@@ -1,6 +1,8 @@
 // trit serve through the official OpenAI client: chat (plain and streamed), completions, tools,
 // logprobs, errors (401, 400, 413), usage, 8 concurrent clients equal to running alone at
-// temperature 0, and a disconnect that cancels its generation.
+// temperature 0, a disconnect that cancels its generation, n choices and batched prompts,
+// logit_bias, models.retrieve, reasoning_effort, and the CORS preflight a browser sends for the
+// client's own headers.
 // Env: TRIT_BASE_URL (http://127.0.0.1:PORT), TRIT_API_KEY. Exit code 0 when all pass.
 import assert from "node:assert/strict";
 import OpenAI from "openai";
@@ -174,6 +176,68 @@ await check("a client that disconnects cancels its generation", async () => {
   }
   assert.equal(after, before + 1, "the server cancelled the abandoned stream");
   assert.equal(await metric("trit_slots_busy"), 0);
+});
+
+await check("models.retrieve, and a 404 model_not_found", async () => {
+  const id = (await client.models.list()).data[0].id;
+  const m = await client.models.retrieve(id);
+  assert.equal(m.id, id);
+  try {
+    await client.models.retrieve("no-such-model");
+    assert.fail("expected 404");
+  } catch (e) {
+    assert.ok(e instanceof OpenAI.NotFoundError, "NotFoundError: " + e);
+    assert.equal(e.code, "model_not_found");
+  }
+});
+
+await check("n choices, plain and streamed; batched prompts", async () => {
+  const r = await client.chat.completions.create(chat({ n: 2, max_tokens: 6, seed: 3 }));
+  assert.equal(r.choices.length, 2);
+  assert.deepEqual(r.choices.map((c) => c.index), [0, 1]);
+  const texts = ["", ""];
+  const finishes = [null, null];
+  for await (const c of await client.chat.completions.create(chat({ n: 2, max_tokens: 6, seed: 3, stream: true }))) {
+    for (const ch of c.choices) {
+      texts[ch.index] += ch.delta.content ?? "";
+      finishes[ch.index] = ch.finish_reason ?? finishes[ch.index];
+    }
+  }
+  assert.deepEqual(texts, r.choices.map((c) => c.message.content), "streamed choices equal the plain ones");
+  assert.ok(finishes.every((f) => f === "stop" || f === "length"));
+  const batch = await client.completions.create({ model: "m", prompt: ["Once upon", "The sea"], n: 2, max_tokens: 4,
+                                                  temperature: 0 });
+  assert.equal(batch.choices.length, 4);
+  assert.equal(batch.choices[0].text, batch.choices[1].text);
+  assert.equal(batch.choices[2].text, batch.choices[3].text);
+  await expectError(400, () => client.chat.completions.create(chat({ n: 50 })), "n");
+});
+
+await check("logit_bias", async () => {
+  const z = (await (await fetch(base + "/tokenize", { method: "POST", headers: { Authorization: "Bearer " + key },
+                                                       body: JSON.stringify({ content: "z" }) })).json()).tokens;
+  assert.equal(z.length, 1);
+  const r = await client.completions.create({ model: "m", prompt: "abc", max_tokens: 3, logit_bias: { [z[0]]: 100 } });
+  assert.equal(r.choices[0].text, "zzz");
+  await expectError(400, () => client.chat.completions.create(chat({ logit_bias: { "1": 500 } })), "logit_bias");
+});
+
+await check("reasoning_effort", async () => {
+  const none = await client.chat.completions.create(chat({ max_tokens: 2, reasoning_effort: "none" }));
+  const low = await client.chat.completions.create(chat({ max_tokens: 2, reasoning_effort: "low" }));
+  assert.ok(none.usage.prompt_tokens > low.usage.prompt_tokens, "no thinking: an empty think block in the prompt");
+  await expectError(400, () => client.chat.completions.create(chat({ reasoning_effort: "max" })), "reasoning_effort");
+});
+
+await check("CORS preflight for the client's X-Stainless-* headers", async () => {
+  const asked = "authorization,content-type,x-stainless-arch,x-stainless-lang,x-stainless-os,"
+              + "x-stainless-package-version,x-stainless-retry-count,x-stainless-runtime,x-stainless-timeout";
+  const r = await fetch(base + "/v1/chat/completions", { method: "OPTIONS", headers: {
+    Origin: "http://localhost:5173", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": asked } });
+  assert.equal(r.status, 204);
+  assert.equal(r.headers.get("access-control-allow-origin"), "*");
+  const allowed = r.headers.get("access-control-allow-headers").toLowerCase().split(/\s*,\s*/);
+  for (const h of asked.split(",")) assert.ok(allowed.includes(h), h + " allowed");
 });
 
 console.log(`all client checks passed (${checks})`);
