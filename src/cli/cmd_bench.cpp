@@ -1,14 +1,18 @@
 // trit bench: pp and tg throughput like llama-bench, with the weight-read GB/s of tg next to
 // the machine's streaming read bandwidth, measured before each tg repetition with the same threads.
-#include <nlohmann/json.hpp>
-
+// With --json-schema (or --grammar) a "tg + grammar" row decodes under constrained sampling, and
+// the time spent in the grammar's mask is reported beside it.
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "cli/engine_options.h"
 #include "cli/model_ref.h"
 #include "engine/benchmark.h"
+#include "engine/grammar/gbnf_parser.h"
+#include "engine/grammar/json_schema.h"
 #include "kernels/isa.h"
 #include "kernels/kernel_set.h"
 #include "util/error.h"
@@ -25,6 +29,7 @@ struct BenchCommand {
   int64_t parallel = 1;
   int64_t depth = 0;
   std::string output = "md";
+  std::string json_schema_file, grammar_file;
 
   void setup(CLI::App& app) {
     model.add_to(app);
@@ -43,6 +48,10 @@ struct BenchCommand {
                    "as trit serve --parallel does); its t/s counts the tokens of all of them")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
+    app.add_option("--json-schema", json_schema_file,
+                   "Also run tg under the grammar of this JSON Schema file (constrained decoding: mask, "
+                   "sample, advance), to read its cost against the plain tg row");
+    app.add_option("--grammar", grammar_file, "Also run tg under this GBNF grammar file (as --json-schema)");
     app.add_option("-o,--output", output, "Output format")->capture_default_str()->check(CLI::IsMember({"md", "json"}));
   }
 
@@ -60,6 +69,8 @@ struct BenchCommand {
     if (n_gen > 0) results.push_back(engine::bench_generation(engine, n_gen, repetitions, 1, depth));
     if (n_gen > 0 && parallel > 1)
       results.push_back(engine::bench_generation(engine, n_gen, repetitions, parallel, depth));
+    if (auto grammar = constraint(); grammar && n_gen > 0)
+      results.push_back(engine::bench_constrained_generation(engine, n_gen, repetitions, grammar, depth));
     const double weight_bytes = static_cast<double>(engine.model().weight_bytes());  // read once per tg step
 
     const auto& c = engine.config();
@@ -91,11 +102,16 @@ struct BenchCommand {
         r["tokens_per_second"] = s.tokens_per_second();
         r["mean_tokens_per_second"] = s.mean();
         r["stddev_tokens_per_second"] = s.stddev();
-        if (s.test.rfind("tg", 0) == 0) {
+        if (!s.read_gbs.empty()) {
           r["weight_read_gbs"] = s.mean_weight_gbs(weight_bytes);
           r["read_bandwidth_gbs"] = s.read_gbs;  // per repetition, measured just before it
           r["mean_read_bandwidth_gbs"] = s.mean_read_gbs();
           r["fraction_of_read_bandwidth"] = s.mean_fraction_of_bandwidth(weight_bytes);
+        }
+        if (!s.grammar_seconds.empty()) {
+          r["grammar_seconds"] = s.grammar_seconds;
+          r["grammar_fraction_of_time"] = grammar_fraction(s);
+          r["grammar_ms_per_token"] = grammar_ms_per_token(s);
         }
         j["results"].push_back(r);
       }
@@ -107,7 +123,7 @@ struct BenchCommand {
     std::printf("| --- | ---: | ---: | --- | ---: | --- | --- | ---: | ---: | ---: |\n");
     for (const auto& s : results) {
       std::string gbs = "", fraction = "";
-      if (s.test.rfind("tg", 0) == 0) {
+      if (!s.read_gbs.empty()) {
         char buf[64];
         std::snprintf(buf, sizeof buf, "%.1f", s.mean_weight_gbs(weight_bytes));
         gbs = buf;
@@ -119,7 +135,42 @@ struct BenchCommand {
                   params_b, type.c_str(), engine.pool().size(), isa, s.test.c_str(), s.mean(), s.stddev(),
                   gbs.c_str(), fraction.c_str());
     }
+    for (const auto& s : results)
+      if (!s.grammar_seconds.empty())
+        std::printf("\n%s: the grammar (mask + advance) took %.3f ms per token, %.1f%% of the time\n", s.test.c_str(),
+                    grammar_ms_per_token(s), 100.0 * grammar_fraction(s));
     return 0;
+  }
+
+  // The grammar of --json-schema or --grammar, if either was given.
+  std::shared_ptr<const engine::grammar::Grammar> constraint() const {
+    if (!json_schema_file.empty() && !grammar_file.empty()) fail("give --json-schema or --grammar, not both");
+    if (!grammar_file.empty())
+      return std::make_shared<engine::grammar::Grammar>(engine::grammar::parse_gbnf(read_text(grammar_file)));
+    if (json_schema_file.empty()) return nullptr;
+    nlohmann::json schema;
+    try {
+      schema = nlohmann::json::parse(read_text(json_schema_file));
+    } catch (const nlohmann::json::exception& e) {
+      fail(json_schema_file, " is not JSON: ", e.what());
+    }
+    return std::make_shared<engine::grammar::Grammar>(
+        engine::grammar::parse_gbnf(engine::grammar::json_schema_to_gbnf(schema)));
+  }
+  static std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail("cannot read ", path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  static double grammar_fraction(const engine::BenchSeries& s) {
+    double g = 0, t = 0;
+    for (size_t i = 0; i < s.seconds.size(); ++i) t += s.seconds[i], g += s.grammar_seconds[i];
+    return t > 0 ? g / t : 0.0;
+  }
+  static double grammar_ms_per_token(const engine::BenchSeries& s) {
+    double g = 0;
+    for (double x : s.grammar_seconds) g += x;
+    return s.grammar_seconds.empty() ? 0.0 : 1000.0 * g / (s.grammar_seconds.size() * s.tokens);
   }
 };
 

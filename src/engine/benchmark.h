@@ -8,6 +8,7 @@
 // they are).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct BenchSeries {
   // with the same threads. This machine's bandwidth drifts by tens of percent over seconds (other
   // tenants), so each repetition is compared with its own measurement.
   std::vector<double> read_gbs;
+  // tg with a grammar only: per repetition, the seconds spent masking the logits and advancing
+  // the grammar (inside `seconds`, next to the forward passes and sampling).
+  std::vector<double> grammar_seconds;
   std::vector<double> tokens_per_second() const;
   double mean() const;                // of tokens/s
   double stddev() const;              // sample standard deviation of tokens/s
@@ -40,5 +44,14 @@ struct BenchSeries {
 // One warm-up pass (not recorded), then `repetitions` timed passes.
 BenchSeries bench_prompt(Engine& engine, int64_t n_prompt, int repetitions, int64_t depth = 0);
 BenchSeries bench_generation(Engine& engine, int64_t n_gen, int repetitions, int64_t sequences = 1, int64_t depth = 0);
+
+namespace grammar {
+struct Grammar;
+}
+// tg as a constrained request runs it ("tg128 + grammar"): each step masks the logits with the
+// grammar, samples (temperature 1) and feeds the sampled token; a finished text starts over.
+// Compare with the plain tg row of the same run; grammar_seconds says how much is the mask.
+BenchSeries bench_constrained_generation(Engine& engine, int64_t n_gen, int repetitions,
+                                         std::shared_ptr<const grammar::Grammar> grammar, int64_t depth = 0);
 
 }  // namespace trit::engine

@@ -2,6 +2,7 @@
 // Shared by the single-sequence driver (Conversation: run, chat) and the scheduler (serve).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -9,11 +10,20 @@
 
 namespace trit::engine {
 
+namespace grammar {
+struct Grammar;
+}
+
 struct GenerateOptions {
   int64_t max_tokens = -1;  // -1: until the context is full
   SamplingParams sampling;
   std::vector<std::string> stop;  // stop strings
   bool skip_special = true;       // control tokens produce no text
+  // Constrained decoding: only text of this grammar is sampled (engine/grammar/). Non-empty
+  // grammar_after: the text is free until the model writes that marker ("</think>"), the grammar
+  // governs what follows.
+  std::shared_ptr<const grammar::Grammar> grammar;
+  std::string grammar_after;
   // Reasoning models: at most this many tokens sampled inside <think>...</think>; once they are
   // spent the sequence writes "\n</think>\n\n" itself (forced tokens) and the answer follows.
   // -1: no budget. Needs the vocab's <think> and </think> tokens (without them: no budget).

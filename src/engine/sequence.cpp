@@ -66,6 +66,8 @@ void Sequence::start(std::span<const int32_t> prompt, const GenerateOptions& opt
     for (int32_t id = 0; id < n_vocab; ++id)
       if (tokenizer_->is_eog(id)) bias_.emplace_back(id, ban);
   start_thinking_budget(prompt, options.thinking_budget);
+  grammar_.reset();
+  if (options.grammar) grammar_.emplace(options.grammar, *tokenizer_, options.grammar_after);
   timer_.reset();
 }
 
@@ -99,6 +101,13 @@ Sequence::Step Sequence::step(std::span<const float> logits) {
     for (auto [id, add] : bias_) masked_[id] += add;
     out.row = masked_;
   }
+  if (grammar_ && grammar_->active()) {
+    if (!grammar_->apply(out.row, grammar_row_)) {  // e.g. the grammar is complete and ending is banned
+      out.stop = StopReason::end_of_generation;
+      return out;
+    }
+    out.row = grammar_row_;
+  }
   const bool forced = forced_at_ < forced_.size();
   out.token = forced ? forced_[forced_at_++] : sampler_->sample(out.row, tokens_);
   if (!forced) track_thinking(out.token);
@@ -109,6 +118,7 @@ Sequence::Step Sequence::step(std::span<const float> logits) {
     return out;
   }
   tokens_.push_back(out.token);
+  if (grammar_) grammar_->accept(out.token);
   std::string piece = decoder_->push(out.token);
   if (limits_->active()) piece = limits_->push(std::move(piece), timer_.seconds());
   out.text = stops_->push(piece);
@@ -187,6 +197,7 @@ void Sequence::end(StopReason reason) {
   sampler_.reset();
   decoder_.reset();
   stops_.reset();
+  grammar_.reset();
   drop_unfed();
 }
 

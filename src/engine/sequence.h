@@ -23,6 +23,7 @@
 
 #include "engine/editor_limits.h"
 #include "engine/generate_options.h"
+#include "engine/grammar/grammar_constraint.h"
 #include "engine/sampling.h"
 #include "engine/stop_strings.h"
 #include "model/sequence_memory.h"
@@ -124,6 +125,8 @@ class Sequence {
   int64_t think_tokens_ = 0;
   std::vector<int32_t> forced_;
   size_t forced_at_ = 0;
+  std::optional<grammar::GrammarConstraint> grammar_;  // options.grammar
+  std::vector<float> grammar_row_;  // the row (after bias_) with what the grammar refuses at -inf
 };
 
 }  // namespace trit::engine

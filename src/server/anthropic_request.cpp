@@ -139,7 +139,7 @@ void set_prompt(GenerationRequest& g, const json& body, int64_t max_tokens, cons
   options.enable_thinking = thinking_enabled(body, max_tokens, g.scheduled.options.thinking_budget);
   set_chat_prompt(g, messages, tools_in ? &tools : nullptr, choice.is_null() ? nullptr : &choice, options, ctx);
   if (prefill.empty()) return;
-  if (!g.assistant_prefix.empty())
+  if (g.scheduled.options.grammar)  // a forced call (set_chat_prompt)
     bad("a last assistant message (a prefilled answer) cannot be combined with a 'tool_choice' that forces a call",
         "tool_choice");
   // set_chat_prompt checked the tools and tool_choice; the prompt is rendered again to continue

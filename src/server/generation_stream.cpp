@@ -21,12 +21,7 @@ GenerationStream::GenerationStream(bool chat, const GenerationRequest& request, 
       tokenizer_(tokenizer),
       model_id_(std::move(model_id)),
       id_(make_id(chat ? "chatcmpl" : "cmpl")),
-      created_(static_cast<int64_t>(std::time(nullptr))) {
-  // A forced start of the answer (tool_choice) is in the prompt, not in the generated text, but
-  // it is part of what the model "wrote": the parser reads it first. What it yields (usually
-  // nothing yet: an open <tool_call>) goes out with the first streamed delta.
-  if (chat_ && !request.assistant_prefix.empty()) prefix_delta_ = parser_.feed(request.assistant_prefix);
-}
+      created_(static_cast<int64_t>(std::time(nullptr))) {}
 
 void GenerationStream::make_choice(size_t index, const GenerationStream& first) {
   index_ = index;
@@ -86,9 +81,7 @@ std::string GenerationStream::stream_events(const engine::RequestOutput& out) {
   if (request_.logprobs && !out.tokens.empty())
     logprobs = chat_ ? chat_logprobs(out.tokens, tokenizer_) : completion_logprobs(out.tokens, tokenizer_, text_offset_);
   if (chat_) {
-    tokenizer::ChatOutputParser::Delta d = std::move(prefix_delta_);
-    prefix_delta_ = {};
-    d += parser_.feed(out.text);
+    tokenizer::ChatOutputParser::Delta d = parser_.feed(out.text);
     if (out.done) d += parser_.finish();
     json delta = chat_delta(d);
     if (!delta.empty() || !logprobs.is_null())

@@ -4,8 +4,7 @@
 //                  optionally a usage chunk (stream_options.include_usage), then "data: [DONE]".
 //   non-streaming: one object at the end.
 // Chat output goes through ChatOutputParser: <think> text becomes "reasoning_content",
-// <tool_call> blocks become "tool_calls" (finish_reason "tool_calls"). A forced start of the
-// answer (request.assistant_prefix, from tool_choice) is parsed before the generated text.
+// <tool_call> blocks become "tool_calls" (finish_reason "tool_calls").
 #pragma once
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -52,7 +51,6 @@ class GenerationStream final : public ResponseWriter {
   std::string model_id_, id_;
   int64_t created_;
   tokenizer::ChatOutputParser parser_;
-  tokenizer::ChatOutputParser::Delta prefix_delta_;  // parsed from request.assistant_prefix, not yet sent
   bool role_sent_ = false;
   size_t tool_calls_sent_ = 0;
   size_t text_offset_ = 0;  // completions logprobs: bytes of text so far

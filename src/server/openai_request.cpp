@@ -7,6 +7,7 @@
 #include "server/json_fields.h"
 #include "server/reasoning_control.h"
 #include "server/request_fields.h"
+#include "server/structured_output.h"
 #include "server/tool_choice.h"
 #include "util/json_depth.h"
 
@@ -99,6 +100,12 @@ std::vector<int32_t> completion_prompt(const json& prompt, bool parse_special, c
   return ids;
 }
 
+// A constrained request masks with the tokenizer's token trie, built on first use: build it here,
+// on the request's thread, rather than in the middle of the scheduler's batch.
+void warm_token_trie(const GenerationRequest& g, const RequestContext& ctx) {
+  if (g.scheduled.options.grammar) ctx.tokenizer->token_trie();
+}
+
 }  // namespace
 
 std::vector<tokenizer::ChatMessage> parse_messages(const json& messages) {
@@ -157,7 +164,11 @@ GenerationRequest parse_chat_request(const json& body, const RequestContext& ctx
 
   const json* tools = get_array(body, "tools");
   auto choice_it = body.find("tool_choice");
+  const bool thinking = options.enable_thinking;
   set_chat_prompt(g, messages, tools, choice_it == body.end() ? nullptr : &*choice_it, std::move(options), ctx);
+  // A forced tool call's grammar comes first: the answer is then the call, not JSON content.
+  if (!g.scheduled.options.grammar) parse_structured_output(body, thinking, g.scheduled.options);
+  warm_token_trie(g, ctx);
   return g;
 }
 
@@ -173,12 +184,13 @@ void set_chat_prompt(GenerationRequest& g, const std::vector<tokenizer::ChatMess
   }
   const ToolChoice choice = resolve_tool_choice(tool_choice, tools);
   if (!choice.tools_in_prompt) options.tools = tokenizer::ordered_json::array();
-  g.assistant_prefix = choice.assistant_prefix;
   g.tools_given = !options.tools.empty();
-  // A forced tool call continues the generation prompt (after the empty <think> block when
-  // thinking is off), as if the model had written the prefix itself.
-  g.scheduled.prompt = engine::chat_prompt(*ctx.tokenizer, ctx.chat_format, messages, options, g.assistant_prefix);
+  g.scheduled.prompt = engine::chat_prompt(*ctx.tokenizer, ctx.chat_format, messages, options);
   check_prompt_length(g, ctx);
+  // After the generation prompt (and the empty <think> block when thinking is off) the model may
+  // write only the call; with thinking on, only once it has closed its think block.
+  if (choice.forced) force_tool_call(*tools, choice.function, options.enable_thinking, g.scheduled.options);
+  warm_token_trie(g, ctx);
 }
 
 GenerationRequest parse_completion_request(const json& body, const RequestContext& ctx) {
@@ -213,6 +225,8 @@ GenerationRequest parse_completion_request(const json& body, const RequestContex
   g.scheduled.logprobs = g.logprobs ? g.top_logprobs : -1;
   // Completions see raw text: control tokens the model writes are kept out, as in chat.
   check_prompt_length(g.scheduled.prompt, ctx, "prompt");
+  parse_structured_output(body, false, g.scheduled.options);
+  warm_token_trie(g, ctx);
   return g;
 }
 

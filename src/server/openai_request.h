@@ -25,7 +25,8 @@ std::vector<tokenizer::ChatMessage> parse_messages(const nlohmann::json& message
 // Renders and tokenizes a chat prompt into `g` for any chat API: `tools` in OpenAI's shape
 // ([{"type": "function", "function": {"name", "description", "parameters"}}], nullptr for none),
 // `tool_choice` in OpenAI's shape (nullptr when absent; tool_choice.h), `options` with the
-// template's kwargs already set. Sets tools_given and assistant_prefix; checks the length.
+// template's kwargs already set. Sets tools_given; checks the length; a forced tool call
+// (tool_choice "required" or named) sets the grammar that makes the answer that call.
 void set_chat_prompt(GenerationRequest& g, const std::vector<tokenizer::ChatMessage>& messages,
                      const nlohmann::json* tools, const nlohmann::json* tool_choice, tokenizer::ChatOptions options,
                      const RequestContext& ctx);

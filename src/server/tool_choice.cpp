@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "server/api_error.h"
-#include "tokenizer/chat.h"
 
 namespace trit::server {
 namespace {
@@ -56,7 +55,7 @@ ToolChoice resolve_tool_choice(const json* tool_choice, const json* tools) {
     if (c != "required")
       throw ApiError(400, "'tool_choice' must be none, auto, required or a function object", kParam);
     if (names.empty()) throw ApiError(400, "'tool_choice' is \"required\" but no 'tools' were given", kParam);
-    out.assistant_prefix = "<tool_call>\n";
+    out.forced = true;
     return out;
   }
   if (!tool_choice->is_object()) throw ApiError(400, "'tool_choice' must be a string or an object", kParam);
@@ -66,9 +65,8 @@ ToolChoice resolve_tool_choice(const json* tool_choice, const json* tools) {
   if (std::find(names.begin(), names.end(), name) == names.end())
     throw ApiError(400, "'tool_choice' names function '" + name + "', which is not one of 'tools' (" +
                             joined(names) + ")", kParam);
-  // As the template writes a call; to_json_python quotes the name (escaping what JSON needs).
-  out.assistant_prefix = "<tool_call>\n{\"name\": " + tokenizer::to_json_python(tokenizer::ordered_json(name)) +
-                         ", \"arguments\":";
+  out.forced = true;
+  out.function = name;
   return out;
 }
 

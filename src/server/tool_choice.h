@@ -1,16 +1,13 @@
-// tool_choice of a chat request -> what the prompt holds. The model cannot be told to call a tool,
-// but it can be made to: the prompt ends with the opening of the call, written exactly as the
-// chat template writes a call in an assistant turn, and the model continues inside it.
+// tool_choice of a chat request -> what the prompt holds and whether a call is forced. The model
+// cannot be told to call a tool, but it can be made to: a grammar (structured_output.h,
+// force_tool_call) lets it write nothing but a call in the template's format, with arguments
+// that conform to the function's parameters, so the answer always parses into tool_calls
+// (finish_reason "tool_calls").
 //   absent, "auto"  tools in the prompt, nothing forced
 //   "none"          tools left out of the prompt
-//   "required"      forced "<tool_call>\n": the model picks the function and writes the call
+//   "required"      a call to one of the tools is forced
 //   {"type": "function", "function": {"name": "X"}}
-//                   forced "<tool_call>\n{\"name\": \"X\", \"arguments\":": the model writes the
-//                   arguments only. The prefix stops before the space after the colon: the
-//                   tokenizer splits `": {"` as `":` + ` {"`, so ending on `":` leaves the model
-//                   the same next token as in a template-written call.
-// The forced text counts as the start of the assistant's output: the output parser reads it
-// before the generated text, so the call comes back as tool_calls (finish_reason "tool_calls").
+//                   a call to X is forced
 // Wrong shapes, unknown function names and forcing without tools are ApiError 400 on
 // "tool_choice".
 #pragma once
@@ -20,8 +17,9 @@
 namespace trit::server {
 
 struct ToolChoice {
-  bool tools_in_prompt = true;   // false for "none"
-  std::string assistant_prefix;  // text the assistant turn is forced to begin with ("" for none)
+  bool tools_in_prompt = true;  // false for "none"
+  bool forced = false;          // "required" or a named function
+  std::string function;         // the named function (empty: any of the tools)
 };
 
 // tool_choice: the request's field, or nullptr when absent or null. tools: the request's (already

@@ -13,6 +13,8 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +23,7 @@
 
 #include "tokenizer/bpe.h"
 #include "tokenizer/pretokenizer.h"
+#include "tokenizer/token_trie.h"
 #include "tokenizer/vocab.h"
 
 namespace trit::gguf {
@@ -76,6 +79,8 @@ class Tokenizer {
   size_t vocab_size() const { return vocab_.tokens.size(); }
   const VocabData& vocab() const { return vocab_; }
   const std::string& chat_template() const { return vocab_.chat_template; }
+  // Every token's bytes in a trie (for grammar masks): built on first use, then shared.
+  const TokenTrie& token_trie() const;
 
  private:
   struct AddedToken {
@@ -94,6 +99,11 @@ class Tokenizer {
   // Added tokens by first byte, longest first, for leftmost-longest matching.
   std::array<std::vector<AddedToken>, 256> added_by_first_byte_;
   std::vector<int32_t> eog_ids_;
+  struct LazyTrie {
+    std::once_flag once;
+    std::unique_ptr<TokenTrie> trie;
+  };
+  std::shared_ptr<LazyTrie> trie_ = std::make_shared<LazyTrie>();
 };
 
 }  // namespace trit::tokenizer

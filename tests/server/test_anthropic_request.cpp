@@ -115,12 +115,13 @@ TEST_F(AnthropicRequestTest, ThinkingToolChoiceAndSampling) {
   tool["tools"] = kTools;
   tool["tool_choice"] = {{"type", "tool"}, {"name", "send_mail"}};
   server::GenerationRequest g = server::parse_anthropic_request(tool, ctx_);
-  EXPECT_EQ(g.assistant_prefix, "<tool_call>\n{\"name\": \"send_mail\", \"arguments\":");
-  EXPECT_TRUE(ends_with(engine_->tokenizer().decode(g.scheduled.prompt), g.assistant_prefix));
+  // A forced call is a grammar (structured_output.h), not text in the prompt.
+  EXPECT_TRUE(g.scheduled.options.grammar);
+  EXPECT_EQ(g.assistant_prefix, "");
   tool["tool_choice"] = {{"type", "any"}, {"disable_parallel_tool_use", true}};
-  EXPECT_EQ(server::parse_anthropic_request(tool, ctx_).assistant_prefix, "<tool_call>\n");
+  EXPECT_TRUE(server::parse_anthropic_request(tool, ctx_).scheduled.options.grammar);
   tool["tool_choice"] = {{"type", "auto"}};
-  EXPECT_EQ(server::parse_anthropic_request(tool, ctx_).assistant_prefix, "");
+  EXPECT_FALSE(server::parse_anthropic_request(tool, ctx_).scheduled.options.grammar);
   tool["tool_choice"] = {{"type", "none"}};
   server::GenerationRequest none = server::parse_anthropic_request(tool, ctx_);
   EXPECT_FALSE(none.tools_given);

@@ -1,10 +1,13 @@
-// tool_choice -> forced start of the assistant turn: each accepted form, each rejected one (400
-// naming tool_choice), the prompt a chat request then renders, and the parsed answer when the
-// model continues the forced call (streamed and not).
+// tool_choice -> a forced call: each accepted form, each rejected one (400 naming tool_choice),
+// the grammar a chat request then runs under (only the call, in the template's format, with
+// conforming arguments), random weights still writing a parsed call, and the parsed answer
+// (streamed and not).
 #include <gtest/gtest.h>
 
 #include "common/test_util.h"
+#include "engine/conversation.h"
 #include "engine/engine.h"
+#include "engine/grammar/grammar_matcher.h"
 #include "server/api_error.h"
 #include "server/generation_stream.h"
 #include "server/openai_request.h"
@@ -39,32 +42,29 @@ TEST(ToolChoice, AbsentAutoAndNoneForceNothing) {
   for (const json* tools : {&kTools, static_cast<const json*>(nullptr)}) {  // none of them needs tools
     for (const json* c : {static_cast<const json*>(nullptr), &null_choice, &automatic}) {
       server::ToolChoice r = resolve_tool_choice(c, tools);
-      EXPECT_EQ(r.assistant_prefix, "");
+      EXPECT_FALSE(r.forced);
       EXPECT_TRUE(r.tools_in_prompt);
     }
     server::ToolChoice r = resolve_tool_choice(&none, tools);
-    EXPECT_EQ(r.assistant_prefix, "");
+    EXPECT_FALSE(r.forced);
     EXPECT_FALSE(r.tools_in_prompt);
   }
 }
 
-TEST(ToolChoice, RequiredOpensACall) {
+TEST(ToolChoice, RequiredForcesAnyCall) {
   const json c = "required";
   server::ToolChoice r = resolve_tool_choice(&c, &kTools);
   EXPECT_TRUE(r.tools_in_prompt);
-  EXPECT_EQ(r.assistant_prefix, "<tool_call>\n");
+  EXPECT_TRUE(r.forced);
+  EXPECT_EQ(r.function, "");
 }
 
-TEST(ToolChoice, NamedFunctionOpensItsCall) {
+TEST(ToolChoice, NamedFunctionForcesItsCall) {
   const json c = {{"type", "function"}, {"function", {{"name", "get_weather"}}}};
   server::ToolChoice r = resolve_tool_choice(&c, &kTools);
   EXPECT_TRUE(r.tools_in_prompt);
-  EXPECT_EQ(r.assistant_prefix, kForcedWeather);
-  // What the model then writes completes JSON the output parser takes as the call.
-  auto out = tokenizer::parse_assistant_output(r.assistant_prefix + " {\"city\": \"Oslo\"}}\n</tool_call>");
-  ASSERT_EQ(out.tool_calls.size(), 1u);
-  EXPECT_EQ(out.tool_calls[0].name, "get_weather");
-  EXPECT_EQ(out.tool_calls[0].arguments, tokenizer::ordered_json({{"city", "Oslo"}}));
+  EXPECT_TRUE(r.forced);
+  EXPECT_EQ(r.function, "get_weather");
 }
 
 TEST(ToolChoice, RejectionsName400AndToolChoice) {
@@ -106,10 +106,10 @@ class ForcedChatTest : public ::testing::Test {
   void SetUp() override {
     engine::EngineOptions o;
     o.threads = 1;
-    o.context = 512;
+    o.context = 2048;
     engine_ = std::make_unique<engine::Engine>(test::make_model("tiny", "q2_0", 7), o);
     ctx_.tokenizer = &engine_->tokenizer();
-    ctx_.context = 512;
+    ctx_.context = 2048;
   }
   json body(const json& tool_choice, bool thinking = true) const {
     json b = {{"messages", {{{"role", "user"}, {"content", "Weather in Oslo?"}}}},
@@ -128,32 +128,70 @@ class ForcedChatTest : public ::testing::Test {
   server::RequestContext ctx_;
 };
 
-TEST_F(ForcedChatTest, PromptEndsWithTheForcedPrefix) {
+// Whether the request's grammar takes `text` whole.
+bool grammar_takes(const server::GenerationRequest& g, const std::string& text) {
+  if (!g.scheduled.options.grammar) return false;
+  engine::grammar::GrammarMatcher m(g.scheduled.options.grammar);
+  return m.accept(text) && m.can_end();
+}
+
+TEST_F(ForcedChatTest, ForcingSetsACallGrammarNotAPrefix) {
   const json named = {{"type", "function"}, {"function", {{"name", "get_weather"}}}};
   server::GenerationRequest plain = server::parse_chat_request(body(nullptr), ctx_);
-  EXPECT_EQ(plain.assistant_prefix, "");
+  EXPECT_FALSE(plain.scheduled.options.grammar);
   const std::string plain_text = prompt_text(plain);
   ASSERT_TRUE(ends_with(plain_text, "<|im_start|>assistant\n")) << plain_text;
 
-  server::GenerationRequest g = server::parse_chat_request(body(named), ctx_);
-  EXPECT_EQ(g.assistant_prefix, kForcedWeather);
+  server::GenerationRequest g = server::parse_chat_request(body(named, false), ctx_);
   EXPECT_TRUE(g.tools_given);
-  EXPECT_EQ(prompt_text(g), plain_text + kForcedWeather);
+  EXPECT_TRUE(ends_with(prompt_text(g), "<|im_start|>assistant\n<think>\n\n</think>\n\n")) << prompt_text(g);
+  EXPECT_EQ(g.scheduled.options.grammar_after, "");
+  EXPECT_TRUE(grammar_takes(g, kForcedWeather + " {\"city\": \"Oslo\"}}\n</tool_call>"));
+  EXPECT_FALSE(grammar_takes(g, "<tool_call>\n{\"name\": \"send_mail\", \"arguments\": {}}\n</tool_call>"));
+  EXPECT_FALSE(grammar_takes(g, "Sure! " + kForcedWeather + " {}}\n</tool_call>"));
+  EXPECT_FALSE(grammar_takes(g, kForcedWeather + " \"Oslo\"}\n</tool_call>"));  // parameters: an object
 
-  server::GenerationRequest r = server::parse_chat_request(body("required"), ctx_);
-  EXPECT_EQ(prompt_text(r), plain_text + "<tool_call>\n");
+  server::GenerationRequest r = server::parse_chat_request(body("required", false), ctx_);
+  EXPECT_TRUE(grammar_takes(r, "<tool_call>\n{\"name\": \"send_mail\", \"arguments\": {\"to\": 1}}\n</tool_call>"));
+  EXPECT_TRUE(grammar_takes(r, kForcedWeather + " {}}\n</tool_call>"));
 
-  // Thinking off: the template's empty <think> block comes first, then the call.
-  server::GenerationRequest nt = server::parse_chat_request(body("required", false), ctx_);
-  EXPECT_TRUE(ends_with(prompt_text(nt), "<|im_start|>assistant\n<think>\n\n</think>\n\n<tool_call>\n"))
-      << prompt_text(nt);
+  // Thinking on: the prompt is the plain one; the call is forced once </think> is written.
+  server::GenerationRequest t = server::parse_chat_request(body("required"), ctx_);
+  EXPECT_EQ(prompt_text(t), plain_text);
+  EXPECT_EQ(t.scheduled.options.grammar_after, "</think>");
+  EXPECT_TRUE(grammar_takes(t, "\n\n" + kForcedWeather + " {}}\n</tool_call>"));
 
   // "none": no tools in the prompt, nothing forced.
   server::GenerationRequest none = server::parse_chat_request(body("none"), ctx_);
-  EXPECT_EQ(none.assistant_prefix, "");
+  EXPECT_FALSE(none.scheduled.options.grammar);
   EXPECT_FALSE(none.tools_given);
   EXPECT_EQ(prompt_text(none).find("<tools>"), std::string::npos);
   EXPECT_NE(plain_text.find("<tools>"), std::string::npos);
+}
+
+TEST_F(ForcedChatTest, RandomWeightsStillWriteAParsedCall) {
+  // A tiny model with random weights, sampled at temperature 1: every answer is a call.
+  const json tools = json::parse(R"([{"type": "function", "function": {"name": "get_weather", "parameters":
+      {"type": "object", "properties": {"unit": {"enum": ["c", "f"]}, "days": {"type": "integer"}},
+       "required": ["unit"], "additionalProperties": false}}}])");
+  json b = body("required", false);
+  b["tools"] = tools;
+  engine::Conversation conv(*engine_);
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    server::GenerationRequest g = server::parse_chat_request(b, ctx_);
+    g.scheduled.options.sampling.temperature = 1.0f;
+    g.scheduled.options.sampling.seed = seed;
+    std::string text;
+    conv.reset();
+    engine::GenerateStats stats =
+        conv.generate(g.scheduled.prompt, g.scheduled.options, [&](const std::string& t) { text += t; return true; });
+    EXPECT_EQ(stats.reason, engine::StopReason::end_of_generation) << text;
+    auto out = tokenizer::parse_assistant_output(text);
+    ASSERT_EQ(out.tool_calls.size(), 1u) << text;
+    EXPECT_EQ(out.tool_calls[0].name, "get_weather");
+    EXPECT_TRUE(out.tool_calls[0].arguments["unit"] == "c" || out.tool_calls[0].arguments["unit"] == "f") << text;
+    EXPECT_EQ(out.content, "") << text;
+  }
 }
 
 engine::RequestOutput piece(const std::string& text, bool done = false) {
@@ -166,9 +204,9 @@ engine::RequestOutput piece(const std::string& text, bool done = false) {
 
 TEST_F(ForcedChatTest, ForcedCallComesBackAsToolCalls) {
   server::GenerationRequest g;
-  g.assistant_prefix = kForcedWeather;
-  // The model writes only the arguments and the end of the call.
-  const std::vector<std::string> generated = {" {\"city\":", " \"Oslo\"}}\n</tool", "_call>"};
+  // What the grammar lets the model write, in pieces.
+  const std::vector<std::string> generated = {"<tool_call>\n{\"name\": \"get_weather\", \"arguments\":",
+                                              " {\"city\":", " \"Oslo\"}}\n</tool", "_call>"};
 
   server::GenerationStream whole(true, g, engine_->tokenizer(), "m");
   for (const auto& t : generated) whole.accumulate(piece(t));
@@ -201,18 +239,6 @@ TEST_F(ForcedChatTest, ForcedCallComesBackAsToolCalls) {
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls[0]["function"]["name"], "get_weather");
   EXPECT_EQ(finish, "tool_calls");
-}
-
-TEST_F(ForcedChatTest, BrokenForcedCallIsContentWithThePrefix) {
-  // A model that writes no valid JSON: the text, forced part included, comes back as content.
-  server::GenerationRequest g;
-  g.assistant_prefix = kForcedWeather;
-  server::GenerationStream s(true, g, engine_->tokenizer(), "m");
-  s.accumulate(piece(" nonsense"));
-  s.accumulate(piece("", true));
-  json o = s.final_object();
-  EXPECT_EQ(o["choices"][0]["finish_reason"], "stop");
-  EXPECT_EQ(o["choices"][0]["message"]["content"], kForcedWeather + " nonsense");
 }
 
 }  // namespace

@@ -1,0 +1,31 @@
+// Constrained output, as the APIs ask for it -> the grammar a generation runs under.
+//
+//   response_format  {"type": "text"}                     nothing (the default)
+//                    {"type": "json_object"}               any JSON object
+//                    {"type": "json_schema", "json_schema": {"name": ..., "schema": {...}, "strict": ...}}
+//   grammar          GBNF text (llama.cpp's extension, both chat and completions)
+//   json_schema      a schema object (llama.cpp's extension, both chat and completions)
+// At most one of them. A malformed value, bad GBNF or an unsupported schema keyword is
+// ApiError 400 naming the field (and the keyword in the message).
+//
+// With thinking on, the grammar starts after the model's </think>: the reasoning stays free and
+// the answer (the content) is what conforms.
+#pragma once
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "engine/generate_options.h"
+
+namespace trit::server {
+
+// Sets options.grammar (and grammar_after when `thinking`) from the request body's fields.
+void parse_structured_output(const nlohmann::json& body, bool thinking, engine::GenerateOptions& options);
+
+// Forces one of `tools` (checked OpenAI function tools) to be called, in Qwen3's format:
+//   <tool_call>\n{"name": "<name>", "arguments": <conforming to its parameters>}\n</tool_call>
+// `only`: the one function to call (empty: any of them).
+void force_tool_call(const nlohmann::json& tools, const std::string& only, bool thinking,
+                     engine::GenerateOptions& options);
+
+}  // namespace trit::server
