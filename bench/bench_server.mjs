@@ -10,10 +10,17 @@
 // bandwidth drifts by tens of percent over minutes, which one run per count would fold into the
 // speed-up); the table gives mean ± standard deviation and the speed-up is the ratio of means.
 //
+// With --json-schema FILE every other stream (the 2nd, 4th, ...) is constrained to that schema
+// (response_format json_schema), and thinking is off in all of them (a grammar starts after the
+// think block, which a random-weight model never closes): the cost of constrained decoding inside
+// a batch. A constrained stream ends when its JSON is complete, so it may decode fewer tokens;
+// the aggregate counts the tokens each stream decoded.
+//
 //   node bench/bench_server.mjs --trit build/trit -m model.gguf [-t 8] [-n 64] [-r 3] [--streams 1,4,8]
+//                               [--json-schema schema.json]
 //   (with no -m: makes the 1.7b preset with `trit mkmodel` into /tmp)
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -27,6 +34,8 @@ const tokens = Number(opt("-n", "64"));
 const repetitions = Number(opt("-r", "3"));
 const streams = opt("--streams", "1,4,8").split(",").map(Number);
 const parallel = Math.max(...streams);
+const schemaFile = opt("--json-schema", "");
+const schema = schemaFile ? JSON.parse(readFileSync(schemaFile, "utf8")) : null;
 
 if (!model) {
   model = "/tmp/trit-bench-1.7b-q2_0.gguf";
@@ -58,7 +67,10 @@ async function stream(i, n) {
   const res = await fetch(base + "/v1/chat/completions", {
     method: "POST", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ messages: [{ role: "user", content: "Stream " + i + ": tell a story." }], stream: true,
-      max_tokens: n, temperature: 0, ignore_eos: true, stream_options: { include_usage: true } }),
+      max_tokens: n, temperature: 0, ignore_eos: true, stream_options: { include_usage: true },
+      ...(schema ? { chat_template_kwargs: { enable_thinking: false } } : {}),
+      ...(schema && i % 2 === 1
+        ? { response_format: { type: "json_schema", json_schema: { name: "bench", schema } } } : {}) }),
   });
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
@@ -106,7 +118,7 @@ try {
     }
   for (const k of streams) {
     const v = samples.get(k);
-    console.log(`streams ${k}: aggregate decode ${mean(v).toFixed(2)} ± ${stddev(v).toFixed(2)} tokens/s ` +
+    console.log(`streams ${k}${schema && k > 1 ? " (half constrained)" : ""}: aggregate decode ${mean(v).toFixed(2)} ± ${stddev(v).toFixed(2)} tokens/s ` +
       `(${(mean(v) / k).toFixed(2)} per stream, ${v.length} runs)`);
   }
   const one = samples.get(1);
