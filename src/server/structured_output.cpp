@@ -101,7 +101,8 @@ void parse_structured_output(const json& body, bool thinking, engine::GenerateOp
   if (present(body, "response_format") && (grammar_given(body) || present(body, "json_schema")))
     throw ApiError(400, "give at most one of 'response_format', 'grammar' and 'json_schema'",
                    grammar_given(body) ? "grammar" : "json_schema");
-  if (present(body, "response_format")) parse_format(body["response_format"], true, "response_format", thinking, options);
+  if (present(body, "response_format"))
+    parse_format(body["response_format"], true, "response_format", thinking, options);
   parse_grammar_fields(body, thinking, options);
 }
 

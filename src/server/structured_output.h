@@ -3,8 +3,8 @@
 //   response_format  {"type": "text"}                     nothing (the default)
 //                    {"type": "json_object"}               any JSON object
 //                    {"type": "json_schema", "json_schema": {"name": ..., "schema": {...}, "strict": ...}}
-//   grammar          GBNF text (llama.cpp's extension, both chat and completions)
-//   json_schema      a schema object (llama.cpp's extension, both chat and completions)
+//   grammar          GBNF text (llama.cpp's extension: chat, completions, /completion, /infill)
+//   json_schema      a schema object (llama.cpp's extension: chat, completions, /completion, /infill)
 //   text.format      the Responses API's flat shape: {"type": "json_schema", "name", "schema", "strict"}
 // At most one of them. A malformed value, bad GBNF or an unsupported schema keyword is
 // ApiError 400 naming the field (and the keyword in the message).
