@@ -6,6 +6,7 @@
 #include "server/api_error.h"
 #include "server/json_fields.h"
 #include "server/request_fields.h"
+#include "server/structured_output.h"
 
 namespace trit::server {
 namespace {
@@ -21,12 +22,6 @@ void require_neutral(const json& body, const char* key, double neutral, const ch
 
 // Fields that would change the output and that trit cannot honour: a 400 naming the field.
 void refuse_unsupported(const json& body) {
-  for (const char* key : {"grammar", "json_schema"}) {
-    auto it = body.find(key);
-    if (it == body.end() || it->is_null()) continue;
-    if (it->is_string() && it->get<std::string>().empty()) continue;
-    throw ApiError(400, std::string("'") + key + "' (constrained generation) is not supported yet", key);
-  }
   require_neutral(body, "mirostat", 0, "Mirostat sampling");
   require_neutral(body, "typical_p", 1, "locally typical sampling");
   require_neutral(body, "dynatemp_range", 0, "dynamic temperature");
@@ -190,6 +185,9 @@ NativeRequest parse_options(const json& raw, const RequestContext& ctx) {
     (void)get_number(body, key, -1e300, 1e300);
   for (const char* key : {"timings_per_token", "return_progress", "stream_timings"}) (void)get_bool(body, key);
   apply_sampler_list(body, g.scheduled.options.sampling);
+  // Raw text, no chat template: nothing to think before the grammar starts.
+  parse_grammar_fields(body, false, g.scheduled.options);
+  warm_token_trie(g.scheduled.options, *ctx.tokenizer);
   if (const json* fields = get_array(body, "response_fields")) {
     for (const json& f : *fields) {
       if (!f.is_string()) throw ApiError(400, "'response_fields' must be an array of strings", "response_fields");

@@ -100,12 +100,6 @@ std::vector<int32_t> completion_prompt(const json& prompt, bool parse_special, c
   return ids;
 }
 
-// A constrained request masks with the tokenizer's token trie, built on first use: build it here,
-// on the request's thread, rather than in the middle of the scheduler's batch.
-void warm_token_trie(const GenerationRequest& g, const RequestContext& ctx) {
-  if (g.scheduled.options.grammar) ctx.tokenizer->token_trie();
-}
-
 }  // namespace
 
 std::vector<tokenizer::ChatMessage> parse_messages(const json& messages) {
@@ -168,7 +162,7 @@ GenerationRequest parse_chat_request(const json& body, const RequestContext& ctx
   set_chat_prompt(g, messages, tools, choice_it == body.end() ? nullptr : &*choice_it, std::move(options), ctx);
   // A forced tool call's grammar comes first: the answer is then the call, not JSON content.
   if (!g.scheduled.options.grammar) parse_structured_output(body, thinking, g.scheduled.options);
-  warm_token_trie(g, ctx);
+  warm_token_trie(g.scheduled.options, *ctx.tokenizer);
   return g;
 }
 
@@ -190,7 +184,7 @@ void set_chat_prompt(GenerationRequest& g, const std::vector<tokenizer::ChatMess
   // After the generation prompt (and the empty <think> block when thinking is off) the model may
   // write only the call; with thinking on, only once it has closed its think block.
   if (choice.forced) force_tool_call(*tools, choice.function, options.enable_thinking, g.scheduled.options);
-  warm_token_trie(g, ctx);
+  warm_token_trie(g.scheduled.options, *ctx.tokenizer);
 }
 
 GenerationRequest parse_completion_request(const json& body, const RequestContext& ctx) {
@@ -226,7 +220,7 @@ GenerationRequest parse_completion_request(const json& body, const RequestContex
   // Completions see raw text: control tokens the model writes are kept out, as in chat.
   check_prompt_length(g.scheduled.prompt, ctx, "prompt");
   parse_structured_output(body, false, g.scheduled.options);
-  warm_token_trie(g, ctx);
+  warm_token_trie(g.scheduled.options, *ctx.tokenizer);
   return g;
 }
 

@@ -9,6 +9,7 @@
 #include "server/reasoning_control.h"
 #include "server/request_fields.h"
 #include "server/responses_items.h"
+#include "server/structured_output.h"
 
 namespace trit::server {
 namespace {
@@ -84,20 +85,15 @@ json parse_reasoning(const json& body, tokenizer::ChatOptions& options, engine::
   return echo;
 }
 
-// text: {"format": {"type": "text"}}; structured output needs the grammar engine.
+// text: {"format": {"type": "text" | "json_object" | "json_schema", ...}, "verbosity"}: the echo;
+// the format's grammar is set by parse_text_format once the prompt is made.
 json parse_text(const json& body) {
   json echo = {{"format", {{"type", "text"}}}};
   const json* text = get_object(body, "text");
   if (!text) return echo;
-  if (auto f = text->find("format"); f != text->end() && !f->is_null() && !f->is_object())
-    throw ApiError(400, "'text.format' must be an object", "text.format");
-  if (const json* format = get_object(*text, "format")) {
-    const std::string type = format->contains("type") && (*format)["type"].is_string()
-                                 ? (*format)["type"].get<std::string>()
-                                 : "";
-    if (type == "json_schema" || type == "json_object")
-      throw ApiError(400, "'text.format' type '" + type + "' is not supported yet (only \"text\")", "text.format");
-    if (type != "text") throw ApiError(400, "'text.format.type' must be \"text\"", "text.format");
+  if (auto f = text->find("format"); f != text->end() && !f->is_null()) {
+    if (!f->is_object()) throw ApiError(400, "'text.format' must be an object", "text.format");
+    echo["format"] = *f;
   }
   if (auto v = text->find("verbosity"); v != text->end() && !v->is_null()) {
     if (!v->is_string()) throw ApiError(400, "'text.verbosity' must be a string", "text.verbosity");
@@ -174,6 +170,8 @@ ResponsesRequest parse_responses_request(const json& body, const RequestContext&
   tokenizer::ChatOptions options;
   echo["reasoning"] = parse_reasoning(body, options, g.scheduled.options);
   echo["text"] = parse_text(body);
+  const json format = echo["text"]["format"];
+  const bool thinking = options.enable_thinking;
 
   echo["tools"] = json::array();
   json tools;
@@ -198,6 +196,9 @@ ResponsesRequest parse_responses_request(const json& body, const RequestContext&
     if (e.param() != "messages") throw;
     throw ApiError(e.status(), e.what(), "input");  // the prompt-length check names chat's field
   }
+  // A forced tool call's grammar comes first: the answer is then the call, not JSON text.
+  if (!g.scheduled.options.grammar) parse_text_format(format, thinking, g.scheduled.options);
+  warm_token_trie(g.scheduled.options, *ctx.tokenizer);
   return r;
 }
 

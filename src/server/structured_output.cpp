@@ -36,50 +36,82 @@ void set_schema(const json& schema, bool thinking, const std::string& field, con
   set_grammar(gbnf, thinking, param, options);
 }
 
-void parse_response_format(const json& format, bool thinking, engine::GenerateOptions& options) {
-  constexpr const char* kParam = "response_format";
+// Both shapes of a format: chat's {"type", "json_schema": {name, schema, strict}} (`nested`) and
+// Responses' flat {"type", name, schema, strict}. `field` names the format in messages and as the
+// 400's param.
+void parse_format(const json& format, bool nested, const std::string& field, bool thinking,
+                  engine::GenerateOptions& options) {
   if (!format.is_object() || !format.contains("type") || !format["type"].is_string())
-    throw ApiError(400, "'response_format' must be an object with a 'type' (text, json_object or json_schema)", kParam);
+    throw ApiError(400, "'" + field + "' must be an object with a 'type' (text, json_object or json_schema)", field);
   const std::string type = format["type"].get<std::string>();
   if (type == "text") return;
   if (type == "json_object") {
-    set_grammar(grammar::json_object_gbnf(thinking), thinking, kParam, options);
+    set_grammar(grammar::json_object_gbnf(thinking), thinking, field, options);
     return;
   }
   if (type != "json_schema")
-    throw ApiError(400, "'response_format.type' '" + type + "' is unknown (text, json_object or json_schema)", kParam);
-  auto spec = format.find("json_schema");
-  if (spec == format.end() || !spec->is_object())
-    throw ApiError(400, "'response_format.json_schema' must be an object with a 'schema'", kParam);
+    throw ApiError(400, "'" + field + ".type' '" + type + "' is unknown (text, json_object or json_schema)", field);
+  const json* spec = &format;
+  std::string at = field;
+  if (nested) {
+    auto it = format.find("json_schema");
+    if (it == format.end() || !it->is_object())
+      throw ApiError(400, "'" + field + ".json_schema' must be an object with a 'schema'", field);
+    spec = &*it;
+    at += ".json_schema";
+  }
   if (auto name = spec->find("name"); name != spec->end() && !name->is_string())
-    throw ApiError(400, "'response_format.json_schema.name' must be a string", kParam);
+    throw ApiError(400, "'" + at + ".name' must be a string", field);
   if (auto strict = spec->find("strict"); strict != spec->end() && !strict->is_boolean() && !strict->is_null())
-    throw ApiError(400, "'response_format.json_schema.strict' must be a boolean", kParam);
+    throw ApiError(400, "'" + at + ".strict' must be a boolean", field);
   auto schema = spec->find("schema");
-  if (schema == spec->end()) {  // OpenAI allows omitting it: any JSON object then
-    set_grammar(grammar::json_object_gbnf(thinking), thinking, kParam, options);
+  if (schema == spec->end() || schema->is_null()) {  // OpenAI allows omitting it: any JSON object then
+    set_grammar(grammar::json_object_gbnf(thinking), thinking, field, options);
     return;
   }
-  set_schema(*schema, thinking, "response_format.json_schema.schema", kParam, options);
+  set_schema(*schema, thinking, at + ".schema", field, options);
+}
+
+bool present(const json& body, const char* key) {
+  auto it = body.find(key);
+  return it != body.end() && !it->is_null();
+}
+
+// llama-server sends (and its /props lists) an empty grammar for none.
+bool grammar_given(const json& body) {
+  if (!present(body, "grammar")) return false;
+  const json& g = body["grammar"];
+  return !(g.is_string() && g.get_ref<const std::string&>().empty());
 }
 
 }  // namespace
 
-void parse_structured_output(const json& body, bool thinking, engine::GenerateOptions& options) {
-  const auto present = [&](const char* key) {
-    auto it = body.find(key);
-    return it != body.end() && !it->is_null();
-  };
-  const int given = present("response_format") + present("grammar") + present("json_schema");
-  if (given > 1)
-    throw ApiError(400, "give at most one of 'response_format', 'grammar' and 'json_schema'",
-                   present("grammar") ? "grammar" : "json_schema");
-  if (present("response_format")) parse_response_format(body["response_format"], thinking, options);
-  if (present("grammar")) {
+void parse_grammar_fields(const json& body, bool thinking, engine::GenerateOptions& options) {
+  const bool grammar = grammar_given(body);
+  if (grammar && present(body, "json_schema"))
+    throw ApiError(400, "give either 'grammar' or 'json_schema', not both", "grammar");
+  if (grammar) {
     if (!body["grammar"].is_string()) throw ApiError(400, "'grammar' must be a string of GBNF", "grammar");
     set_grammar(body["grammar"].get<std::string>(), thinking, "grammar", options);
   }
-  if (present("json_schema")) set_schema(body["json_schema"], thinking, "json_schema", "json_schema", options);
+  if (present(body, "json_schema")) set_schema(body["json_schema"], thinking, "json_schema", "json_schema", options);
+}
+
+void parse_structured_output(const json& body, bool thinking, engine::GenerateOptions& options) {
+  if (present(body, "response_format") && (grammar_given(body) || present(body, "json_schema")))
+    throw ApiError(400, "give at most one of 'response_format', 'grammar' and 'json_schema'",
+                   grammar_given(body) ? "grammar" : "json_schema");
+  if (present(body, "response_format"))
+    parse_format(body["response_format"], true, "response_format", thinking, options);
+  parse_grammar_fields(body, thinking, options);
+}
+
+void parse_text_format(const json& format, bool thinking, engine::GenerateOptions& options) {
+  parse_format(format, false, "text.format", thinking, options);
+}
+
+void warm_token_trie(const engine::GenerateOptions& options, const tokenizer::Tokenizer& tokenizer) {
+  if (options.grammar) tokenizer.token_trie();
 }
 
 void force_tool_call(const json& tools, const std::string& only, bool thinking, engine::GenerateOptions& options) {

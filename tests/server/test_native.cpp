@@ -178,8 +178,11 @@ TEST(Native, FieldsTritCannotHonourAre400sNamingThem) {
     std::string param;
   };
   const std::vector<Bad> bad = {
-      {{{"prompt", "x"}, {"grammar", "root ::= \"a\""}}, "grammar"},
-      {{{"prompt", "x"}, {"json_schema", json::object()}}, "json_schema"},
+      {{{"prompt", "x"}, {"grammar", "root ::= foo"}}, "grammar"},
+      {{{"prompt", "x"}, {"grammar", 5}}, "grammar"},
+      {{{"prompt", "x"}, {"grammar", "root ::= \"a\""}, {"json_schema", json::object()}}, "grammar"},
+      {{{"prompt", "x"}, {"json_schema", 3}}, "json_schema"},
+      {{{"prompt", "x"}, {"json_schema", {{"type", "string"}, {"format", "email"}}}}, "json_schema"},
       {{{"prompt", "x"}, {"mirostat", 2}}, "mirostat"},
       {{{"prompt", "x"}, {"typical_p", 0.5}}, "typical_p"},
       {{{"prompt", "x"}, {"dry_multiplier", 0.8}}, "dry_multiplier"},
@@ -220,6 +223,7 @@ TEST(Native, FieldsTritCannotHonourAre400sNamingThem) {
   EXPECT_EQ(not_json->status, 400);
   // /infill parses the same options, and its own fields.
   EXPECT_EQ(post(c, "/infill", {{"input_prefix", 5}}, 400)["error"]["param"], "input_prefix");
+  EXPECT_EQ(post(c, "/infill", {{"input_prefix", "a"}, {"grammar", "root ::= foo"}}, 400)["error"]["param"], "grammar");
   EXPECT_EQ(post(c, "/infill", {{"input_extra", json::array({json::object({{"filename", "a"}})})}}, 400)["error"]["param"], "input_extra");
   EXPECT_EQ(post(c, "/infill", {{"input_prefix", "a"}, {"mirostat", 1}}, 400)["error"]["param"], "mirostat");
   EXPECT_EQ(server.stop(), 0) << server.log();
@@ -227,6 +231,50 @@ TEST(Native, FieldsTritCannotHonourAre400sNamingThem) {
 
 // Every field of both endpoints with values of every JSON type: only 200, or a 400 naming a
 // field; never a 500, and the server keeps answering.
+// llama-server's grammar and json_schema constrain /completion and /infill as they do chat
+// (server/structured_output.h); an empty grammar is none.
+TEST(Native, GrammarAndJsonSchemaConstrainTheOutput) {
+  test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 256");
+  ASSERT_TRUE(server.ok()) << server.log();
+  httplib::Client c("127.0.0.1", server.port());
+  c.set_read_timeout(60);
+  for (int seed = 1; seed <= 3; ++seed) {
+    json r = post(c, "/completion", {{"prompt", "Answer:"}, {"n_predict", 20}, {"temperature", 1.0}, {"seed", seed},
+                                     {"grammar", "root ::= \"yes\" | \"no\""}});
+    const std::string text = r["content"];
+    EXPECT_TRUE(text == "yes" || text == "no") << r.dump();
+    EXPECT_EQ(r["stop_type"], "eos") << r.dump();
+  }
+  const json schema = {{"type", "object"},
+                       {"properties", {{"color", {{"enum", {"red", "blue"}}}}, {"ok", {{"type", "boolean"}}}}},
+                       {"required", {"color", "ok"}},
+                       {"additionalProperties", false}};
+  json r = post(c, "/completion", {{"prompt", "JSON:"}, {"n_predict", 60}, {"temperature", 1.0}, {"seed", 7},
+                                   {"json_schema", schema}});
+  const json v = json::parse(r["content"].get<std::string>(), nullptr, false);
+  ASSERT_TRUE(v.is_object()) << r.dump();
+  EXPECT_TRUE(v["color"] == "red" || v["color"] == "blue") << v.dump();
+  EXPECT_TRUE(v["ok"].is_boolean()) << v.dump();
+  EXPECT_EQ(v.size(), 2u) << v.dump();
+  // Streamed too: the pieces join to a conforming answer.
+  auto res = c.Post("/completion",
+                    json{{"prompt", "Answer:"}, {"n_predict", 20}, {"stream", true}, {"grammar", "root ::= \"yes\" | \"no\""}}.dump(),
+                    "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  std::string joined;
+  for (size_t at = 0; (at = res->body.find("data: ", at)) != std::string::npos;) {
+    const size_t end = res->body.find('\n', at);
+    const json ev = json::parse(res->body.substr(at + 6, end - at - 6), nullptr, false);
+    if (ev.is_object() && ev.contains("content")) joined += ev["content"].get<std::string>();
+    at = end;
+  }
+  EXPECT_TRUE(joined == "yes" || joined == "no") << res->body;
+  // An empty grammar (what llama-server's clients send for none) leaves the output free.
+  EXPECT_EQ(post(c, "/completion", {{"prompt", "Once"}, {"n_predict", 2}, {"grammar", ""}})["tokens_predicted"], 2);
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
 TEST(Native, TypeFuzzOfEveryFieldIsA200OrA400NamingAField) {
   test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 96 --parallel 1");
   ASSERT_TRUE(server.ok()) << server.log();

@@ -89,6 +89,42 @@ TEST_F(NativeRequestTest, SamplerListTurnsOffWhatItLeavesOut) {
   }
 }
 
+// grammar and json_schema set the grammar the generation runs under, from the first token (no
+// chat template, so nothing to think first); an empty grammar is none, as in llama-server.
+TEST_F(NativeRequestTest, GrammarAndJsonSchemaSetTheGrammar) {
+  const engine::GenerateOptions g =
+      server::parse_native_completion({{"prompt", "a"}, {"grammar", "root ::= \"yes\" | \"no\""}}, ctx_)
+          .generation.scheduled.options;
+  EXPECT_TRUE(g.grammar);
+  EXPECT_EQ(g.grammar_after, "");
+  EXPECT_TRUE(server::parse_native_infill({{"input_prefix", "a"}, {"json_schema", {{"type", "boolean"}}}}, ctx_)
+                  .generation.scheduled.options.grammar);
+  EXPECT_FALSE(server::parse_native_completion({{"prompt", "a"}, {"grammar", ""}}, ctx_).generation.scheduled.options.grammar);
+  EXPECT_FALSE(server::parse_native_completion({{"prompt", "a"}, {"json_schema", nullptr}}, ctx_)
+                   .generation.scheduled.options.grammar);
+  struct Bad {
+    json body;
+    const char* param;
+    const char* says;
+  };
+  for (const Bad& b : std::vector<Bad>{
+           {{{"grammar", "root ::= undefined"}}, "grammar", "not a valid grammar"},
+           {{{"json_schema", {{"type", "string"}, {"pattern", "^a+$"}}}}, "json_schema", "pattern"},
+           {{{"json_schema", "object"}}, "json_schema", "JSON Schema object"},
+           {{{"grammar", "root ::= \"a\""}, {"json_schema", {{"type", "boolean"}}}}, "grammar", "not both"},
+       }) {
+    json body = b.body;
+    body["prompt"] = "a";
+    try {
+      server::parse_native_completion(body, ctx_);
+      ADD_FAILURE() << body.dump();
+    } catch (const server::ApiError& e) {
+      EXPECT_EQ(e.param(), b.param) << body.dump();
+      EXPECT_NE(std::string(e.what()).find(b.says), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST_F(NativeRequestTest, TokensAndProbabilitiesAskedOnlyWhenShown) {
   auto streamed = server::parse_native_completion({{"prompt", "hi"}, {"stream", true}}, ctx_);
   EXPECT_TRUE(streamed.generation.scheduled.token_ids);

@@ -10,8 +10,11 @@
 
 #include "common/test_util.h"
 #include "engine/engine.h"
+#include "engine/grammar/grammar_matcher.h"
+#include "server/api_error.h"
 #include "serve_process.h"
 #include "server/response_store.h"
+#include "server/responses_request.h"
 #include "server/responses_items.h"
 #include "server/responses_stream.h"
 #include "tokenizer/chat.h"
@@ -198,6 +201,53 @@ TEST_F(ResponsesStreamTest, ForcedToolChoicePrefixIsPartOfTheCall) {
 
 // A function call round trip renders as the chat template renders the same conversation given
 // as chat messages: the call in the assistant turn (with its reasoning), the output as a tool turn.
+// text.format (the Responses API's flat shape) -> the grammar chat's response_format makes: from
+// the first token with thinking off, after </think> with it on (the reasoning stays free and the
+// message is just the JSON); a forced tool call's grammar wins, as in chat.
+TEST_F(ResponsesStreamTest, TextFormatSetsTheAnswersGrammar) {
+  server::RequestContext ctx;
+  ctx.tokenizer = &engine_->tokenizer();
+  ctx.context = 512;
+  const json format = {{"type", "json_schema"},
+                       {"name", "answer"},
+                       {"strict", true},
+                       {"schema", {{"type", "object"},
+                                   {"properties", {{"ok", {{"type", "boolean"}}}}},
+                                   {"required", {"ok"}},
+                                   {"additionalProperties", false}}}};
+  auto parse = [&](const std::string& effort, json extra = json::object()) {
+    json body = {{"input", "Is it sunny?"}, {"text", {{"format", format}}}, {"reasoning", {{"effort", effort}}}};
+    body.update(extra);
+    return server::parse_responses_request(body, ctx, store_).generation.scheduled.options;
+  };
+  auto takes = [](const engine::GenerateOptions& o, const std::string& text) {
+    if (!o.grammar) return false;
+    engine::grammar::GrammarMatcher m(o.grammar);
+    return m.accept(text) && m.can_end();
+  };
+  const engine::GenerateOptions plain = parse("none");
+  EXPECT_EQ(plain.grammar_after, "");
+  EXPECT_TRUE(takes(plain, R"({"ok": true})"));
+  EXPECT_FALSE(takes(plain, R"({"ok": 1})"));
+  const engine::GenerateOptions thinking = parse("low");
+  EXPECT_EQ(thinking.grammar_after, "</think>");
+  EXPECT_TRUE(takes(thinking, "\n\n{\"ok\": false}"));
+  EXPECT_TRUE(takes(parse("none", {{"text", {{"format", {{"type", "json_object"}}}}}}), R"({"any": [1]})"));
+  EXPECT_FALSE(parse("none", {{"text", {{"format", {{"type", "text"}}}}}}).grammar);
+  const json tools = {{{"type", "function"}, {"name", "f"}, {"parameters", {{"type", "object"}}}}};
+  const engine::GenerateOptions forced =
+      parse("none", {{"tools", tools}, {"tool_choice", {{"type", "function"}, {"name", "f"}}}});
+  EXPECT_FALSE(takes(forced, R"({"ok": true})"));
+  EXPECT_TRUE(takes(forced, "<tool_call>\n{\"name\": \"f\", \"arguments\": {}}\n</tool_call>"));
+  try {
+    parse("none", {{"text", {{"format", {{"type", "json_schema"}, {"schema", {{"type", "string"}, {"format", "email"}}}}}}}});
+    ADD_FAILURE() << "an unsupported keyword";
+  } catch (const server::ApiError& e) {
+    EXPECT_EQ(e.param(), "text.format");
+    EXPECT_NE(std::string(e.what()).find("text.format.schema"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ResponsesItems, RenderLikeTheChatConversation) {
   const json items = server::normalize_input(json::parse(R"([
     {"role": "developer", "content": "Be brief."},

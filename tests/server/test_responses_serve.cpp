@@ -81,8 +81,13 @@ TEST_F(ResponsesServe, MalformedFieldsAre400sNamingTheField) {
       {ask({{"store", 1}}), "store"},
       {ask({{"reasoning", {{"effort", "extreme"}}}}), "reasoning.effort"},
       {ask({{"reasoning", 1}}), "reasoning"},
-      {ask({{"text", {{"format", {{"type", "json_schema"}, {"name", "x"}, {"schema", json::object()}}}}}}),
+      {ask({{"text", {{"format", {{"type", "json_schema"}, {"name", "x"}, {"schema", {{"type", "string"}, {"pattern", "^a+$"}}}}}}}}),
        "text.format"},
+      {ask({{"text", {{"format", {{"type", "json_schema"}, {"name", "x"}, {"strict", "yes"}, {"schema", json::object()}}}}}}),
+       "text.format"},
+      {ask({{"text", {{"format", {{"type", "json_schema"}, {"schema", 3}}}}}}), "text.format"},
+      {ask({{"text", {{"format", {{"type", "xml"}}}}}}), "text.format"},
+      {ask({{"text", {{"format", json::object()}}}}), "text.format"},
       {ask({{"text", {{"format", "json"}}}}), "text.format"},
       {ask({{"metadata", {{"k", 1}}}}), "metadata"},
       {ask({{"previous_response_id", 7}}), "previous_response_id"},
@@ -102,6 +107,39 @@ TEST_F(ResponsesServe, MalformedFieldsAre400sNamingTheField) {
   EXPECT_EQ(missing["error"]["param"], "previous_response_id");
   // Still serving.
   EXPECT_EQ(post(*client_, ask())["object"], "response");
+}
+
+// The output message's text; "" when there is none.
+std::string output_text(const json& response) {
+  std::string text;
+  for (const json& item : response["output"])
+    if (item["type"] == "message") text += item["content"][0]["text"].get<std::string>();
+  return text;
+}
+
+// text.format (the flat shape: name, schema and strict beside type) constrains the answer with
+// the grammar chat's response_format makes (with thinking on, after </think>: test_responses.cpp,
+// as this model has no <think> tokens).
+TEST_F(ResponsesServe, TextFormatJsonSchemaConstrainsTheAnswer) {
+  const json schema = {{"type", "object"},
+                       {"properties", {{"color", {{"enum", {"red", "blue"}}}}, {"ok", {{"type", "boolean"}}}}},
+                       {"required", {"color", "ok"}},
+                       {"additionalProperties", false}};
+  const json format = {{"type", "json_schema"}, {"name", "thing"}, {"schema", schema}, {"strict", true}};
+  auto conforms = [](const std::string& text) {
+    const json v = json::parse(text, nullptr, false);
+    return v.is_object() && v.size() == 2 && (v["color"] == "red" || v["color"] == "blue") && v["ok"].is_boolean();
+  };
+  for (int seed = 1; seed <= 3; ++seed) {
+    const json r = post(*client_, ask({{"text", {{"format", format}}}, {"temperature", 1.0}, {"seed", seed},
+                                       {"max_output_tokens", 60}}));
+    EXPECT_EQ(r["status"], "completed") << r.dump();
+    EXPECT_TRUE(conforms(output_text(r))) << r.dump();
+    EXPECT_EQ(r["text"]["format"], format);
+  }
+  // json_object: any object.
+  const json obj = post(*client_, ask({{"text", {{"format", {{"type", "json_object"}}}}}, {"max_output_tokens", 200}}));
+  if (obj["status"] == "completed") EXPECT_TRUE(json::parse(output_text(obj), nullptr, false).is_object()) << obj.dump();
 }
 
 TEST_F(ResponsesServe, PreviousResponseIdChainsAndStoredResponsesAreReadAndDeleted) {

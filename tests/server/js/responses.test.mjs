@@ -1,11 +1,14 @@
 // trit serve's Responses API through the official OpenAI client (responses.create as Codex CLI
 // and the Agents SDK call it): a plain response (output_text, usage, retrieve, input items,
 // delete), a streamed one (event order, sequence numbers, stream().finalResponse()), a function
-// tool round trip chained with previous_response_id, and the errors clients see (400 naming the
-// field, 404 for an unknown previous_response_id).
+// tool round trip chained with previous_response_id, responses.parse with zodTextFormat
+// (text.format json_schema), and the errors clients see (400 naming the field, 404 for an unknown
+// previous_response_id).
 // Env: TRIT_BASE_URL (http://127.0.0.1:PORT), TRIT_API_KEY. Exit code 0 when all pass.
 import assert from "node:assert/strict";
 import OpenAI from "openai";
+import { zodTextFormat } from "openai/helpers/zod";
+import { z } from "zod";
 
 const base = process.env.TRIT_BASE_URL;
 const key = process.env.TRIT_API_KEY;
@@ -134,10 +137,32 @@ await check("function tool round trip with previous_response_id", async () => {
   assert.ok(third.usage.input_tokens > second.usage.input_tokens);
 });
 
+// Enums, numbers and booleans only, so that rambling random weights still finish (as in
+// structured.test.mjs).
+const Thing = z.object({
+  color: z.enum(["red", "green", "blue"]),
+  count: z.number().int(),
+  ok: z.boolean(),
+  size: z.enum(["S", "M", "L"]).nullable(),
+});
+
+await check("responses.parse with zodTextFormat returns a parsed object", async () => {
+  for (let seed = 1; seed <= 3; seed++) {
+    const response = await client.responses.parse(ask({
+      seed, temperature: 1, max_output_tokens: 400, text: { format: zodTextFormat(Thing, "thing") } }));
+    assert.equal(response.status, "completed", response.output_text);
+    assert.ok(response.output_parsed, "parsed: " + response.output_text);
+    assert.deepEqual(Thing.parse(response.output_parsed), response.output_parsed);
+    assert.deepEqual(JSON.parse(response.output_text), response.output_parsed);
+    assert.equal(response.text.format.type, "json_schema");
+    assert.equal(response.text.format.name, "thing");
+  }
+});
+
 await check("errors: 400 naming the field, 404 for an unknown previous_response_id", async () => {
   await expectError(400, "tools", () => client.responses.create(ask({ tools: [{ type: "web_search_preview" }] })));
   await expectError(400, "text.format", () => client.responses.create(ask({
-    text: { format: { type: "json_schema", name: "x", schema: { type: "object" } } } })));
+    text: { format: { type: "json_schema", name: "x", schema: { type: "string", pattern: "^a+$" } } } })));
   await expectError(400, "max_output_tokens", () => client.responses.create(ask({ max_output_tokens: 0 })));
   await expectError(400, "input", () => client.responses.create(ask({ input: [{ role: "wizard", content: "hi" }] })));
   await expectError(404, "previous_response_id", () =>
