@@ -145,7 +145,6 @@ void set_prompt(GenerationRequest& g, const json& body, int64_t max_tokens, cons
   // set_chat_prompt checked the tools and tool_choice; the prompt is rendered again to continue
   // the prefilled text as the model's own.
   if (g.tools_given) options.tools = tokenizer::ordered_json::parse(tools.dump());
-  g.assistant_prefix.clear();
   g.scheduled.prompt = engine::chat_prompt(*ctx.tokenizer, ctx.chat_format, messages, options, prefill);
   check_prompt_length(g, ctx);
 }

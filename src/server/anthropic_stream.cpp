@@ -52,10 +52,7 @@ json stop_sequence(const engine::RequestResult& r) {
 }  // namespace
 
 AnthropicStream::AnthropicStream(const GenerationRequest& request, std::string model_id)
-    : request_(request), model_id_(std::move(model_id)), id_(anthropic_id("msg")) {
-  // The forced start of the answer (tool_choice) is what the model "wrote" first.
-  if (!request.assistant_prefix.empty()) prefix_delta_ = parser_.feed(request.assistant_prefix);
-}
+    : request_(request), model_id_(std::move(model_id)), id_(anthropic_id("msg")) {}
 
 const char* AnthropicStream::stop_reason() const {
   if (!parser_.output().tool_calls.empty()) return "tool_use";
@@ -126,9 +123,7 @@ std::string AnthropicStream::stream_events(const engine::RequestOutput& out) {
     events += event("ping", {{"type", "ping"}});
     started_ = true;
   }
-  tokenizer::ChatOutputParser::Delta d = std::move(prefix_delta_);
-  prefix_delta_ = {};
-  d += parser_.feed(out.text);
+  tokenizer::ChatOutputParser::Delta d = parser_.feed(out.text);
   if (out.done) d += parser_.finish();
   send_delta(events, d);
   if (!out.done) return events;

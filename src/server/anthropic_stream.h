@@ -1,7 +1,7 @@
 // Turns a scheduled request's output into Anthropic Messages responses, streamed or whole.
-// The output goes through ChatOutputParser (a forced start of the answer, from tool_choice,
-// first): <think> text becomes a thinking block ({"type": "thinking", "thinking", "signature":
-// ""}: nothing to sign), the answer a text block, each <tool_call> a tool_use block
+// The generated text goes through ChatOutputParser (a forced tool_choice's grammar lets it be
+// only a call): <think> text becomes a thinking block ({"type": "thinking", "thinking",
+// "signature": ""}: nothing to sign), the answer a text block, each <tool_call> a tool_use block
 // ({"id": "toolu_...", "name", "input"}), in that order.
 //   streaming:     event: message_start, ping, then per block content_block_start,
 //                  content_block_delta (thinking_delta, text_delta, input_json_delta),
@@ -47,7 +47,6 @@ class AnthropicStream final : public ResponseWriter {
   const GenerationRequest& request_;
   std::string model_id_, id_;
   tokenizer::ChatOutputParser parser_;
-  tokenizer::ChatOutputParser::Delta prefix_delta_;  // parsed from request.assistant_prefix, not yet sent
   bool started_ = false;        // message_start sent
   Block open_ = Block::none;    // the block being streamed (tool_use blocks open and close at once)
   int index_ = 0;               // of the next block

@@ -22,9 +22,6 @@ struct GenerationRequest {
   bool logprobs = false;          // chat: logprobs: true; completions: logprobs: n
   int top_logprobs = 0;
   bool tools_given = false;       // chat: parse <tool_call> blocks into tool_calls
-  // A start of the answer already in the prompt, parsed before the generated text (set by no
-  // OpenAI request: tool_choice forces a call by grammar; kept for the APIs that continue one).
-  std::string assistant_prefix;
   std::string model;              // echoed back
 };
 

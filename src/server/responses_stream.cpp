@@ -29,10 +29,7 @@ ResponsesStream::ResponsesStream(const GenerationRequest& generation, ResponsesR
       id_(responses_id("resp")),
       created_at_(static_cast<int64_t>(std::time(nullptr))),
       store_(store),
-      streaming_(generation.stream) {
-  // A forced start (tool_choice) is in the prompt but counts as written by the model.
-  if (!generation.assistant_prefix.empty()) prefix_delta_ = parser_.feed(generation.assistant_prefix);
-}
+      streaming_(generation.stream) {}
 
 json ResponsesStream::response_object(const char* status) const {
   json r = request_.echo;
@@ -153,14 +150,11 @@ void ResponsesStream::take(const engine::RequestOutput& out) {
     emit("response.in_progress", {{"response", r}});
   }
   if (out.done && result_failure(out.result)) return finish(out.result);
-  tokenizer::ChatOutputParser::Delta d = std::move(prefix_delta_);
-  prefix_delta_ = {};
   auto apply = [&](const tokenizer::ChatOutputParser::Delta& delta) {
     if (!delta.reasoning.empty()) add_reasoning(delta.reasoning);
     if (!delta.content.empty()) add_content(delta.content);
     for (const auto& call : delta.tool_calls) add_function_call(call);
   };
-  apply(d);
   apply(parser_.feed(out.text));
   if (out.done) {
     apply(parser_.finish());

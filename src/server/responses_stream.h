@@ -55,7 +55,6 @@ class ResponsesStream final : public ResponseWriter {
   ResponseStore& store_;
   bool streaming_;
   tokenizer::ChatOutputParser parser_;
-  tokenizer::ChatOutputParser::Delta prefix_delta_;  // parsed from the forced assistant prefix
   std::string events_;                              // SSE text not yet handed out
   int64_t sequence_ = 0;
   bool started_ = false;

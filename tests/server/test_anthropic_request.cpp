@@ -117,7 +117,7 @@ TEST_F(AnthropicRequestTest, ThinkingToolChoiceAndSampling) {
   server::GenerationRequest g = server::parse_anthropic_request(tool, ctx_);
   // A forced call is a grammar (structured_output.h), not text in the prompt.
   EXPECT_TRUE(g.scheduled.options.grammar);
-  EXPECT_EQ(g.assistant_prefix, "");
+  EXPECT_TRUE(ends_with(engine_->tokenizer().decode(g.scheduled.prompt), "</think>\n\n"));
   tool["tool_choice"] = {{"type", "any"}, {"disable_parallel_tool_use", true}};
   EXPECT_TRUE(server::parse_anthropic_request(tool, ctx_).scheduled.options.grammar);
   tool["tool_choice"] = {{"type", "auto"}};
@@ -153,7 +153,6 @@ TEST_F(AnthropicRequestTest, LastAssistantMessagePrefillsTheAnswer) {
   json b = hello();
   b["messages"].push_back({{"role", "assistant"}, {"content", "{\"answer\":"}});
   server::GenerationRequest g = server::parse_anthropic_request(b, ctx_);
-  EXPECT_EQ(g.assistant_prefix, "");
   EXPECT_EQ(engine_->tokenizer().decode(g.scheduled.prompt), prompt(hello()) + "{\"answer\":");
   b["tools"] = kTools;
   EXPECT_TRUE(ends_with(prompt(b), "</think>\n\n{\"answer\":"));

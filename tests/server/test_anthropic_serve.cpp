@@ -147,7 +147,7 @@ TEST(AnthropicServe, MessagesOverHttp) {
   EXPECT_EQ(events[events.size() - 2].data["delta"]["stop_reason"], m["stop_reason"]);
 
   // A tool round trip: the assistant's tool_use and the user's tool_result are accepted and
-  // rendered; the forced call's prefix makes the answer start inside a tool call.
+  // rendered (the forced call itself: ToolChoiceForcesAToolUse).
   const json tools = {{{"name", "get_weather"},
                        {"description", "Weather now"},
                        {"input_schema", {{"type", "object"}, {"properties", {{"city", {{"type", "string"}}}}}}}}};
@@ -184,6 +184,82 @@ TEST(AnthropicServe, MessagesOverHttp) {
   EXPECT_EQ(bad_count->status, 400);
   EXPECT_EQ(anthropic_error(bad_count)["type"], "invalid_request_error");
 
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
+TEST(AnthropicServe, ToolChoiceForcesAToolUse) {
+  // A random-weight model still answers with one tool_use whose input conforms: the grammar set
+  // by set_chat_prompt lets it write nothing else (the input bounded, so that it also finishes).
+  test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 4096 --parallel 1 --api-key sekret");
+  ASSERT_TRUE(server.ok()) << server.log();
+  httplib::Client c("127.0.0.1", server.port());
+  c.set_read_timeout(120);
+  const json tools = json::parse(R"([
+    {"name": "get_weather", "input_schema": {"type": "object",
+      "properties": {"unit": {"enum": ["c", "f"]}}, "required": ["unit"], "additionalProperties": false}},
+    {"name": "send_mail", "input_schema": {"type": "object",
+      "properties": {"urgent": {"type": "boolean"}}, "required": ["urgent"], "additionalProperties": false}}])");
+  auto conforms = [](const json& use) {
+    if (use["name"] == "get_weather") return use["input"].size() == 1 && (use["input"]["unit"] == "c" || use["input"]["unit"] == "f");
+    if (use["name"] == "send_mail") return use["input"].size() == 1 && use["input"]["urgent"].is_boolean();
+    return false;
+  };
+  auto request = [&](const json& tool_choice, bool stream) {
+    return c.Post("/v1/messages", kKey,
+                  ask({{"tools", tools}, {"tool_choice", tool_choice}, {"max_tokens", 400}, {"temperature", 1},
+                       {"stream", stream}})
+                      .dump(),
+                  "application/json");
+  };
+  for (const json& choice : {json{{"type", "tool"}, {"name", "send_mail"}}, json{{"type", "any"}}}) {
+    auto res = request(choice, false);
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    const json m = json::parse(res->body);
+    ASSERT_EQ(m["content"].size(), 1u) << choice << ": " << m.dump();  // no text beside the call
+    const json& use = m["content"][0];
+    EXPECT_EQ(use["type"], "tool_use") << m.dump();
+    EXPECT_EQ(use["id"].get<std::string>().rfind("toolu_", 0), 0u) << m.dump();
+    if (choice["type"] == "tool") {
+      EXPECT_EQ(use["name"], "send_mail");
+    }
+    EXPECT_TRUE(conforms(use)) << m.dump();
+    EXPECT_EQ(m["stop_reason"], "tool_use");
+
+    // Streamed: one tool_use block, its input as input_json_delta pieces, then its stop.
+    res = request(choice, true);
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    std::vector<Event> events = sse_events(res->body);
+    json block;
+    std::string input;
+    int starts = 0;
+    bool stopped = false;
+    std::string stop_reason;
+    for (const Event& e : events) {
+      if (e.name == "content_block_start") {
+        ++starts;
+        block = e.data["content_block"];
+      } else if (e.name == "content_block_delta") {
+        EXPECT_EQ(e.data["delta"]["type"], "input_json_delta") << res->body;
+        EXPECT_FALSE(stopped);
+        input += e.data["delta"].value("partial_json", "");
+      } else if (e.name == "content_block_stop") {
+        stopped = true;
+      } else if (e.name == "message_delta") {
+        stop_reason = e.data["delta"]["stop_reason"];
+      }
+    }
+    EXPECT_EQ(starts, 1) << res->body;
+    EXPECT_EQ(block["type"], "tool_use") << res->body;
+    EXPECT_TRUE(stopped) << res->body;
+    EXPECT_EQ(stop_reason, "tool_use");
+    block["input"] = json::parse(input, nullptr, false);
+    EXPECT_TRUE(conforms(block)) << res->body;
+    if (choice["type"] == "tool") {
+      EXPECT_EQ(block["name"], "send_mail");
+    }
+  }
   EXPECT_EQ(server.stop(), 0) << server.log();
 }
 

@@ -188,9 +188,10 @@ TEST_F(ResponsesStreamTest, InvalidUtf8FromTheModelIsNoCrash) {
   EXPECT_GT(store_.bytes(), 0u);
 }
 
-TEST_F(ResponsesStreamTest, ForcedToolChoicePrefixIsPartOfTheCall) {
-  generation_.assistant_prefix = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\":";
+// What a forced tool_choice's grammar lets the model write is one function_call and no message.
+TEST_F(ResponsesStreamTest, ForcedCallIsAFunctionCall) {
   server::ResponsesStream s(generation_, request_, engine_->tokenizer(), "m", store_);
+  s.accumulate(piece("<tool_call>\n{\"name\": \"get_weather\", \"arguments\":"));
   s.accumulate(piece(" {\"city\": \"Oslo\"}}\n</tool_call>"));
   s.accumulate(end(engine::StopReason::end_of_generation));
   const json r = s.final_object();

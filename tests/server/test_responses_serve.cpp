@@ -139,7 +139,9 @@ TEST_F(ResponsesServe, TextFormatJsonSchemaConstrainsTheAnswer) {
   }
   // json_object: any object.
   const json obj = post(*client_, ask({{"text", {{"format", {{"type", "json_object"}}}}}, {"max_output_tokens", 200}}));
-  if (obj["status"] == "completed") EXPECT_TRUE(json::parse(output_text(obj), nullptr, false).is_object()) << obj.dump();
+  if (obj["status"] == "completed") {
+    EXPECT_TRUE(json::parse(output_text(obj), nullptr, false).is_object()) << obj.dump();
+  }
 }
 
 TEST_F(ResponsesServe, PreviousResponseIdChainsAndStoredResponsesAreReadAndDeleted) {
@@ -246,9 +248,72 @@ TEST_F(ResponsesServe, FunctionCallRoundTripReachesThePrompt) {
                                                 {"arguments", R"({"city": "Paris"})"}},
                                                {{"type", "function_call_output"}, {"call_id", "call_1"}, {"output", "21 C"}}}}}));
   EXPECT_EQ(stateless["status"] == "completed" || stateless["status"] == "incomplete", true);
-  // A forced call to an offered function is accepted (the test model need not finish it).
-  const json forced = post(*client_, ask({{"tools", tools}, {"tool_choice", {{"type", "function"}, {"name", "get_weather"}}}}));
-  EXPECT_EQ(forced["tool_choice"]["name"], "get_weather");
+}
+
+// The events of a streamed response: (type, data) in order.
+std::vector<std::pair<std::string, json>> events_of(const std::string& body) {
+  std::vector<std::pair<std::string, json>> out;
+  for (size_t pos = 0; (pos = body.find("event: ", pos)) != std::string::npos;) {
+    const size_t nl = body.find('\n', pos), end = body.find("\n\n", nl);
+    out.emplace_back(body.substr(pos + 7, nl - pos - 7), json::parse(body.substr(nl + 7, end - nl - 7)));
+    pos = end;
+  }
+  return out;
+}
+
+TEST_F(ResponsesServe, ToolChoiceForcesAFunctionCall) {
+  // A random-weight model still answers with one function_call whose arguments conform: the
+  // grammar set by set_chat_prompt lets it write nothing else (bounded, so that it also finishes).
+  const json tools = json::parse(R"([
+    {"type": "function", "name": "get_weather", "parameters": {"type": "object",
+      "properties": {"unit": {"enum": ["c", "f"]}}, "required": ["unit"], "additionalProperties": false}},
+    {"type": "function", "name": "send_mail", "parameters": {"type": "object",
+      "properties": {"urgent": {"type": "boolean"}}, "required": ["urgent"], "additionalProperties": false}}])");
+  auto conforms = [](const std::string& name, const std::string& arguments) {
+    const json a = json::parse(arguments, nullptr, false);
+    if (!a.is_object() || a.size() != 1) return false;
+    if (name == "get_weather") return a["unit"] == "c" || a["unit"] == "f";
+    return name == "send_mail" && a["urgent"].is_boolean();
+  };
+  const json named = {{"type", "function"}, {"name", "send_mail"}};
+  for (const json& choice : {named, json("required")}) {
+    const json body = ask({{"input", "Weather in Oslo?"}, {"tools", tools}, {"tool_choice", choice},
+                           {"max_output_tokens", 400}, {"temperature", 1}});
+    const json r = post(*client_, body);
+    EXPECT_EQ(r["tool_choice"], choice);
+    EXPECT_EQ(r["status"], "completed") << r.dump();
+    ASSERT_EQ(r["output"].size(), 1u) << choice << ": " << r.dump();  // no message beside the call
+    const json& call = r["output"][0];
+    EXPECT_EQ(call["type"], "function_call") << r.dump();
+    EXPECT_EQ(call["call_id"].get<std::string>().rfind("call_", 0), 0u) << r.dump();
+    if (choice.is_object()) {
+      EXPECT_EQ(call["name"], "send_mail");
+    }
+    EXPECT_TRUE(conforms(call["name"], call["arguments"])) << r.dump();
+
+    // Streamed: the call's item, its arguments as delta and done events, the same call at the end.
+    json streamed_body = body;
+    streamed_body["stream"] = true;
+    auto res = client_->Post("/v1/responses", streamed_body.dump(), "application/json");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    std::string deltas, done, text;
+    json added;
+    for (const auto& [type, data] : events_of(res->body)) {
+      if (type == "response.output_item.added") added = data["item"];
+      if (type == "response.function_call_arguments.delta") deltas += data["delta"].get<std::string>();
+      if (type == "response.function_call_arguments.done") done = data["arguments"];
+      if (type == "response.output_text.delta") text += data["delta"].get<std::string>();
+    }
+    EXPECT_EQ(added["type"], "function_call") << res->body;
+    EXPECT_EQ(text, "");
+    EXPECT_EQ(deltas, done);
+    EXPECT_TRUE(conforms(added.value("name", ""), done)) << res->body;
+    const json final = events_of(res->body).back().second["response"];
+    EXPECT_EQ(final["status"], "completed") << res->body;
+    ASSERT_EQ(final["output"].size(), 1u) << res->body;
+    EXPECT_EQ(final["output"][0]["arguments"], done);
+  }
 }
 
 TEST(ResponsesClients, OfficialOpenAiClient) {

@@ -1,6 +1,7 @@
 // trit serve through the official Anthropic client (@anthropic-ai/sdk, pinned): messages.create
 // plain and streamed (the stream's final message equals the whole answer at temperature 0), a
-// tool round trip (tool definition, tool_choice naming the tool, the tool_result turn), thinking,
+// tool round trip (tool_choice naming the tool or any: always one tool_use with input per its schema,
+// streamed as input_json_delta; then the tool_result turn), thinking,
 // count_tokens, the x-api-key header, and errors in Anthropic's shape.
 // Env: TRIT_BASE_URL (http://127.0.0.1:PORT), TRIT_API_KEY. Exit code 0 when all pass.
 import assert from "node:assert/strict";
@@ -53,6 +54,24 @@ const weather = {
   name: "get_weather",
   description: "The weather in a city now",
   input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+};
+
+// get_weather with the city bounded: what a forced call may write is finite.
+const boundedWeather = {
+  ...weather,
+  input_schema: { ...weather.input_schema, properties: { city: { type: "string", maxLength: 12 } }, additionalProperties: false },
+};
+// A forced call's answer: one tool_use block and nothing as text, its input per the schema.
+const assertForcedCall = (m) => {
+  assert.equal(m.stop_reason, "tool_use", JSON.stringify(m));
+  assert.equal(m.content.length, 1, JSON.stringify(m.content));
+  const use = m.content[0];
+  assert.equal(use.type, "tool_use");
+  assert.equal(use.name, "get_weather");
+  assert.match(use.id, /^toolu_/);
+  assert.deepEqual(Object.keys(use.input), ["city"], JSON.stringify(use.input));
+  assert.equal(typeof use.input.city, "string");
+  assert.ok([...use.input.city].length <= 12, use.input.city);
 };
 
 await check("messages.create, not streamed", async () => {
@@ -124,42 +143,39 @@ await check("thinking enabled: the answer is thinking and text blocks", async ()
 
 await check("tool round trip: tool_choice names the tool, then a tool_result turn", async () => {
   const question = { role: "user", content: "What is the weather in Paris?" };
+  // A forced call is a grammar over the tool's input_schema: random weights still answer with
+  // one tool_use whose input conforms (the city bounded, so that the call also finishes).
   const m = await client.messages.create(
-    ask({ max_tokens: 40, tools: [weather], tool_choice: { type: "tool", name: "get_weather" }, messages: [question] }),
+    ask({ max_tokens: 400, tools: [boundedWeather], tool_choice: { type: "tool", name: "get_weather" }, messages: [question] }),
   );
   assertMessage(m);
-  // TODO(issue 16, grammar-forced tool calls): once set_chat_prompt constrains a forced call to
-  // the tool's input_schema, a forced call always comes back: assert stop_reason "tool_use" and a
-  // tool_use block whose input has a string city. With random weights and only the forced prefix,
-  // the model may write arguments that are not JSON, so that is checked only when it happens.
-  const use = m.content.find((b) => b.type === "tool_use");
-  if (use) {
-    assert.equal(m.stop_reason, "tool_use");
-    assert.equal(use.name, "get_weather");
-    assert.match(use.id, /^toolu_/);
-    assert.equal(typeof use.input, "object");
-  }
-  const call = use ?? { type: "tool_use", id: "toolu_test", name: "get_weather", input: { city: "Paris" } };
+  assertForcedCall(m);
+  const call = m.content[0];
   const reply = await client.messages.create(
     ask({
       max_tokens: 12,
-      tools: [weather],
+      tools: [boundedWeather],
       messages: [
         question,
-        { role: "assistant", content: [{ type: "text", text: "Let me look." }, call] },
+        { role: "assistant", content: m.content },
         { role: "user", content: [{ type: "tool_result", tool_use_id: call.id, content: "Sunny, 21 C" }] },
       ],
     }),
   );
   assertMessage(reply);
+  // The call and its result are in the prompt.
+  assert.ok(reply.usage.input_tokens + reply.usage.cache_read_input_tokens > m.usage.input_tokens + 10);
 
   // Streamed, a tool_use block's input arrives as input_json_delta and is parsed by the client.
   const stream = client.messages.stream(
-    ask({ max_tokens: 40, tools: [weather], tool_choice: { type: "any" }, messages: [question] }),
+    ask({ max_tokens: 400, tools: [boundedWeather], tool_choice: { type: "any" }, messages: [question] }),
   );
+  let jsonDeltas = 0;
+  stream.on("inputJson", () => jsonDeltas++);
   const final = await stream.finalMessage();
   assertMessage(final);
-  for (const b of final.content.filter((b) => b.type === "tool_use")) assert.equal(typeof b.input, "object");
+  assertForcedCall(final);
+  assert.ok(jsonDeltas > 0, "the input arrives as input_json_delta events");
 });
 
 await check("count_tokens", async () => {

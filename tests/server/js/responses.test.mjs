@@ -1,9 +1,9 @@
 // trit serve's Responses API through the official OpenAI client (responses.create as Codex CLI
 // and the Agents SDK call it): a plain response (output_text, usage, retrieve, input items,
 // delete), a streamed one (event order, sequence numbers, stream().finalResponse()), a function
-// tool round trip chained with previous_response_id, responses.parse with zodTextFormat
-// (text.format json_schema), and the errors clients see (400 naming the field, 404 for an unknown
-// previous_response_id).
+// tool round trip chained with previous_response_id, tool_choice forcing a call whose arguments
+// follow the schema (streamed too), responses.parse with zodTextFormat (text.format json_schema),
+// and the errors clients see (400 naming the field, 404 for an unknown previous_response_id).
 // Env: TRIT_BASE_URL (http://127.0.0.1:PORT), TRIT_API_KEY. Exit code 0 when all pass.
 import assert from "node:assert/strict";
 import OpenAI from "openai";
@@ -157,6 +157,37 @@ await check("responses.parse with zodTextFormat returns a parsed object", async 
     assert.equal(response.text.format.type, "json_schema");
     assert.equal(response.text.format.name, "thing");
   }
+});
+
+await check("tool_choice forces a function_call whose arguments follow the schema", async () => {
+  // A grammar over the parameters: random weights still answer with the call (the city bounded,
+  // so that it also finishes).
+  const tools = [{ type: "function", name: "get_weather", strict: true,
+                   parameters: { type: "object", properties: { city: { type: "string", maxLength: 12 } },
+                                 required: ["city"], additionalProperties: false } }];
+  const assertCall = (r) => {
+    assert.equal(r.status, "completed", JSON.stringify(r.output));
+    assert.equal(r.output.length, 1, JSON.stringify(r.output));
+    const call = r.output[0];
+    assert.equal(call.type, "function_call");
+    assert.equal(call.name, "get_weather");
+    const args = JSON.parse(call.arguments);
+    assert.deepEqual(Object.keys(args), ["city"], call.arguments);
+    assert.ok(typeof args.city === "string" && [...args.city].length <= 12, call.arguments);
+    return call;
+  };
+  const forced = ask({ input: "What is the weather in Paris?", tools, max_output_tokens: 400 });
+  const named = await client.responses.create({ ...forced, tool_choice: { type: "function", name: "get_weather" } });
+  assert.deepEqual(named.tool_choice, { type: "function", name: "get_weather" });
+  assertCall(named);
+
+  const stream = client.responses.stream({ ...forced, tool_choice: "required" });
+  let deltas = "", done;
+  stream.on("response.function_call_arguments.delta", (e) => (deltas += e.delta));
+  stream.on("response.function_call_arguments.done", (e) => (done = e.arguments));
+  const call = assertCall(await stream.finalResponse());
+  assert.equal(deltas, call.arguments);
+  assert.equal(done, call.arguments);
 });
 
 await check("errors: 400 naming the field, 404 for an unknown previous_response_id", async () => {
