@@ -64,6 +64,10 @@ struct TypeInfo {
   double bits_per_weight() const { return 8.0 * block_bytes / block_size; }
   bool computable() const { return family != Family::other && dequantize_row != nullptr; }
   bool coded() const { return family == Family::ternary || family == Family::sign; }
+  // Bytes a tensor's data must be aligned to: its widest scalar read in place (f32 elements; the
+  // f16 scale or elements of every other computable type). A GGUF with general.alignment 1 can
+  // place data anywhere, and reading it through typed pointers would be undefined.
+  int data_alignment() const { return format == Format::f32 ? 4 : (family == Family::other ? 1 : 2); }
 };
 
 // The type of a GGUF tensor with this id. For id 42 this is the group-128 layout; the file's

@@ -228,6 +228,9 @@ void File::parse_all(const std::string& label) {
       fail(label, ": tensor '", t.name, "' (", t.size, " bytes) overlaps tensor '", tensors_[order[k + 1]].name, "'");
     }
     t.data = base_ + data_offset_ + t.offset;
+    if (reinterpret_cast<uintptr_t>(t.data) % t.type->data_alignment() != 0)
+      fail(label, ": tensor '", t.name, "' data at file offset ", data_offset_ + t.offset, " is not aligned to the ",
+           t.type->data_alignment(), " bytes its type ", t.type->name, " needs (general.alignment is ", alignment_, ")");
   }
 }
 

@@ -216,6 +216,27 @@ TEST(GgufMalformed, BadAlignment) {
   EXPECT_ERROR(off, "not a multiple of the alignment");
 }
 
+TEST(GgufMalformed, DataMisalignedForItsType) {
+  // general.alignment 1 lets the data section start anywhere: an f16 tensor at an odd offset would
+  // be read through a misaligned pointer, so it is refused by name; at an even one it is fine.
+  // With alignment 1 the data starts right after the tensor infos, so the name's length sets its
+  // offset; `start` is that offset modulo 4 (the buffer itself is heap-aligned).
+  auto file = [](uint32_t type, size_t start) {
+    for (std::string name = "w";; name += 'w') {
+      RawGguf g;
+      g.header(1, 1).kv_u32("general.alignment", 1).tensor(name, {8}, type, 0);
+      if (g.size() % 4 == start) return g.zeros(64);
+    }
+  };
+  std::string m = parse_error(file(1, 1));
+  EXPECT_NE(m.find("tensor 'w"), std::string::npos) << m;
+  EXPECT_NE(m.find("not aligned to the 2 bytes its type f16 needs"), std::string::npos) << m;
+  EXPECT_ERROR(file(0, 2), "not aligned to the 4 bytes its type f32 needs");
+  RawGguf f16_even = file(1, 2), f32_aligned = file(0, 0);
+  EXPECT_NO_THROW(gguf::File::parse(f16_even.data(), f16_even.size()));
+  EXPECT_NO_THROW(gguf::File::parse(f32_aligned.data(), f32_aligned.size()));
+}
+
 TEST(GgufMalformed, Q2_0ExtentsThatFitNeitherGroup) {
   // 256 x 2 elements: group 128 needs 136 bytes, group 64 needs 144; an extent of 200 fits neither.
   RawGguf g;
