@@ -39,6 +39,7 @@ struct ChatCommand {
   EngineFlags engine_flags;
   ChatTemplateFlag chat_template;
   SamplingFlags sampling;
+  SpeculationFlags speculation;
   int64_t thinking_budget = -1;
   std::string system;
   int64_t n_predict = -1;
@@ -49,6 +50,7 @@ struct ChatCommand {
     engine_flags.add_to(app);
     chat_template.add_to(app);
     sampling.add_to(app);
+    speculation.add_to(app);
     app.add_option("--sys,--system", system, "System message");
     app.add_option("-n,--n-predict", n_predict, "Most tokens per answer (-1: until the context is full)")
         ->capture_default_str()
@@ -75,6 +77,7 @@ struct ChatCommand {
     options.max_tokens = n_predict;
     options.sampling = sampling.resolve();
     options.thinking_budget = thinking_budget;
+    options.speculation = speculation.resolve(engine);
     const tokenizer::ChatOptions chat_options = engine::thinking_options(no_think);
 
     engine::Conversation conversation(engine);
@@ -122,9 +125,10 @@ struct ChatCommand {
       std::printf("\n");
       std::fflush(stdout);
       if (stats.reason == engine::StopReason::cancelled) std::fprintf(stderr, "(stopped)\n");
-      std::fprintf(stderr, "[%lld tokens, %.2f tokens/s; prompt %lld tokens, %.2f tokens/s]\n",
+      std::fprintf(stderr, "[%lld tokens, %.2f tokens/s%s; prompt %lld tokens, %.2f tokens/s]\n",
                    static_cast<long long>(stats.generated_tokens), stats.decode_tokens_per_second(),
-                   static_cast<long long>(stats.prompt_computed), stats.prompt_tokens_per_second());
+                   draft_summary(stats).c_str(), static_cast<long long>(stats.prompt_computed),
+                   stats.prompt_tokens_per_second());
 
       const auto& output = parser.output();
       tokenizer::ChatMessage answer{"assistant", output.content, std::nullopt, {}};

@@ -19,6 +19,7 @@ struct RunCommand {
   EngineFlags engine_flags;
   ChatTemplateFlag chat_template;
   SamplingFlags sampling;
+  SpeculationFlags speculation;
   int64_t thinking_budget = -1;
   std::string prompt, prompt_file, system;
   int64_t n_predict = -1;
@@ -29,6 +30,7 @@ struct RunCommand {
     engine_flags.add_to(app);
     chat_template.add_to(app);
     sampling.add_to(app);
+    speculation.add_to(app);
     app.add_option("-p,--prompt", prompt, "The prompt");
     app.add_option("-f,--file", prompt_file, "Read the prompt from a file");
     app.add_option("-n,--n-predict", n_predict, "Most tokens to generate (-1: until the context is full)")
@@ -82,6 +84,7 @@ struct RunCommand {
     options.max_tokens = n_predict;
     options.sampling = sampling.resolve();
     options.thinking_budget = thinking_budget;
+    options.speculation = speculation.resolve(engine);
     engine::Conversation conversation(engine);
     auto stats = conversation.generate(tokens, options, [](const std::string& piece) {
       std::fwrite(piece.data(), 1, piece.size(), stdout);
@@ -90,9 +93,10 @@ struct RunCommand {
     });
     std::printf("\n");
     std::fflush(stdout);
-    std::fprintf(stderr, "prompt: %lld tokens, %.2f tokens/s | decode: %lld tokens, %.2f tokens/s\n",
+    std::fprintf(stderr, "prompt: %lld tokens, %.2f tokens/s | decode: %lld tokens, %.2f tokens/s%s\n",
                  static_cast<long long>(stats.prompt_computed), stats.prompt_tokens_per_second(),
-                 static_cast<long long>(stats.generated_tokens), stats.decode_tokens_per_second());
+                 static_cast<long long>(stats.generated_tokens), stats.decode_tokens_per_second(),
+                 draft_summary(stats).c_str());
     return 0;
   }
 };

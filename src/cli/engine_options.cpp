@@ -85,6 +85,37 @@ void SamplingFlags::add_to(CLI::App& app) {
   app.add_option("-s,--seed", seed, "Random seed (-1: random)")->capture_default_str();
 }
 
+void SpeculationFlags::add_to(CLI::App& app) {
+  app.add_option("--spec", mode,
+                 "Speculative decoding: none, or ngram (draft the tokens that followed the last occurrence of the newest "
+                 "tokens in the prompt and output, verify them in one forward; same output, faster on repetitive text)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"none", "ngram"}));
+  app.add_option("--draft-max", options.draft_max, "Most drafted tokens verified per forward")
+      ->capture_default_str()
+      ->check(whole_number(1, 256, "tokens"));
+  app.add_option("--draft-min", options.draft_min, "Shorter drafts are not verified")
+      ->capture_default_str()
+      ->check(whole_number(0, 256, "tokens"));
+}
+
+engine::SpeculationOptions SpeculationFlags::resolve(const engine::Engine& engine) const {
+  engine::SpeculationOptions s = options;
+  s.mode = mode == "ngram" ? engine::SpeculationMode::ngram : engine::SpeculationMode::none;
+  if (s.draft_min > s.draft_max) fail("--draft-min (", s.draft_min, ") must not exceed --draft-max (", s.draft_max, ")");
+  if (s.mode != engine::SpeculationMode::none && engine.config().n_delta_net_layers() > 0) {
+    log_warn("--spec " + mode + " is not used with this model: its Gated DeltaNet state cannot yet drop rejected drafts");
+    s.mode = engine::SpeculationMode::none;
+  }
+  return s;
+}
+
+std::string draft_summary(const engine::GenerateStats& stats) {
+  if (stats.drafted_tokens == 0) return "";
+  return cat(", drafted ", stats.drafted_tokens, ", accepted ", stats.accepted_tokens, " (",
+             100 * stats.accepted_tokens / stats.drafted_tokens, "%)");
+}
+
 void add_thinking_budget(CLI::App& app, int64_t& budget) {
   app.add_option("--thinking-budget", budget,
                  "Most tokens the model may think (inside <think>) before its answer is forced to begin (-1: no limit)")

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine/engine.h"
+#include "engine/generate_options.h"
 #include "engine/sampling.h"
 
 namespace trit::cli {
@@ -37,6 +38,19 @@ struct SamplingFlags {
   void add_to(CLI::App& app);
   engine::SamplingParams resolve() const;
 };
+
+// --spec none|ngram, --draft-max, --draft-min (run, chat): speculative decoding
+// (GenerateOptions::speculation).
+struct SpeculationFlags {
+  engine::SpeculationOptions options;
+  std::string mode = "none";
+
+  void add_to(CLI::App& app);
+  // Warns (and turns speculation off) where the model's memory cannot drop rejected drafts.
+  engine::SpeculationOptions resolve(const engine::Engine& engine) const;
+};
+// ", drafted N, accepted M (P%)" for the stderr summary; empty when nothing was drafted.
+std::string draft_summary(const engine::GenerateStats& stats);
 
 // --thinking-budget N (run, chat): at most N tokens inside <think>, then the engine closes the
 // block itself and the answer follows (GenerateOptions::thinking_budget; -1: no budget).

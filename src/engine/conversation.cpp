@@ -5,15 +5,15 @@ namespace trit::engine {
 Conversation::Conversation(Engine& engine) : engine_(engine), sequence_(engine.new_sequence(), engine.tokenizer()) {}
 
 std::span<const float> Conversation::feed() {
-  const std::vector<float>* logits = nullptr;
   for (;;) {
     std::span<const int32_t> input = sequence_.next_input(engine_.options().batch);
     const bool last = sequence_.completes(static_cast<int64_t>(input.size()));
-    model::SequenceStep step{&sequence_.memory(), input, false};
-    logits = &engine_.forward().run(std::span<const model::SequenceStep>(&step, 1));
-    if (last) break;
+    const bool every_row = last && sequence_.verifying();  // drafts: a row to verify each
+    model::SequenceStep step{&sequence_.memory(), input, every_row};
+    const std::vector<float>& logits = engine_.forward().run(std::span<const model::SequenceStep>(&step, 1));
+    if (last)
+      return std::span<const float>(logits.data(), static_cast<size_t>(engine_.config().n_vocab) * (every_row ? input.size() : 1));
   }
-  return std::span<const float>(logits->data(), static_cast<size_t>(engine_.config().n_vocab));
 }
 
 GenerateStats Conversation::generate(const std::vector<int32_t>& prompt, const GenerateOptions& options,
@@ -23,17 +23,22 @@ GenerateStats Conversation::generate(const std::vector<int32_t>& prompt, const G
   bool keep_going = true;
   StopReason reason = StopReason::end_of_generation;
   try {
-    for (;;) {
-      std::span<const float> logits = feed();
+    const auto n_vocab = static_cast<size_t>(engine_.config().n_vocab);
+    for (bool done = false; !done;) {
+      std::span<const float> rows = feed();
       if (cancel && cancel->load()) {
         reason = StopReason::cancelled;
         break;
       }
-      Sequence::Step step = sequence_.step(logits);
-      if (!step.text.empty()) keep_going = on_text(step.text);
-      if (step.stop || !keep_going) {
-        reason = step.stop.value_or(StopReason::cancelled);
-        break;
+      // One row, or one per token fed while drafts are verified (they stop at the first rejection).
+      for (size_t row = 0; !done; ++row) {
+        Sequence::Step step = sequence_.step(rows.subspan(row * n_vocab, n_vocab));
+        if (!step.text.empty()) keep_going = on_text(step.text);
+        if (step.stop || !keep_going) {
+          reason = step.stop.value_or(StopReason::cancelled);
+          done = true;
+        }
+        if (!sequence_.verifying()) break;
       }
     }
   } catch (...) {

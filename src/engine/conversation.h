@@ -1,5 +1,5 @@
 // One sequence generating text on its own (trit run, trit chat): feeds the prompt's uncached
-// part in batches of -b, then one token per forward call, and streams text until the sequence's
+// part in batches of -b, then one token per forward call (with its drafts, when speculating), and streams text until the sequence's
 // step (engine/sequence.h, shared with the server's scheduler) or the caller stops it. The
 // sequence's memory outlives a generation, so a later prompt that extends this one (the next
 // chat turn) reuses it.
@@ -31,7 +31,8 @@ class Conversation {
   void reset() { sequence_.clear(); }
 
  private:
-  // Feeds every unfed token of the sequence; returns the logits row of the last.
+  // Feeds every unfed token of the sequence; returns the logits row of the last, or while drafts
+  // are verified (Sequence::verifying()) the rows of the unfed token and each draft.
   std::span<const float> feed();
 
   Engine& engine_;

@@ -14,6 +14,14 @@ namespace grammar {
 struct Grammar;
 }
 
+// Speculative decoding (engine/sequence.h): drafted tokens verified together in one forward.
+enum class SpeculationMode { none, ngram };
+struct SpeculationOptions {
+  SpeculationMode mode = SpeculationMode::none;
+  int draft_max = 16;  // most tokens drafted per forward (shrinks after rejections, regrows)
+  int draft_min = 0;   // a shorter draft is not verified (0 or 1: any)
+};
+
 struct GenerateOptions {
   int64_t max_tokens = -1;  // -1: until the context is full
   SamplingParams sampling;
@@ -31,6 +39,7 @@ struct GenerateOptions {
   // Code editors' limits (engine/editor_limits.h; llama.cpp's n_indent and t_max_predict_ms):
   int min_indent = 0;             // > 0: a new line indented less than this ends the generation
   double max_decode_seconds = 0;  // > 0: after a newline, generating longer than this ends it
+  SpeculationOptions speculation;
 };
 
 // cancelled: a client left or the server shut down; failed: the forward step threw (the result's
@@ -46,6 +55,8 @@ struct GenerateStats {
   double decode_seconds = 0.0;  // from the first sampled token to the end
   StopReason reason = StopReason::end_of_generation;
   std::string stop_string;      // reason stop_string: which one (APIs report it)
+  int64_t drafted_tokens = 0;   // speculative decoding: tokens drafted and verified
+  int64_t accepted_tokens = 0;  // of those, the ones the model agreed with (each saved a forward)
   double prompt_tokens_per_second() const { return prompt_seconds > 0 ? prompt_computed / prompt_seconds : 0.0; }
   double decode_tokens_per_second() const { return decode_seconds > 0 ? generated_tokens / decode_seconds : 0.0; }
 };

@@ -31,7 +31,7 @@ int32_t argmax(std::span<const float> logits) {
 
 Sampler::Sampler(const SamplingParams& params) : params_(params), rng_(params.seed) {}
 
-int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> history) {
+int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> history, int32_t draft) {
   const SamplingParams& p = params_;
   const bool penalised = p.repeat_penalty != 1.0f || p.presence_penalty != 0.0f || p.frequency_penalty != 0.0f;
   if (p.temperature <= 0.0f && !penalised) return argmax(logits);
@@ -82,6 +82,16 @@ int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> 
   std::vector<double> weights(keep);
   for (size_t i = 0; i < keep; ++i)
     weights[i] = std::exp(static_cast<double>(candidates_[i].first - candidates_[0].first) / p.temperature);
+  if (draft >= 0) {
+    double total = 0.0, of_draft = 0.0;
+    size_t at = keep;
+    for (size_t i = 0; i < keep; ++i) {
+      total += weights[i];
+      if (candidates_[i].second == draft) at = i, of_draft = weights[i];
+    }
+    if (std::uniform_real_distribution<double>(0.0, total)(rng_) < of_draft) return draft;
+    if (at < keep) weights[at] = 0.0;  // rejected (so p(draft) < 1): draw from the rest
+  }
   std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
   return candidates_[pick(rng_)].second;
 }

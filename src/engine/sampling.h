@@ -36,7 +36,11 @@ class Sampler {
   explicit Sampler(const SamplingParams& params);
 
   // Picks a token. `history` holds the tokens so far (prompt and generated) for the penalties.
-  int32_t sample(std::span<const float> logits, std::span<const int32_t> history);
+  // With a `draft` token (speculative decoding, a guess made without the model) the pick is still
+  // distributed exactly as without it: the draft is taken with its probability p(draft) under the
+  // chain above, else a token is drawn from the others in proportion to theirs (rejection sampling
+  // against a drafter that proposes one token for certain). Greedy picks the argmax either way.
+  int32_t sample(std::span<const float> logits, std::span<const int32_t> history, int32_t draft = -1);
 
   const SamplingParams& params() const { return params_; }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "engine/ngram_draft.h"
 #include "util/error.h"
 
 namespace trit::engine {
@@ -68,6 +69,10 @@ void Sequence::start(std::span<const int32_t> prompt, const GenerateOptions& opt
   start_thinking_budget(prompt, options.thinking_budget);
   grammar_.reset();
   if (options.grammar) grammar_.emplace(options.grammar, *tokenizer_, options.grammar_after);
+  speculation_ = options.speculation;
+  draft_limit_ = speculation_.draft_max;
+  drafts_.clear();
+  draft_at_ = 0;
   timer_.reset();
 }
 
@@ -80,10 +85,60 @@ std::span<const int32_t> Sequence::next_input(int64_t budget) {
     memory_->checkpoint();
     checkpoint_at_ = -1;
   }
+  if (n == 1 && sampled_any_ && speculation_.mode != SpeculationMode::none) {
+    draft(budget);
+    if (!drafts_.empty()) return input_;
+  }
   return std::span<const int32_t>(tokens_.data() + fed, static_cast<size_t>(std::max<int64_t>(n, 0)));
 }
 
+void Sequence::draft(int64_t budget) {
+  drafts_.clear();
+  draft_at_ = 0;
+  // Not for memory that cannot forget the rejected drafts, nor over forced tokens (the thinking
+  // budget's close decides those, not the model).
+  if (memory_->takes_checkpoints() || forced_at_ < forced_.size()) return;
+  // Room for the drafts in the batch, the context (the memory takes them all, and a sample after the
+  // last) and the token limit (each accepted draft is a generated token, and so is the sample after).
+  int64_t most = std::min<int64_t>(draft_limit_, budget - 1);
+  most = std::min<int64_t>(most, memory_->capacity() - static_cast<int64_t>(tokens_.size()) - 1);
+  if (max_tokens_ >= 0) most = std::min<int64_t>(most, max_tokens_ - stats_.generated_tokens - 1);
+  if (most < std::max(1, speculation_.draft_min)) return;
+  drafts_ = ngram_draft(tokens_, static_cast<size_t>(most));
+  if (static_cast<int64_t>(drafts_.size()) < speculation_.draft_min) drafts_.clear();
+  if (drafts_.empty()) return;
+  input_.assign(1, tokens_.back());
+  input_.insert(input_.end(), drafts_.begin(), drafts_.end());
+  stats_.drafted_tokens += static_cast<int64_t>(drafts_.size());
+}
+
+void Sequence::settle_draft(const Step& step, bool pushed) {
+  const bool accepted = pushed && draft_at_ < drafts_.size() && step.token == drafts_[draft_at_];
+  if (accepted) {
+    ++draft_at_;
+    ++stats_.accepted_tokens;
+    if (!step.stop) return;  // the next row verifies the next draft, or samples after the last
+  }
+  // Verification ends here. The memory keeps what tokens_ holds but the newest sample (unfed, as
+  // after any step) and forgets the drafts fed past it.
+  const int64_t fed = static_cast<int64_t>(tokens_.size()) - (pushed ? 1 : 0);
+  if (!memory_->rewind(std::min(fed, memory_->length()))) trit::fail("the sequence memory cannot forget rejected drafts");
+  // Adaptive length: a rejection shortens the next draft to what this one got right (at least 1),
+  // a draft taken whole doubles it (up to draft_max).
+  draft_limit_ = draft_at_ == drafts_.size() ? std::min<int64_t>(2 * draft_limit_, speculation_.draft_max)
+                                             : std::max<int64_t>(static_cast<int64_t>(draft_at_), 1);
+  drafts_.clear();
+  draft_at_ = 0;
+}
+
 Sequence::Step Sequence::step(std::span<const float> logits) {
+  const size_t before = tokens_.size();
+  Step out = sample_next(logits);
+  if (!drafts_.empty()) settle_draft(out, tokens_.size() > before);
+  return out;
+}
+
+Sequence::Step Sequence::sample_next(std::span<const float> logits) {
   if (!sampled_any_) {
     stats_.prompt_seconds = timer_.seconds();
     timer_.reset();
@@ -109,7 +164,8 @@ Sequence::Step Sequence::step(std::span<const float> logits) {
     out.row = grammar_row_;
   }
   const bool forced = forced_at_ < forced_.size();
-  out.token = forced ? forced_[forced_at_++] : sampler_->sample(out.row, tokens_);
+  const int32_t draft = draft_at_ < drafts_.size() ? drafts_[draft_at_] : -1;
+  out.token = forced ? forced_[forced_at_++] : sampler_->sample(out.row, tokens_, draft);
   if (!forced) track_thinking(out.token);
   out.sampled = true;
   ++stats_.generated_tokens;
@@ -198,6 +254,12 @@ void Sequence::end(StopReason reason) {
   decoder_.reset();
   stops_.reset();
   grammar_.reset();
+  if (!drafts_.empty()) {
+    // Stopped by the driver amid a verification, after a step that took a draft: as after any step,
+    // that newest token counts as unfed (drop_unfed() below drops it), and so do the drafts after it.
+    drafts_.clear();
+    if (!memory_->rewind(std::min<int64_t>(memory_->length(), static_cast<int64_t>(tokens_.size()) - 1))) memory_->clear();
+  }
   drop_unfed();
 }
 

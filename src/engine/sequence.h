@@ -13,6 +13,16 @@
 //   or the driver stops it (cancel, failure), call finish() / fail().
 // finish() drops the unfed token, so tokens() then equals the memory and the next start() reuses
 // it (chat turns, follow-up requests).
+//
+// Speculative decoding (GenerateOptions::speculation): in decode, next_input() may return the unfed
+// token followed by drafted tokens (guesses at what comes next, engine/ngram_draft.h). The driver
+// feeds them all in one forward with logits for every row (verifying() is true) and passes the rows
+// to step() in order while verifying() stays true: row i samples the token after draft i - 1, and
+// the draft is kept while the sample equals it. The first sample that differs (or the one after the
+// last draft) becomes the unfed token, and the memory forgets the drafts it was fed past that point.
+// The samples are drawn as without drafts (Sampler::sample), so the output is the same, token for
+// token at temperature 0, in distribution above it. Only for memory that rewinds to any length
+// (a KV cache): recurrent state would need a checkpoint per draft.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -68,7 +78,11 @@ class Sequence {
   // a prompt chunk stops before the prompt's last token, and the next call takes the checkpoint.
   std::span<const int32_t> next_input(int64_t budget);
   // Whether feeding `n` tokens now feeds the last unfed one (that row is then passed to step()).
-  bool completes(int64_t n) const { return memory_->length() + n == static_cast<int64_t>(tokens_.size()); }
+  bool completes(int64_t n) const {
+    return memory_->length() + n == static_cast<int64_t>(tokens_.size() + drafts_.size());
+  }
+  // Drafts are being verified: the input has a logits row per token, and step() takes the next one.
+  bool verifying() const { return !drafts_.empty(); }
 
   struct Step {
     bool sampled = false;             // false only when max_tokens allowed none
@@ -97,6 +111,9 @@ class Sequence {
   void start_thinking_budget(std::span<const int32_t> prompt, int64_t budget);
   void track_thinking(int32_t sampled);  // counts thinking tokens; forces the close when spent
   void drop_unfed();
+  Step sample_next(std::span<const float> logits);  // step() without the drafts' bookkeeping
+  void draft(int64_t budget);                       // proposes drafts_ (speculation_), into input_
+  void settle_draft(const Step& step, bool pushed);  // after a verified row: keep the draft or end
 
   std::unique_ptr<model::SequenceMemory> memory_;
   const tokenizer::Tokenizer* tokenizer_;
@@ -127,6 +144,12 @@ class Sequence {
   size_t forced_at_ = 0;
   std::optional<grammar::GrammarConstraint> grammar_;  // options.grammar
   std::vector<float> grammar_row_;  // the row (after bias_) with what the grammar refuses at -inf
+  // Speculative decoding: drafts_ follow the unfed token in input_ (what next_input() returned);
+  // draft_at_ is the draft the next step() verifies; draft_limit_ adapts the draft length.
+  SpeculationOptions speculation_;
+  std::vector<int32_t> input_, drafts_;
+  size_t draft_at_ = 0;
+  int64_t draft_limit_ = 0;
 };
 
 }  // namespace trit::engine

@@ -92,6 +92,37 @@ TEST(Run, BadInputsGiveOneErrorLine) {
   }
 }
 
+// --spec ngram: the same text as without it, and the drafts' account on stderr; chat takes it too;
+// a hybrid model says it decodes without drafts; bad values are named.
+TEST(Run, NgramSpeculationGivesTheSameTextAndReportsItsDrafts) {
+  const std::string model = test::have_shared() ? test::shared_dir() + "/models/moby-tiny-Q2_0.gguf"
+                                                : test::make_model("tiny", "q2_0", 3);
+  const std::string args = "run -m " + shell_quote(model) + " --raw --temp 0 -n 48 -p 'The whale, the whale, the whale'";
+  auto plain = run_trit(args), drafted = run_trit(args + " --spec ngram --draft-max 4");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  ASSERT_EQ(drafted.exit_code, 0) << drafted.err;
+  EXPECT_EQ(plain.out, drafted.out);
+  EXPECT_EQ(plain.err.find("drafted"), std::string::npos);
+  if (test::have_shared()) EXPECT_NE(drafted.err.find(", drafted "), std::string::npos) << drafted.err;
+
+  auto chat = test::run_command("printf 'the whale the whale\n/exit\n' | " + test::trit_bin() + " chat -m " + shell_quote(model) +
+                                " --temp 0 -n 24 --spec ngram");
+  EXPECT_EQ(chat.exit_code, 0) << chat.err;
+
+  auto hybrid = run_trit("run -m " + shell_quote(test::make_model("qwen35-tiny", "pq2_0", 7)) + " --raw -n 4 -p hi --spec ngram");
+  EXPECT_EQ(hybrid.exit_code, 0) << hybrid.err;
+  EXPECT_NE(hybrid.err.find("--spec ngram is not used with this model"), std::string::npos) << hybrid.err;
+
+  const std::pair<std::string, std::string> bad_values[] = {
+      {" --spec medusa", "--spec"}, {" --spec ngram --draft-max 0", "--draft-max"}, {" --spec ngram --draft-max 2 --draft-min 3", "--draft-min"}};
+  for (const auto& [bad, named] : bad_values) {
+    auto r = run_trit(args + bad);
+    EXPECT_NE(r.exit_code, 0) << bad;
+    EXPECT_EQ(r.signal, 0) << bad;
+    EXPECT_NE(r.err.find(named), std::string::npos) << bad << ": " << r.err;
+  }
+}
+
 TEST(Chat, PipedConversationWithClearAndExit) {
   const std::string model = test::make_model("tiny", "q2_0", 3);
   auto r = test::run_command("printf 'Hello\\nAnd again\\n/clear\\nThird\\n/exit\\nnever read\\n' | " +

@@ -1,0 +1,230 @@
+// Speculative decoding with n-gram drafts (engine/ngram_draft.h, engine/sequence.h): the drafter's
+// lookup; greedy output with drafts equal to plain decoding, token for token, under every way a
+// generation ends (max tokens, context full, stop string, a caller that stops mid-verification) and
+// in a follow-up turn that reuses the memory; the sampler's draft rule leaving the token
+// distribution unchanged (chi-square); models whose memory cannot drop drafts decode without them.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/test_util.h"
+#include "engine/conversation.h"
+#include "engine/engine.h"
+#include "engine/ngram_draft.h"
+#include "engine/sampling.h"
+#include "engine/sequence.h"
+
+namespace trit {
+namespace {
+
+using engine::ngram_draft;
+using Tokens = std::vector<int32_t>;
+
+TEST(NgramDraft, FollowsTheNewestOccurrenceOfTheLongestTail) {
+  // Tail [7 8 9]: it occurred at 1 and 6; the newest (6) is followed by 4 5.
+  EXPECT_EQ(ngram_draft(Tokens{0, 7, 8, 9, 1, 2, 7, 8, 9, 4, 5, 7, 8, 9}, 8), (Tokens{4, 5, 7, 8, 9}));
+  EXPECT_EQ(ngram_draft(Tokens{0, 7, 8, 9, 1, 2, 7, 8, 9, 4, 5, 7, 8, 9}, 2), (Tokens{4, 5}));
+  // The 4-token tail [3 7 8 9] occurred once (at 0): it wins over the newer 3-token match.
+  EXPECT_EQ(ngram_draft(Tokens{3, 7, 8, 9, 6, 7, 8, 9, 5, 3, 7, 8, 9}, 3), (Tokens{6, 7, 8}));
+  // Only a 2-token tail matches.
+  EXPECT_EQ(ngram_draft(Tokens{1, 2, 5, 6, 3, 1, 2}, 4), (Tokens{5, 6, 3, 1}));
+  // A loop drafts its own continuation (the match may run into the tail).
+  EXPECT_EQ(ngram_draft(Tokens{4, 4, 4}, 5), (Tokens{4}));
+}
+
+TEST(NgramDraft, NothingWithoutARepeatedNgram) {
+  EXPECT_TRUE(ngram_draft(Tokens{}, 4).empty());
+  EXPECT_TRUE(ngram_draft(Tokens{1}, 4).empty());
+  EXPECT_TRUE(ngram_draft(Tokens{1, 2, 3, 4, 5}, 4).empty());
+  EXPECT_TRUE(ngram_draft(Tokens{1, 2, 9, 1, 2}, 0).empty());
+  EXPECT_TRUE(ngram_draft(Tokens{5, 1, 2, 3, 1}, 4).empty());  // a single repeated token is too weak a hint
+}
+
+// The rule of Sampler::sample with a draft: over many draws the picks are distributed as the chain's
+// distribution (here softmax(logits / T) over all tokens), whatever the draft.
+TEST(SpeculativeSampling, DraftsLeaveTheDistributionUnchanged) {
+  const std::vector<float> logits = {1.0f, 2.5f, 0.2f, 1.8f, -0.5f, 2.0f};
+  engine::SamplingParams p;
+  p.temperature = 0.9f;
+  p.top_k = 0;
+  p.top_p = 1.0f;
+  p.min_p = 0.0f;
+  std::vector<double> expected(logits.size());
+  double total = 0.0;
+  for (size_t i = 0; i < logits.size(); ++i) total += expected[i] = std::exp(logits[i] / p.temperature);
+  constexpr int kDraws = 20000;
+  // 5 degrees of freedom: 20.5 is the 0.1% tail (the seeds are fixed, so this cannot flake).
+  constexpr double kChiSquareLimit = 20.5;
+  for (int32_t draft : {-1, 1, 4, 2}) {
+    p.seed = 1234 + static_cast<uint64_t>(draft + 1);
+    engine::Sampler sampler(p);
+    std::vector<int> counts(logits.size());
+    int drafted = 0;
+    for (int i = 0; i < kDraws; ++i) {
+      const int32_t t = sampler.sample(logits, {}, draft);
+      ++counts[static_cast<size_t>(t)];
+      drafted += t == draft;
+    }
+    double chi2 = 0.0;
+    for (size_t i = 0; i < logits.size(); ++i) {
+      const double e = kDraws * expected[i] / total;
+      chi2 += (counts[i] - e) * (counts[i] - e) / e;
+    }
+    EXPECT_LT(chi2, kChiSquareLimit) << "draft " << draft;
+    if (draft >= 0) EXPECT_GT(drafted, 0);
+  }
+  // A draft that the filters exclude is never picked (top-k 2 keeps ids 1 and 5).
+  p.top_k = 2;
+  engine::Sampler filtered(p);
+  for (int i = 0; i < 2000; ++i) {
+    const int32_t t = filtered.sample(logits, {}, 4);
+    EXPECT_TRUE(t == 1 || t == 5) << t;
+  }
+  // Greedy: the argmax, draft or not.
+  p.temperature = 0.0f;
+  engine::Sampler greedy(p);
+  EXPECT_EQ(greedy.sample(logits, {}, 3), 1);
+}
+
+struct Generation {
+  std::string text;
+  Tokens tokens;
+  engine::GenerateStats stats;
+};
+
+class SpeculationTest : public ::testing::Test {
+ protected:
+  // The trained moby model where ../shared has it (its greedy text repeats, so drafts are taken),
+  // else a synthetic one.
+  static std::string model_path() {
+    if (test::have_shared()) return test::shared_dir() + "/models/moby-tiny-Q2_0.gguf";
+    return test::make_model("tiny", "q2_0", 7);
+  }
+  void make_engine(int64_t context, const std::string& path = model_path()) {
+    engine::EngineOptions o;
+    o.threads = 1;
+    o.context = context;
+    engine_ = std::make_unique<engine::Engine>(path, o);
+  }
+  engine::GenerateOptions options(int64_t max_tokens, int draft_max, bool speculate) const {
+    engine::GenerateOptions o;
+    o.max_tokens = max_tokens;
+    o.sampling.temperature = 0.0f;
+    o.speculation.mode = speculate ? engine::SpeculationMode::ngram : engine::SpeculationMode::none;
+    o.speculation.draft_max = draft_max;
+    return o;
+  }
+  Generation generate(engine::Conversation& c, const Tokens& prompt, const engine::GenerateOptions& o, size_t stop_after = 0) {
+    Generation r;
+    size_t pieces = 0;
+    r.stats = c.generate(prompt, o, [&](const std::string& piece) {
+      r.text += piece;
+      return stop_after == 0 || ++pieces < stop_after;
+    });
+    r.tokens = c.tokens();
+    return r;
+  }
+  Tokens encode(const std::string& text) const { return engine_->tokenizer().encode(text); }
+
+  std::unique_ptr<engine::Engine> engine_;
+};
+
+void expect_same(const Generation& plain, const Generation& drafted, const std::string& what) {
+  EXPECT_EQ(plain.text, drafted.text) << what;
+  EXPECT_EQ(plain.tokens, drafted.tokens) << what;
+  EXPECT_EQ(plain.stats.generated_tokens, drafted.stats.generated_tokens) << what;
+  EXPECT_EQ(plain.stats.reason, drafted.stats.reason) << what;
+}
+
+const char* const kPrompts[] = {
+    "Call me Ishmael. Some years ago, never mind how long precisely",
+    "The whale, the whale, the whale",
+    "It was the best of times, it was the worst of times, it was",
+    "one two three one two three one two",
+    "Queequeg was a native of Rokovoko, an island far away",
+    "The sea",
+    "a b c d e f g a b c d e f g a b c",
+    "There she blows! There she blows! There",
+    "And God created great whales.",
+    "Loomings. Whenever I find myself growing grim about the mouth",
+};
+
+TEST_F(SpeculationTest, GreedyOutputEqualsPlainDecoding) {
+  make_engine(256);
+  int64_t drafted = 0, accepted = 0;
+  for (const char* text : kPrompts) {
+    const Tokens prompt = encode(text);
+    for (int draft_max : {1, 3, 8}) {
+      engine::Conversation plain(*engine_), speculating(*engine_);
+      const Generation a = generate(plain, prompt, options(80, draft_max, false));
+      const Generation b = generate(speculating, prompt, options(80, draft_max, true));
+      expect_same(a, b, std::string(text) + ", draft_max " + std::to_string(draft_max));
+      EXPECT_EQ(a.stats.drafted_tokens, 0);
+      EXPECT_LE(b.stats.accepted_tokens, b.stats.drafted_tokens);
+      drafted += b.stats.drafted_tokens;
+      accepted += b.stats.accepted_tokens;
+    }
+  }
+  // The path under test ran: drafts were made, and some were right and some wrong.
+  EXPECT_GT(accepted, 0);
+  EXPECT_LT(accepted, drafted);
+}
+
+TEST_F(SpeculationTest, EveryWayAGenerationEndsMatches) {
+  make_engine(72);  // the prompts' answers run into the end of the context
+  for (const char* text : kPrompts) {
+    const Tokens prompt = encode(text);
+    // Context full (no token limit), a token limit, a stop string, the caller stopping early.
+    engine::GenerateOptions full = options(-1, 6, false), limit = options(17, 6, false), stop = options(-1, 6, false);
+    stop.stop = {"the"};
+    for (const auto* o : {&full, &limit, &stop}) {
+      engine::Conversation plain(*engine_), speculating(*engine_);
+      engine::GenerateOptions with = *o;
+      with.speculation.mode = engine::SpeculationMode::ngram;
+      expect_same(generate(plain, prompt, *o), generate(speculating, prompt, with), text);
+    }
+    for (size_t stop_after : {1, 3, 9}) {
+      engine::Conversation plain(*engine_), speculating(*engine_);
+      const Generation a = generate(plain, prompt, full, stop_after), b = generate(speculating, prompt, options(-1, 6, true), stop_after);
+      EXPECT_EQ(a.text, b.text) << text;
+      EXPECT_EQ(a.tokens, b.tokens) << text;
+      EXPECT_EQ(b.stats.reason, engine::StopReason::cancelled);
+      // The next turn reuses the memory: it must hold exactly tokens() (no draft left over).
+      Tokens follow = a.tokens;
+      const Tokens more = encode(" And then");
+      follow.insert(follow.end(), more.begin(), more.end());
+      if (static_cast<int64_t>(follow.size()) >= engine_->context() - 1) continue;
+      const Generation a2 = generate(plain, follow, options(8, 6, false)), b2 = generate(speculating, follow, options(8, 6, true));
+      expect_same(a2, b2, std::string(text) + " (follow-up)");
+      EXPECT_EQ(a2.stats.cached_tokens, b2.stats.cached_tokens);
+    }
+  }
+}
+
+// A draft-min above what the lookup finds: no draft is verified, the output is the same.
+TEST_F(SpeculationTest, DraftMinSkipsShortDrafts) {
+  make_engine(256);
+  const Tokens prompt = encode(kPrompts[1]);
+  engine::Conversation plain(*engine_), speculating(*engine_);
+  engine::GenerateOptions o = options(40, 4, true);
+  o.speculation.draft_min = 5;  // more than draft_max could give
+  const Generation b = generate(speculating, prompt, o);
+  expect_same(generate(plain, prompt, options(40, 4, false)), b, "draft_min");
+  EXPECT_EQ(b.stats.drafted_tokens, 0);
+}
+
+// Recurrent state (qwen35) cannot forget drafted positions: the sequence decodes without drafts.
+TEST_F(SpeculationTest, HybridModelsDecodeWithoutDrafts) {
+  make_engine(64, test::make_model("qwen35-tiny", "pq2_0", 7));
+  const Tokens prompt = {11, 12, 13, 11, 12, 13, 11, 12};
+  engine::Conversation plain(*engine_), speculating(*engine_);
+  const Generation b = generate(speculating, prompt, options(20, 4, true));
+  expect_same(generate(plain, prompt, options(20, 4, false)), b, "qwen35");
+  EXPECT_EQ(b.stats.drafted_tokens, 0);
+}
+
+}  // namespace
+}  // namespace trit
