@@ -40,6 +40,7 @@ struct ServeCommand {
   EngineFlags engine_flags;
   ChatTemplateFlag chat_template;
   SamplingFlags sampling;
+  SpeculationFlags speculation;
   server::ServerOptions server_options;
   engine::SchedulerOptions scheduler_options;
   std::string alias;
@@ -52,6 +53,7 @@ struct ServeCommand {
     engine_flags.add_to(app);
     chat_template.add_to(app);
     sampling.add_to(app);
+    speculation.add_to(app);
     app.add_option("--host", server_options.host, "Address to listen on (loopback unless you mean otherwise)")
         ->capture_default_str();
     app.add_option("--port", server_options.port, "TCP port (0: any free port, printed at start)")
@@ -143,6 +145,7 @@ struct ServeCommand {
     int code = 0;
     try {
       engine::Engine engine(path, engine_flags.resolve());
+      scheduler_options.speculation = speculation.resolve(engine);
       engine::Scheduler scheduler(engine, scheduler_options);
       const double memory_mib = engine.sequence_bytes() / (1024.0 * 1024.0);
       log_info(engine.describe());

@@ -39,7 +39,7 @@ struct SamplingFlags {
   engine::SamplingParams resolve() const;
 };
 
-// --spec none|ngram, --draft-max, --draft-min (run, chat): speculative decoding
+// --spec none|ngram, --draft-max, --draft-min (run, chat, serve): speculative decoding
 // (GenerateOptions::speculation).
 struct SpeculationFlags {
   engine::SpeculationOptions options;

@@ -111,7 +111,7 @@ void Scheduler::admit() {
     }
     if (!best) break;
     if (best->memory().copies_prefix() && !share_prefix(*best, best_prefix, front.handle->request().prompt)) break;
-    best->start(front.handle, front.waiting.seconds(), ++tick_);
+    best->start(front.handle, front.waiting.seconds(), ++tick_, options_.speculation);
     metrics_.prompt_tokens_cached += best->memory().length();
     queue_.pop_front();
   }
@@ -176,8 +176,9 @@ void Scheduler::step() {
   std::vector<bool> completes;
   int64_t prompt_fed = 0;
   for (Slot* slot : order) {
-    auto input = slot->next_input(1);
-    steps.push_back({&slot->memory(), input, false});
+    // One token, or with speculation that token and its drafts (a logits row each).
+    auto input = slot->next_input(1 + options_.speculation.draft_max);
+    steps.push_back({&slot->memory(), input, slot->verifying()});
     stepped.push_back(slot);
     completes.push_back(slot->completes(static_cast<int64_t>(input.size())));
   }
@@ -211,9 +212,12 @@ void Scheduler::step() {
   }
   const size_t n_vocab = static_cast<size_t>(engine_.config().n_vocab);
   int64_t sampled = 0;
-  for (size_t i = 0; i < stepped.size(); ++i)
-    if (completes[i])
-      sampled += stepped[i]->sample(std::span<const float>(logits->data() + i * n_vocab, n_vocab));
+  size_t row = 0;  // each step's first logits row
+  for (size_t i = 0; i < stepped.size(); ++i) {
+    const size_t rows = steps[i].all_logits ? steps[i].tokens.size() : 1;
+    if (completes[i]) sampled += stepped[i]->sample(std::span<const float>(logits->data() + row * n_vocab, rows * n_vocab), n_vocab);
+    row += rows;
+  }
   update_metrics(timer.seconds(), sampled, prompt_fed);
 }
 
@@ -239,6 +243,12 @@ void Scheduler::update_metrics(double seconds, int64_t sampled, int64_t prompt_f
   metrics_.slots_busy = busy;
   idle_slots_ = options_.slots - busy;
   metrics_.kv_positions_used = used;
+  metrics_.draft_tokens_total = 0;
+  metrics_.draft_accepted_total = 0;
+  for (auto& slot : slots_) {
+    metrics_.draft_tokens_total += slot->drafted_total();
+    metrics_.draft_accepted_total += slot->accepted_total();
+  }
   for (size_t i = 0; i < slots_.size(); ++i) slot_states_[i] = slots_[i]->state();
 }
 

@@ -35,6 +35,7 @@ struct SchedulerOptions {
   int slots = 4;                // sequences decoded together
   int queue_limit = 64;         // requests waiting for a busy slot; more are refused (0: none wait)
   int64_t prefill_chunk = 128;  // most prompt tokens per step while other slots decode
+  SpeculationOptions speculation;  // every request's drafts (trit serve --spec)
 };
 
 // Counters for /metrics. Totals since start; the rest is the state after the latest step.
@@ -54,6 +55,8 @@ struct SchedulerMetrics {
   int slots = 0;
   int64_t kv_positions_used = 0;   // cached positions over all slots
   int64_t kv_positions_total = 0;  // slots x context
+  int64_t draft_tokens_total = 0;     // speculative decoding, finished requests: tokens drafted
+  int64_t draft_accepted_total = 0;   // and of those accepted
 };
 
 class Scheduler {

@@ -2,9 +2,12 @@
 
 namespace trit::engine {
 
-void Slot::start(std::shared_ptr<RequestHandle> request, double queue_seconds, uint64_t tick) {
+void Slot::start(std::shared_ptr<RequestHandle> request, double queue_seconds, uint64_t tick,
+                 const SpeculationOptions& speculation) {
   const ScheduledRequest& r = request->request();
-  sequence_.start(r.prompt, r.options, r.ignore_eos);
+  GenerateOptions options = r.options;
+  options.speculation = speculation;
+  sequence_.start(r.prompt, options, r.ignore_eos);
   request_ = std::move(request);
   queue_seconds_ = queue_seconds;
   last_used_ = tick;
@@ -24,7 +27,16 @@ SlotState Slot::state() const {
   return s;
 }
 
-int Slot::sample(std::span<const float> logits) {
+int Slot::sample(std::span<const float> rows, size_t n_vocab) {
+  int sampled = 0;
+  for (size_t row = 0; busy() && (row + 1) * n_vocab <= rows.size(); ++row) {
+    sampled += sample_row(rows.subspan(row * n_vocab, n_vocab));
+    if (!sequence_.verifying()) break;
+  }
+  return sampled;
+}
+
+int Slot::sample_row(std::span<const float> logits) {
   const ScheduledRequest& r = request_->request();
   Sequence::Step step = sequence_.step(logits);
   if (step.sampled && step.stop != StopReason::end_of_generation) {
@@ -47,6 +59,8 @@ void Slot::finish(StopReason reason, const std::string& error) {
   if (error.empty()) request_->emit(sequence_.finish(reason), nullptr);
   else sequence_.fail(reason);
   const GenerateStats& stats = sequence_.stats();
+  drafted_total_ += stats.drafted_tokens;
+  accepted_total_ += stats.accepted_tokens;
   RequestResult result;
   result.reason = reason;
   result.stop_string = stats.stop_string;

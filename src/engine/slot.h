@@ -39,17 +39,25 @@ class Slot {
   // Idle: takes the first `length` cached tokens of `from` (Sequence::copy_prefix).
   bool copy_prefix(const Slot& from, size_t length) { return !busy() && sequence_.copy_prefix(from.sequence_, length); }
 
-  // Takes a request (its prompt already checked by the scheduler).
-  void start(std::shared_ptr<RequestHandle> request, double queue_seconds, uint64_t tick);
+  // Takes a request (its prompt already checked by the scheduler), drafting as `speculation` says.
+  void start(std::shared_ptr<RequestHandle> request, double queue_seconds, uint64_t tick,
+             const SpeculationOptions& speculation);
 
   // The tokens to feed this step: all unfed ones, at most `budget`.
   std::span<const int32_t> next_input(int64_t budget) { return sequence_.next_input(budget); }
   // Whether feeding `n` tokens now completes the unfed part (the logits row is then sampled).
   bool completes(int64_t n) const { return sequence_.completes(n); }
+  // The input holds drafts (Sequence::verifying()): it needs a logits row per token.
+  bool verifying() const { return sequence_.verifying(); }
 
-  // After a step that fed this slot's last unfed token: samples from its logits row, streams the
-  // text, and finishes the request when it ends. Returns the number of tokens sampled (0 or 1).
-  int sample(std::span<const float> logits);
+  // After a step that fed this slot's last unfed token: samples from its logits rows (one, or one
+  // per token while drafts are verified), streams the text, and finishes the request when it ends.
+  // Returns the number of tokens sampled.
+  int sample(std::span<const float> rows, size_t n_vocab);
+
+  // Drafted and accepted tokens of the requests this slot has finished (for /metrics).
+  int64_t drafted_total() const { return drafted_total_; }
+  int64_t accepted_total() const { return accepted_total_; }
 
   // Ends the request (cancelled, failed, or done) and keeps the memory for reuse (not after a
   // failure: then it may be half written).
@@ -67,6 +75,9 @@ class Slot {
   std::shared_ptr<RequestHandle> request_;
   double queue_seconds_ = 0.0;
   SlotState last_;  // the settings of the current or last request (GET /slots shows them)
+  int64_t drafted_total_ = 0, accepted_total_ = 0;
+
+  int sample_row(std::span<const float> logits);  // one row: step, emit, finish at a stop
 };
 
 }  // namespace trit::engine

@@ -34,6 +34,10 @@ std::string metrics_text(ServerContext& ctx) {
          double(m.prompt_tokens_computed));
   metric(out, "trit_generated_tokens_total", "counter", "Tokens generated (tokens out)", double(m.generated_tokens_total));
   metric(out, "trit_steps_total", "counter", "Batched forward steps", double(m.steps_total));
+  metric(out, "trit_draft_tokens_total", "counter", "Speculative decoding: tokens drafted (finished requests)",
+         double(m.draft_tokens_total));
+  metric(out, "trit_draft_tokens_accepted_total", "counter", "Speculative decoding: drafted tokens the model agreed with",
+         double(m.draft_accepted_total));
   metric(out, "trit_busy_seconds_total", "counter", "Seconds spent in forward steps", m.busy_seconds);
   metric(out, "trit_decode_tokens_per_second", "gauge", "Generated tokens per second over recent steps (all slots)",
          m.decode_tokens_per_second);

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <thread>
+#include <vector>
 
 #include "common/test_util.h"
 #include "serve_process.h"
@@ -83,6 +85,37 @@ TEST(RunMatchesServe, SameSeedAndTemperatureGiveTheSameText) {
     EXPECT_EQ(message.value("reasoning_content", ""), expected.reasoning);
     EXPECT_EQ(answer["usage"]["completion_tokens"], chat.tokens);
   }
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
+// trit serve --spec ngram: at temperature 0 every request's text equals trit run's without drafts,
+// also with requests decoding side by side in one batch (each slot's drafts get their own logits
+// rows), and /metrics counts the drafts.
+TEST(RunMatchesServe, NgramSpeculationKeepsGreedyText) {
+  const bool trained = test::have_shared();
+  const std::string model = trained ? test::shared_dir() + "/models/moby-tiny-Q2_0.gguf" : test::make_model("tiny", "q2_0", 3);
+  test::ServeProcess server("-m " + shell_quote(model) + " -t 1 --parallel 3 --spec ngram --draft-max 6");
+  ASSERT_TRUE(server.ok()) << server.log();
+  const std::vector<std::string> prompts = {"The whale, the whale, the whale", "Call me Ishmael. Some years ago",
+                                            "one two three one two three one", "It was the best of times, it was"};
+  std::vector<std::string> expected;
+  for (const auto& p : prompts) expected.push_back(run_cli(model, "--raw --temp 0 -n 40 -p " + shell_quote(p)).text);
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::thread> clients;
+    std::vector<json> answers(prompts.size());
+    for (size_t i = 0; i < prompts.size(); ++i)
+      clients.emplace_back([&, i] {
+        answers[i] = post(server, "/v1/completions", {{"prompt", prompts[i]}, {"temperature", 0}, {"max_tokens", 40}});
+      });
+    for (auto& c : clients) c.join();
+    for (size_t i = 0; i < prompts.size(); ++i) EXPECT_EQ(answers[i]["choices"][0]["text"], expected[i]) << prompts[i];
+  }
+  httplib::Client c("127.0.0.1", server.port());
+  auto metrics = c.Get("/metrics");
+  ASSERT_TRUE(metrics && metrics->status == 200);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(metrics->body, m, std::regex("trit_draft_tokens_total ([0-9]+)"))) << metrics->body;
+  if (trained) EXPECT_GT(std::stoi(m[1]), 0) << "the moby model's greedy text repeats: drafts are made";
   EXPECT_EQ(server.stop(), 0) << server.log();
 }
 
