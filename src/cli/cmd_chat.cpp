@@ -77,7 +77,7 @@ struct ChatCommand {
     options.max_tokens = n_predict;
     options.sampling = sampling.resolve();
     options.thinking_budget = thinking_budget;
-    options.speculation = speculation.resolve(engine);
+    options.speculation = speculation.resolve();
     const tokenizer::ChatOptions chat_options = engine::thinking_options(no_think);
 
     engine::Conversation conversation(engine);

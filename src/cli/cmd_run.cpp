@@ -84,7 +84,7 @@ struct RunCommand {
     options.max_tokens = n_predict;
     options.sampling = sampling.resolve();
     options.thinking_budget = thinking_budget;
-    options.speculation = speculation.resolve(engine);
+    options.speculation = speculation.resolve();
     engine::Conversation conversation(engine);
     auto stats = conversation.generate(tokens, options, [](const std::string& piece) {
       std::fwrite(piece.data(), 1, piece.size(), stdout);

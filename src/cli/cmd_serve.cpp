@@ -145,7 +145,7 @@ struct ServeCommand {
     int code = 0;
     try {
       engine::Engine engine(path, engine_flags.resolve());
-      scheduler_options.speculation = speculation.resolve(engine);
+      scheduler_options.speculation = speculation.resolve();
       engine::Scheduler scheduler(engine, scheduler_options);
       const double memory_mib = engine.sequence_bytes() / (1024.0 * 1024.0);
       log_info(engine.describe());

@@ -99,14 +99,10 @@ void SpeculationFlags::add_to(CLI::App& app) {
       ->check(whole_number(0, 256, "tokens"));
 }
 
-engine::SpeculationOptions SpeculationFlags::resolve(const engine::Engine& engine) const {
+engine::SpeculationOptions SpeculationFlags::resolve() const {
   engine::SpeculationOptions s = options;
   s.mode = mode == "ngram" ? engine::SpeculationMode::ngram : engine::SpeculationMode::none;
   if (s.draft_min > s.draft_max) fail("--draft-min (", s.draft_min, ") must not exceed --draft-max (", s.draft_max, ")");
-  if (s.mode != engine::SpeculationMode::none && engine.config().n_delta_net_layers() > 0) {
-    log_warn("--spec " + mode + " is not used with this model: its Gated DeltaNet state cannot yet drop rejected drafts");
-    s.mode = engine::SpeculationMode::none;
-  }
   return s;
 }
 

@@ -46,8 +46,7 @@ struct SpeculationFlags {
   std::string mode = "none";
 
   void add_to(CLI::App& app);
-  // Warns (and turns speculation off) where the model's memory cannot drop rejected drafts.
-  engine::SpeculationOptions resolve(const engine::Engine& engine) const;
+  engine::SpeculationOptions resolve() const;
 };
 // ", drafted N, accepted M (P%)" for the stderr summary; empty when nothing was drafted.
 std::string draft_summary(const engine::GenerateStats& stats);

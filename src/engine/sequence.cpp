@@ -95,9 +95,8 @@ std::span<const int32_t> Sequence::next_input(int64_t budget) {
 void Sequence::draft(int64_t budget) {
   drafts_.clear();
   draft_at_ = 0;
-  // Not for memory that cannot forget the rejected drafts, nor over forced tokens (the thinking
-  // budget's close decides those, not the model).
-  if (memory_->takes_checkpoints() || forced_at_ < forced_.size()) return;
+  // Not over forced tokens (the thinking budget's close decides those, not the model).
+  if (forced_at_ < forced_.size()) return;
   // Room for the drafts in the batch, the context (the memory takes them all, and a sample after the
   // last) and the token limit (each accepted draft is a generated token, and so is the sample after).
   int64_t most = std::min<int64_t>(draft_limit_, budget - 1);
@@ -110,6 +109,17 @@ void Sequence::draft(int64_t budget) {
   input_.assign(1, tokens_.back());
   input_.insert(input_.end(), drafts_.begin(), drafts_.end());
   stats_.drafted_tokens += static_cast<int64_t>(drafts_.size());
+  memory_->keep_draft_point();
+}
+
+void Sequence::forget_fed_past(int64_t length) {
+  length = std::min(length, memory_->length());
+  // A KV cache drops the positions; recurrent state returns to the draft point taken before the
+  // drafts were fed, and the tokens after it are unfed again (the next input feeds them anew).
+  // (A generation that ends right there keeps only the memory's part of tokens(), as finish() says.)
+  if (memory_->rewind(length)) return;
+  if (!memory_->rewind(memory_->rewind_point(length)))  // rewind_point() promises it can
+    trit::fail("the sequence memory cannot return to ", memory_->rewind_point(length), " positions");
 }
 
 void Sequence::settle_draft(const Step& step, bool pushed) {
@@ -121,8 +131,7 @@ void Sequence::settle_draft(const Step& step, bool pushed) {
   }
   // Verification ends here. The memory keeps what tokens_ holds but the newest sample (unfed, as
   // after any step) and forgets the drafts fed past it.
-  const int64_t fed = static_cast<int64_t>(tokens_.size()) - (pushed ? 1 : 0);
-  if (!memory_->rewind(std::min(fed, memory_->length()))) trit::fail("the sequence memory cannot forget rejected drafts");
+  forget_fed_past(static_cast<int64_t>(tokens_.size()) - (pushed ? 1 : 0));
   // Adaptive length: a rejection shortens the next draft to what this one got right (at least 1),
   // a draft taken whole doubles it (up to draft_max).
   draft_limit_ = draft_at_ == drafts_.size() ? std::min<int64_t>(2 * draft_limit_, speculation_.draft_max)
@@ -258,7 +267,7 @@ void Sequence::end(StopReason reason) {
     // Stopped by the driver amid a verification, after a step that took a draft: as after any step,
     // that newest token counts as unfed (drop_unfed() below drops it), and so do the drafts after it.
     drafts_.clear();
-    if (!memory_->rewind(std::min<int64_t>(memory_->length(), static_cast<int64_t>(tokens_.size()) - 1))) memory_->clear();
+    forget_fed_past(static_cast<int64_t>(tokens_.size()) - 1);
   }
   drop_unfed();
 }

@@ -21,8 +21,9 @@
 // the draft is kept while the sample equals it. The first sample that differs (or the one after the
 // last draft) becomes the unfed token, and the memory forgets the drafts it was fed past that point.
 // The samples are drawn as without drafts (Sampler::sample), so the output is the same, token for
-// token at temperature 0, in distribution above it. Only for memory that rewinds to any length
-// (a KV cache): recurrent state would need a checkpoint per draft.
+// token at temperature 0, in distribution above it. A KV cache drops the rejected positions;
+// recurrent state (hybrid models) returns to the draft point it kept before the drafts and feeds
+// the accepted ones again with the next input.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -114,6 +115,7 @@ class Sequence {
   Step sample_next(std::span<const float> logits);  // step() without the drafts' bookkeeping
   void draft(int64_t budget);                       // proposes drafts_ (speculation_), into input_
   void settle_draft(const Step& step, bool pushed);  // after a verified row: keep the draft or end
+  void forget_fed_past(int64_t length);              // the memory back to at most `length` positions
 
   std::unique_ptr<model::SequenceMemory> memory_;
   const tokenizer::Tokenizer* tokenizer_;

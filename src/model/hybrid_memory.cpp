@@ -39,11 +39,19 @@ bool HybridSequence::rewind(int64_t length) {
     clear();
     return true;
   }
+  if (length > kv_.length()) return false;
+  auto past = [&](const Checkpoint& c) { return c.length > length; };
   auto it = std::find_if(checkpoints_.begin(), checkpoints_.end(),
                          [&](const Checkpoint& c) { return c.length == length; });
-  if (it == checkpoints_.end() || length > kv_.length()) return false;
-  state_.copy_from(it->state);
-  checkpoints_.erase(it + 1, checkpoints_.end());
+  if (it != checkpoints_.end()) {
+    state_.copy_from(it->state);
+  } else if (draft_point_ && draft_point_->length == length) {
+    state_.copy_from(draft_point_->state);
+  } else {
+    return false;
+  }
+  checkpoints_.erase(std::remove_if(checkpoints_.begin(), checkpoints_.end(), past), checkpoints_.end());
+  if (draft_point_ && past(*draft_point_)) draft_point_->length = -1;
   return kv_.rewind(length);
 }
 
@@ -52,7 +60,14 @@ int64_t HybridSequence::rewind_point(int64_t length) const {
   int64_t point = 0;
   for (const Checkpoint& c : checkpoints_)
     if (c.length <= length) point = c.length;
+  if (draft_point_ && draft_point_->length <= length && draft_point_->length > point) point = draft_point_->length;
   return point;
+}
+
+void HybridSequence::keep_draft_point() {
+  if (!draft_point_) draft_point_ = std::make_unique<Checkpoint>(Checkpoint{0, state_});
+  draft_point_->length = kv_.length();
+  draft_point_->state.copy_from(state_);
 }
 
 void HybridSequence::checkpoint() {
@@ -81,10 +96,11 @@ void HybridSequence::clear() {
   kv_.clear();
   state_.clear();
   checkpoints_.clear();
+  if (draft_point_) draft_point_->length = -1;
 }
 
 size_t HybridSequence::bytes_for(const ModelConfig& config, int64_t capacity, kernels::KvType kv_type) {
-  return KvSequence::bytes_for(config, capacity, kv_type) + (1 + kMaxCheckpoints) * DeltaNetState::bytes_for(config);
+  return KvSequence::bytes_for(config, capacity, kv_type) + (2 + kMaxCheckpoints) * DeltaNetState::bytes_for(config);
 }
 
 }  // namespace trit::model

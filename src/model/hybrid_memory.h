@@ -4,7 +4,8 @@
 // length by itself: rewind() succeeds to the current length, to 0 (start over), and to the length
 // of a checkpoint, a copy of the state taken by checkpoint() (the generation loop takes one at the
 // end of each prompt, engine/sequence.cpp). At most kMaxCheckpoints are kept, the shortest dropped
-// first; rewinding to one drops those past it (their positions are gone). Any other prefix is
+// first; rewinding to one drops those past it (their positions are gone). Speculative decoding keeps
+// one more, the draft point (keep_draft_point()), where a verification that rejected drafts returns. Any other prefix is
 // recomputed by the caller from the nearest rewind_point().
 //
 // State layout, per Gated DeltaNet layer (its slot, ModelConfig::slot_of):
@@ -14,6 +15,7 @@
 // Both are zero for an empty sequence.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "model/config.h"
@@ -48,12 +50,15 @@ class HybridSequence final : public SequenceMemory {
   int64_t rewind_point(int64_t length) const override;
   bool takes_checkpoints() const override { return true; }
   void checkpoint() override;
+  void keep_draft_point() override;
   void clear() override;
-  size_t bytes() const override { return kv_.bytes() + (1 + checkpoints_.size()) * state_.bytes(); }
+  size_t bytes() const override {
+    return kv_.bytes() + (1 + checkpoints_.size() + (draft_point_ ? 1 : 0)) * state_.bytes();
+  }
   KvSequence& attention_cache() override { return kv_; }
   DeltaNetState* delta_net_state() override { return &state_; }
 
-  // With every checkpoint taken.
+  // With every checkpoint and the draft point taken.
   static size_t bytes_for(const ModelConfig& config, int64_t capacity, kernels::KvType kv_type);
   static constexpr size_t kMaxCheckpoints = 2;
 
@@ -65,6 +70,7 @@ class HybridSequence final : public SequenceMemory {
   KvSequence kv_;
   DeltaNetState state_;
   std::vector<Checkpoint> checkpoints_;  // sorted by length
+  std::unique_ptr<Checkpoint> draft_point_;  // keep_draft_point(); length -1 once rewound past
 };
 
 }  // namespace trit::model

@@ -33,6 +33,11 @@ class SequenceMemory {
   // its current length, so that a later rewind() can return there. A no-op for a KV cache.
   virtual bool takes_checkpoints() const { return false; }
   virtual void checkpoint() {}
+  // Speculative decoding (engine/sequence.h): called before a forward over drafted tokens. Memory
+  // that takes checkpoints keeps its state at the current length as the draft point (one, replaced
+  // each time, apart from the checkpoints) so that rewind() can return there past rejected drafts;
+  // the accepted ones are then fed again. A no-op for a KV cache, which rewinds anywhere.
+  virtual void keep_draft_point() {}
   // Whether copy_prefix() works: a KV cache can take another's rows; recurrent state cannot (it
   // holds no rows per position).
   virtual bool copies_prefix() const { return false; }

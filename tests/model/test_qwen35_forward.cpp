@@ -202,6 +202,39 @@ TEST(Qwen35Forward, CheckpointsAreBoundedAndDroppedPastARewind) {
   EXPECT_EQ(memory->bytes(), empty_bytes);
 }
 
+// Speculative decoding's draft point: kept apart from the checkpoints (which it neither evicts nor
+// counts against), replaced by the next one, returned to exactly, and gone past a rewind before it.
+TEST(Qwen35Forward, DraftPointIsReturnedToAndLeavesTheCheckpoints) {
+  engine::Engine engine(test::make_model("qwen35-tiny", "pq2_0", 7), options());
+  const int vocab = static_cast<int>(engine.config().n_vocab);
+  auto memory = engine.new_sequence();
+  auto feed = [&](const std::vector<int32_t>& tokens) {
+    model::SequenceStep s{memory.get(), tokens, false};
+    return engine.forward().run(std::span(&s, 1));
+  };
+  const size_t empty_bytes = memory->bytes(), state_bytes = model::DeltaNetState::bytes_for(engine.config());
+  feed(random_tokens(4, vocab, 60));
+  memory->checkpoint();  // at 4
+  feed(random_tokens(3, vocab, 61));
+  memory->keep_draft_point();  // at 7
+  const auto tail = random_tokens(3, vocab, 62);
+  const std::vector<float> expected = feed(tail);
+  feed(random_tokens(2, vocab, 63));  // drafts past the point
+  EXPECT_EQ(memory->bytes(), empty_bytes + 2 * state_bytes);
+  EXPECT_EQ(memory->rewind_point(11), 7);
+  EXPECT_FALSE(memory->rewind(9));
+  ASSERT_TRUE(memory->rewind(7));
+  const std::vector<float> got = feed(tail);
+  for (int i = 0; i < vocab; ++i) ASSERT_EQ(got[i], expected[i]) << "logit " << i << " after returning to the draft point";
+  memory->keep_draft_point();  // at 10: replaces the one at 7
+  EXPECT_EQ(memory->rewind_point(9), 4) << "the checkpoint stays";
+  EXPECT_EQ(memory->rewind_point(12), 10);
+  ASSERT_TRUE(memory->rewind(4));
+  EXPECT_EQ(memory->rewind_point(12), 4) << "the draft point past the rewind is gone";
+  memory->clear();
+  EXPECT_EQ(memory->rewind_point(3), 0);
+}
+
 // The synthetic weights keep a long sequence numerically sane: the recurrent state is a
 // contraction (decay <= 1, beta < 1, unit keys), so logits stay finite and of one scale.
 TEST(Qwen35Forward, LogitsStayFiniteAndOfOneScaleOverALongSequence) {
