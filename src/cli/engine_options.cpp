@@ -93,10 +93,10 @@ void SpeculationFlags::add_to(CLI::App& app) {
       ->check(CLI::IsMember({"none", "ngram"}));
   app.add_option("--draft-max", options.draft_max, "Most drafted tokens verified per forward")
       ->capture_default_str()
-      ->check(whole_number(1, 256, "tokens"));
+      ->check(whole_number(1, engine::kMaxDraftTokens, "tokens"));
   app.add_option("--draft-min", options.draft_min, "Shorter drafts are not verified")
       ->capture_default_str()
-      ->check(whole_number(0, 256, "tokens"));
+      ->check(whole_number(0, engine::kMaxDraftTokens, "tokens"));
 }
 
 engine::SpeculationOptions SpeculationFlags::resolve() const {

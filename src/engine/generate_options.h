@@ -16,6 +16,7 @@ struct Grammar;
 
 // Speculative decoding (engine/sequence.h): drafted tokens verified together in one forward.
 enum class SpeculationMode { none, ngram };
+inline constexpr int kMaxDraftTokens = 256;  // the most any setting may draft per forward
 struct SpeculationOptions {
   SpeculationMode mode = SpeculationMode::none;
   int draft_max = 16;  // most tokens drafted per forward (shrinks after rejections, regrows)

@@ -177,7 +177,7 @@ void Scheduler::step() {
   int64_t prompt_fed = 0;
   for (Slot* slot : order) {
     // One token, or with speculation that token and its drafts (a logits row each).
-    auto input = slot->next_input(1 + options_.speculation.draft_max);
+    auto input = slot->next_input(1 + kMaxDraftTokens);
     steps.push_back({&slot->memory(), input, slot->verifying()});
     stepped.push_back(slot);
     completes.push_back(slot->completes(static_cast<int64_t>(input.size())));

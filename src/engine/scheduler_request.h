@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <optional>
 #include <vector>
 
 #include "engine/generate_options.h"
@@ -22,6 +23,9 @@ struct ScheduledRequest {
   int logprobs = -1;            // -1: none; n >= 0: the chosen token's logprob and n alternatives
   bool token_ids = false;       // emit each sampled token's id even without logprobs
   bool ignore_eos = false;      // never sample end-of-generation tokens (benchmarks, tests)
+  // The request's own drafting (llama-server's speculative.n_max / n_min) over the server's
+  // (SchedulerOptions::speculation): draft_max 0 turns n-gram drafts off, more turns them on.
+  std::optional<int> draft_max, draft_min;
 };
 
 // A sampled token with its log-probabilities (only when the request asked for logprobs or token

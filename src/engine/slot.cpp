@@ -1,5 +1,7 @@
 #include "engine/slot.h"
 
+#include <algorithm>
+
 namespace trit::engine {
 
 void Slot::start(std::shared_ptr<RequestHandle> request, double queue_seconds, uint64_t tick,
@@ -7,6 +9,11 @@ void Slot::start(std::shared_ptr<RequestHandle> request, double queue_seconds, u
   const ScheduledRequest& r = request->request();
   GenerateOptions options = r.options;
   options.speculation = speculation;
+  if (r.draft_max) {
+    options.speculation.mode = *r.draft_max > 0 ? SpeculationMode::ngram : SpeculationMode::none;
+    options.speculation.draft_max = std::max(*r.draft_max, 1);
+  }
+  if (r.draft_min) options.speculation.draft_min = std::min(*r.draft_min, options.speculation.draft_max);
   sequence_.start(r.prompt, options, r.ignore_eos);
   request_ = std::move(request);
   queue_seconds_ = queue_seconds;

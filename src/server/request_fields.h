@@ -18,7 +18,7 @@ engine::SamplingParams parse_sampling(const nlohmann::json& body, const RequestC
 constexpr int kMaxChoices = 8;
 
 // OpenAI's names: sampling, max_tokens / max_completion_tokens, stop, n (1 to kMaxChoices), stream,
-// stream_options.include_usage, ignore_eos, model.
+// stream_options.include_usage, ignore_eos, model; llama-server's speculative.n_max / n_min.
 void parse_common(const nlohmann::json& body, const RequestContext& ctx, GenerationRequest& g);
 
 // An empty prompt, or one that leaves no room in the context, is a 400 (code

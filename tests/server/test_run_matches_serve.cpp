@@ -119,5 +119,56 @@ TEST(RunMatchesServe, NgramSpeculationKeepsGreedyText) {
   EXPECT_EQ(server.stop(), 0) << server.log();
 }
 
+int64_t drafted_so_far(test::ServeProcess& server) {
+  httplib::Client c("127.0.0.1", server.port());
+  auto metrics = c.Get("/metrics");
+  std::smatch m;
+  if (!metrics || !std::regex_search(metrics->body, m, std::regex("trit_draft_tokens_total ([0-9]+)"))) {
+    ADD_FAILURE() << "no trit_draft_tokens_total in /metrics";
+    return -1;
+  }
+  return std::stoll(m[1]);
+}
+
+// llama-server's per-request fields: speculative.n_max > 0 drafts on a server started without
+// --spec, 0 turns drafts off on one started with it; the text is the same either way; bad values
+// and p_min (a draft model's setting) are 400s naming the field.
+TEST(RunMatchesServe, PerRequestSpeculativeFields) {
+  if (!test::have_shared()) GTEST_SKIP() << "SKIPPED: " << test::shared_dir() << "/models is absent (the moby model's text repeats, so drafts are made)";
+  const std::string model = test::shared_dir() + "/models/moby-tiny-Q2_0.gguf";
+  const json base = {{"prompt", "The whale, the whale, the whale"}, {"temperature", 0}, {"max_tokens", 40}};
+  const std::string expected = run_cli(model, "--raw --temp 0 -n 40 -p 'The whale, the whale, the whale'").text;
+  for (bool server_drafts : {false, true}) {
+    SCOPED_TRACE(server_drafts ? "server --spec ngram" : "server without --spec");
+    test::ServeProcess server("-m " + shell_quote(model) + " -t 1" + (server_drafts ? " --spec ngram" : ""));
+    ASSERT_TRUE(server.ok()) << server.log();
+    json request = base;
+    request["speculative.n_max"] = server_drafts ? 0 : 6;
+    request["speculative.n_min"] = 0;
+    EXPECT_EQ(post(server, "/v1/completions", request)["choices"][0]["text"], expected);
+    if (server_drafts) EXPECT_EQ(drafted_so_far(server), 0) << "n_max 0 turned drafting off";
+    else EXPECT_GT(drafted_so_far(server), 0) << "n_max 6 turned drafting on";
+    EXPECT_EQ(post(server, "/completion", {{"prompt", "The whale, the whale, the whale"}, {"temperature", 0}, {"n_predict", 40},
+                                           {"speculative.n_max", 3}})["content"], expected);
+    httplib::Client c("127.0.0.1", server.port());
+    for (const auto& [field, value] : std::vector<std::pair<std::string, json>>{
+             {"speculative.n_max", -1}, {"speculative.n_max", "many"}, {"speculative.n_min", 999}, {"speculative.p_min", 0.5}}) {
+      json bad = base;
+      bad[field] = value;
+      auto res = c.Post("/v1/completions", bad.dump(), "application/json");
+      ASSERT_TRUE(res);
+      EXPECT_EQ(res->status, 400) << field << " " << value.dump();
+      EXPECT_NE(res->body.find(field), std::string::npos) << res->body;
+    }
+    json inverted = base;
+    inverted["speculative.n_max"] = 2;
+    inverted["speculative.n_min"] = 3;
+    auto res = c.Post("/v1/completions", inverted.dump(), "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << res->body;
+    EXPECT_EQ(server.stop(), 0) << server.log();
+  }
+}
+
 }  // namespace
 }  // namespace trit

@@ -16,6 +16,9 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1000, height: 760 } });
+  // Playwright's 30 s default wait is short for chromium on a 2-core machine running the rest of
+  // ctest -j2 beside it (a TimeoutError seen there, never a wrong page).
+  page.setDefaultTimeout(120000);
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   // Nothing but the server itself may be fetched: the page works offline.
