@@ -1,7 +1,9 @@
 // trit bench: pp and tg throughput like llama-bench, with the weight-read GB/s of tg next to
 // the machine's streaming read bandwidth, measured before each tg repetition with the same threads.
 // With --json-schema (or --grammar) a "tg + grammar" row decodes under constrained sampling, and
-// the time spent in the grammar's mask is reported beside it.
+// the time spent in the grammar's mask is reported beside it. With --spec ngram two greedy rows
+// decode repeating text through the generation loop, without and with drafts, and the drafts'
+// acceptance is reported beside them.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +26,7 @@ namespace {
 struct BenchCommand {
   ModelRefOptions model;
   EngineFlags engine_flags;
+  SpeculationFlags speculation;  // --spec ngram: greedy rows with and without drafts
   int64_t n_prompt = 512, n_gen = 128;
   int repetitions = 5;
   int64_t parallel = 1;
@@ -52,6 +55,7 @@ struct BenchCommand {
                    "Also run tg under the grammar of this JSON Schema file (constrained decoding: mask, "
                    "sample, advance), to read its cost against the plain tg row");
     app.add_option("--grammar", grammar_file, "Also run tg under this GBNF grammar file (as --json-schema)");
+    speculation.add_to(app);
     app.add_option("-o,--output", output, "Output format")->capture_default_str()->check(CLI::IsMember({"md", "json"}));
   }
 
@@ -60,6 +64,8 @@ struct BenchCommand {
     engine::EngineOptions options = engine_flags.resolve();
     // Just enough context for the longer test, so the KV cache does not dominate memory.
     if (options.context == 0) options.context = depth + std::max<int64_t>(std::max(n_prompt, n_gen), 1);
+    if (speculation.resolve().mode != engine::SpeculationMode::none && n_gen > 0)
+      options.context = std::max(options.context, engine::greedy_generation_context(n_gen));
     const std::string path = model.resolve();
     engine::Engine engine(path, options);
     log_info(engine.describe());
@@ -71,6 +77,12 @@ struct BenchCommand {
       results.push_back(engine::bench_generation(engine, n_gen, repetitions, parallel, depth));
     if (auto grammar = constraint(); grammar && n_gen > 0)
       results.push_back(engine::bench_constrained_generation(engine, n_gen, repetitions, grammar, depth));
+    if (const engine::SpeculationOptions s = speculation.resolve(); s.mode != engine::SpeculationMode::none && n_gen > 0) {
+      engine::SpeculationOptions plain = s;
+      plain.mode = engine::SpeculationMode::none;
+      results.push_back(engine::bench_greedy_generation(engine, n_gen, repetitions, plain));
+      results.push_back(engine::bench_greedy_generation(engine, n_gen, repetitions, s));
+    }
     const double weight_bytes = static_cast<double>(engine.model().weight_bytes());  // read once per tg step
 
     const auto& c = engine.config();
@@ -108,6 +120,11 @@ struct BenchCommand {
           r["mean_read_bandwidth_gbs"] = s.mean_read_gbs();
           r["fraction_of_read_bandwidth"] = s.mean_fraction_of_bandwidth(weight_bytes);
         }
+        if (!s.drafted.empty()) {
+          r["drafted_tokens"] = s.drafted;  // per repetition
+          r["accepted_tokens"] = s.accepted;
+          r["acceptance_rate"] = acceptance(s);
+        }
         if (!s.grammar_seconds.empty()) {
           r["grammar_seconds"] = s.grammar_seconds;
           r["grammar_fraction_of_time"] = grammar_fraction(s);
@@ -136,6 +153,11 @@ struct BenchCommand {
                   gbs.c_str(), fraction.c_str());
     }
     for (const auto& s : results)
+      if (!s.drafted.empty() && s.test.find("ngram") != std::string::npos)
+        std::printf("\n%s: drafted %lld, accepted %lld tokens per repetition (acceptance %.0f%%)\n", s.test.c_str(),
+                    static_cast<long long>(total(s.drafted) / static_cast<int64_t>(s.drafted.size())),
+                    static_cast<long long>(total(s.accepted) / static_cast<int64_t>(s.accepted.size())), 100.0 * acceptance(s));
+    for (const auto& s : results)
       if (!s.grammar_seconds.empty())
         std::printf("\n%s: the grammar (mask + advance) took %.3f ms per token, %.1f%% of the time\n", s.test.c_str(),
                     grammar_ms_per_token(s), 100.0 * grammar_fraction(s));
@@ -161,6 +183,15 @@ struct BenchCommand {
     std::ifstream in(path, std::ios::binary);
     if (!in) fail("cannot read ", path);
     return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  static int64_t total(const std::vector<int64_t>& v) {
+    int64_t t = 0;
+    for (int64_t x : v) t += x;
+    return t;
+  }
+  static double acceptance(const engine::BenchSeries& s) {
+    const int64_t drafted = total(s.drafted);
+    return drafted > 0 ? static_cast<double>(total(s.accepted)) / static_cast<double>(drafted) : 0.0;
   }
   static double grammar_fraction(const engine::BenchSeries& s) {
     double g = 0, t = 0;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/generate_options.h"
 
 namespace trit::engine {
 
@@ -29,6 +30,8 @@ struct BenchSeries {
   // tg with a grammar only: per repetition, the seconds spent masking the logits and advancing
   // the grammar (inside `seconds`, next to the forward passes and sampling).
   std::vector<double> grammar_seconds;
+  // Greedy generation rows (bench_greedy_generation): per repetition, tokens drafted and accepted.
+  std::vector<int64_t> drafted, accepted;
   std::vector<double> tokens_per_second() const;
   double mean() const;                // of tokens/s
   double stddev() const;              // sample standard deviation of tokens/s
@@ -44,6 +47,15 @@ struct BenchSeries {
 // One warm-up pass (not recorded), then `repetitions` timed passes.
 BenchSeries bench_prompt(Engine& engine, int64_t n_prompt, int repetitions, int64_t depth = 0);
 BenchSeries bench_generation(Engine& engine, int64_t n_gen, int repetitions, int64_t sequences = 1, int64_t depth = 0);
+
+// Greedy decoding of text that repeats, through the generation loop that run and serve use
+// ("tg128 greedy", and "tg128 greedy + ngram" with speculation): the prompt is a pattern of
+// pseudo-random tokens said several times, then n_gen tokens are generated (end-of-generation
+// banned) and timed from the first. Compare the two rows of one run; drafted/accepted tell how
+// often the drafts were right (with a real model the answer tends to continue the pattern; with
+// random weights rarely, which shows what wrong drafts cost).
+BenchSeries bench_greedy_generation(Engine& engine, int64_t n_gen, int repetitions, const SpeculationOptions& speculation);
+int64_t greedy_generation_context(int64_t n_gen);  // the context those rows need
 
 namespace grammar {
 struct Grammar;

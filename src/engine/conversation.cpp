@@ -17,9 +17,9 @@ std::span<const float> Conversation::feed() {
 }
 
 GenerateStats Conversation::generate(const std::vector<int32_t>& prompt, const GenerateOptions& options,
-                                     const TextCallback& on_text, const std::atomic<bool>* cancel) {
+                                     const TextCallback& on_text, const std::atomic<bool>* cancel, bool ban_eog) {
   check_prompt(prompt, engine_.context(), engine_.config().n_vocab);
-  sequence_.start(prompt, options);
+  sequence_.start(prompt, options, ban_eog);
   bool keep_going = true;
   StopReason reason = StopReason::end_of_generation;
   try {

@@ -22,9 +22,10 @@ class Conversation {
  public:
   explicit Conversation(Engine& engine);
 
-  // The prompt must leave room for at least one token in the context (else an Error).
+  // The prompt must leave room for at least one token in the context (else an Error). ban_eog:
+  // end-of-generation tokens are never sampled (benchmarks that must run to max_tokens).
   GenerateStats generate(const std::vector<int32_t>& prompt, const GenerateOptions& options,
-                         const TextCallback& on_text, const std::atomic<bool>* cancel = nullptr);
+                         const TextCallback& on_text, const std::atomic<bool>* cancel = nullptr, bool ban_eog = false);
 
   // Tokens in the sequence's memory: the last prompt and what was generated after it.
   const std::vector<int32_t>& tokens() const { return sequence_.tokens(); }

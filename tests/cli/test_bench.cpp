@@ -119,6 +119,29 @@ TEST(BenchCli, DepthRunsTheTestsAfterThatManyTokensInTheContext) {
   EXPECT_NE(r.err.find("depth"), std::string::npos) << r.err;
 }
 
+// --spec ngram: two greedy rows over repeating text, without and with drafts, the second with its
+// drafted/accepted counts per repetition (JSON) and an acceptance line (markdown).
+TEST(BenchCli, SpecAddsGreedyRowsWithAndWithoutDrafts) {
+  const std::string model = test::have_shared() ? test::shared_dir() + "/models/moby-tiny-Q2_0.gguf" : test::make_model("tiny", "q2_0");
+  test::CommandResult r = test::run_trit("bench -m " + test::shell_quote(model) + " -p 0 -n 24 -r 2 -t 1 --spec ngram -o json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["results"].size(), 3u) << r.out;
+  const auto& plain = j["results"][1];
+  const auto& drafted = j["results"][2];
+  EXPECT_EQ(plain["test"], "tg24 greedy");
+  EXPECT_EQ(drafted["test"], "tg24 greedy + ngram");
+  EXPECT_EQ(drafted["tokens"], 23) << "timed from the first sampled token";
+  ASSERT_EQ(drafted["drafted_tokens"].size(), 2u);
+  EXPECT_EQ(plain["drafted_tokens"], nlohmann::json::array({0, 0}));
+  for (const auto& n : drafted["drafted_tokens"]) EXPECT_GT(n.get<int>(), 0) << "the prompt repeats: the lookup drafts";
+  EXPECT_GE(drafted["acceptance_rate"].get<double>(), 0.0);
+  EXPECT_LE(drafted["acceptance_rate"].get<double>(), 1.0);
+  test::CommandResult md = test::run_trit("bench -m " + test::shell_quote(model) + " -p 0 -n 24 -r 1 -t 1 --spec ngram");
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+  EXPECT_NE(md.out.find("tg24 greedy + ngram: drafted "), std::string::npos) << md.out;
+}
+
 TEST(BenchCli, BadArgumentsNameTheProblem) {
   const std::string model = test::make_model("tiny", "q2_0");
   test::CommandResult r = test::run_trit("bench -m " + test::shell_quote(model) + " -p -3");
