@@ -70,7 +70,8 @@ void Sequence::start(std::span<const int32_t> prompt, const GenerateOptions& opt
   grammar_.reset();
   if (options.grammar) grammar_.emplace(options.grammar, *tokenizer_, options.grammar_after);
   speculation_ = options.speculation;
-  draft_limit_ = speculation_.draft_max;
+  draft_limit_ = 1;  // grows as drafts are taken whole (settle_draft)
+  draft_pause_ = draft_backoff_ = 0;
   drafts_.clear();
   draft_at_ = 0;
   timer_.reset();
@@ -97,9 +98,14 @@ void Sequence::draft(int64_t budget) {
   draft_at_ = 0;
   // Not over forced tokens (the thinking budget's close decides those, not the model).
   if (forced_at_ < forced_.size()) return;
+  if (draft_pause_ > 0) {
+    --draft_pause_;
+    return;
+  }
   // Room for the drafts in the batch, the context (the memory takes them all, and a sample after the
   // last) and the token limit (each accepted draft is a generated token, and so is the sample after).
-  int64_t most = std::min<int64_t>(draft_limit_, budget - 1);
+  int64_t most = std::max<int64_t>(draft_limit_, speculation_.draft_min);
+  most = std::min<int64_t>({most, speculation_.draft_max, budget - 1});
   most = std::min<int64_t>(most, memory_->capacity() - static_cast<int64_t>(tokens_.size()) - 1);
   if (max_tokens_ >= 0) most = std::min<int64_t>(most, max_tokens_ - stats_.generated_tokens - 1);
   if (most < std::max(1, speculation_.draft_min)) return;
@@ -132,10 +138,15 @@ void Sequence::settle_draft(const Step& step, bool pushed) {
   // Verification ends here. The memory keeps what tokens_ holds but the newest sample (unfed, as
   // after any step) and forgets the drafts fed past it.
   forget_fed_past(static_cast<int64_t>(tokens_.size()) - (pushed ? 1 : 0));
-  // Adaptive length: a rejection shortens the next draft to what this one got right (at least 1),
-  // a draft taken whole doubles it (up to draft_max).
+  // Adaptive length, as a poor drafter must cost little: each token of a verification costs a
+  // good part of a decode step (the matmuls of a few tokens are compute-bound: on the 4b, 2 tokens
+  // take 1.4x the time of one). The length starts at 1 and doubles when a draft is taken whole (up
+  // to draft_max); a rejection cuts it to what this draft got right (at least 1); a draft refused
+  // from its first token pauses drafting for 1, 2, 4 ... 16 steps, until one is taken again.
   draft_limit_ = draft_at_ == drafts_.size() ? std::min<int64_t>(2 * draft_limit_, speculation_.draft_max)
                                              : std::max<int64_t>(static_cast<int64_t>(draft_at_), 1);
+  draft_backoff_ = draft_at_ == 0 ? std::min<int64_t>(std::max<int64_t>(2 * draft_backoff_, 1), kMaxDraftPause) : 0;
+  draft_pause_ = draft_backoff_;
   drafts_.clear();
   draft_at_ = 0;
 }

@@ -7,6 +7,7 @@
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
+#include <chrono>
 #include <regex>
 #include <thread>
 #include <vector>
@@ -88,6 +89,26 @@ TEST(RunMatchesServe, SameSeedAndTemperatureGiveTheSameText) {
   EXPECT_EQ(server.stop(), 0) << server.log();
 }
 
+// trit_draft_tokens_total from /metrics. The scheduler refreshes the metrics after the step that
+// finished a request, which may come just after the client has its answer: wait up to 5 s for
+// the count to exceed `above` (returns the last count seen).
+int64_t drafted_so_far(test::ServeProcess& server, int64_t above = -1) {
+  httplib::Client c("127.0.0.1", server.port());
+  int64_t count = -1;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto metrics = c.Get("/metrics");
+    std::smatch m;
+    if (!metrics || !std::regex_search(metrics->body, m, std::regex("trit_draft_tokens_total ([0-9]+)"))) {
+      ADD_FAILURE() << "no trit_draft_tokens_total in /metrics";
+      return -1;
+    }
+    count = std::stoll(m[1]);
+    if (count > above) return count;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return count;
+}
+
 // trit serve --spec ngram: at temperature 0 every request's text equals trit run's without drafts,
 // also with requests decoding side by side in one batch (each slot's drafts get their own logits
 // rows), and /metrics counts the drafts.
@@ -110,24 +131,9 @@ TEST(RunMatchesServe, NgramSpeculationKeepsGreedyText) {
     for (auto& c : clients) c.join();
     for (size_t i = 0; i < prompts.size(); ++i) EXPECT_EQ(answers[i]["choices"][0]["text"], expected[i]) << prompts[i];
   }
-  httplib::Client c("127.0.0.1", server.port());
-  auto metrics = c.Get("/metrics");
-  ASSERT_TRUE(metrics && metrics->status == 200);
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(metrics->body, m, std::regex("trit_draft_tokens_total ([0-9]+)"))) << metrics->body;
-  if (trained) EXPECT_GT(std::stoi(m[1]), 0) << "the moby model's greedy text repeats: drafts are made";
+  const int64_t drafted = drafted_so_far(server, trained ? 0 : -1);
+  if (trained) EXPECT_GT(drafted, 0) << "the moby model's greedy text repeats: drafts are made";
   EXPECT_EQ(server.stop(), 0) << server.log();
-}
-
-int64_t drafted_so_far(test::ServeProcess& server) {
-  httplib::Client c("127.0.0.1", server.port());
-  auto metrics = c.Get("/metrics");
-  std::smatch m;
-  if (!metrics || !std::regex_search(metrics->body, m, std::regex("trit_draft_tokens_total ([0-9]+)"))) {
-    ADD_FAILURE() << "no trit_draft_tokens_total in /metrics";
-    return -1;
-  }
-  return std::stoll(m[1]);
 }
 
 // llama-server's per-request fields: speculative.n_max > 0 drafts on a server started without
@@ -146,8 +152,12 @@ TEST(RunMatchesServe, PerRequestSpeculativeFields) {
     request["speculative.n_max"] = server_drafts ? 0 : 6;
     request["speculative.n_min"] = 0;
     EXPECT_EQ(post(server, "/v1/completions", request)["choices"][0]["text"], expected);
-    if (server_drafts) EXPECT_EQ(drafted_so_far(server), 0) << "n_max 0 turned drafting off";
-    else EXPECT_GT(drafted_so_far(server), 0) << "n_max 6 turned drafting on";
+    if (server_drafts) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the metrics of the request's last step
+      EXPECT_EQ(drafted_so_far(server), 0) << "n_max 0 turned drafting off";
+    } else {
+      EXPECT_GT(drafted_so_far(server, 0), 0) << "n_max 6 turned drafting on";
+    }
     EXPECT_EQ(post(server, "/completion", {{"prompt", "The whale, the whale, the whale"}, {"temperature", 0}, {"n_predict", 40},
                                            {"speculative.n_max", 3}})["content"], expected);
     httplib::Client c("127.0.0.1", server.port());
