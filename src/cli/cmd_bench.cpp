@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
@@ -64,7 +65,9 @@ struct BenchCommand {
     engine::EngineOptions options = engine_flags.resolve();
     // Just enough context for the longer test, so the KV cache does not dominate memory.
     if (options.context == 0) options.context = depth + std::max<int64_t>(std::max(n_prompt, n_gen), 1);
-    if (speculation.resolve().mode != engine::SpeculationMode::none && n_gen > 0)
+    const engine::SpeculationOptions drafting = speculation.resolve();
+    const bool greedy_rows = drafting.mode != engine::SpeculationMode::none && n_gen > 0;
+    if (greedy_rows)
       options.context = std::max(options.context, engine::greedy_generation_context(n_gen));
     const std::string path = model.resolve();
     engine::Engine engine(path, options);
@@ -77,11 +80,11 @@ struct BenchCommand {
       results.push_back(engine::bench_generation(engine, n_gen, repetitions, parallel, depth));
     if (auto grammar = constraint(); grammar && n_gen > 0)
       results.push_back(engine::bench_constrained_generation(engine, n_gen, repetitions, grammar, depth));
-    if (const engine::SpeculationOptions s = speculation.resolve(); s.mode != engine::SpeculationMode::none && n_gen > 0) {
-      engine::SpeculationOptions plain = s;
+    if (greedy_rows) {
+      engine::SpeculationOptions plain = drafting;
       plain.mode = engine::SpeculationMode::none;
       results.push_back(engine::bench_greedy_generation(engine, n_gen, repetitions, plain));
-      results.push_back(engine::bench_greedy_generation(engine, n_gen, repetitions, s));
+      results.push_back(engine::bench_greedy_generation(engine, n_gen, repetitions, drafting));
     }
     const double weight_bytes = static_cast<double>(engine.model().weight_bytes());  // read once per tg step
 
@@ -184,11 +187,7 @@ struct BenchCommand {
     if (!in) fail("cannot read ", path);
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
-  static int64_t total(const std::vector<int64_t>& v) {
-    int64_t t = 0;
-    for (int64_t x : v) t += x;
-    return t;
-  }
+  static int64_t total(const std::vector<int64_t>& v) { return std::accumulate(v.begin(), v.end(), int64_t{0}); }
   static double acceptance(const engine::BenchSeries& s) {
     const int64_t drafted = total(s.drafted);
     return drafted > 0 ? static_cast<double>(total(s.accepted)) / static_cast<double>(drafted) : 0.0;

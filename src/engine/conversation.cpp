@@ -30,16 +30,14 @@ GenerateStats Conversation::generate(const std::vector<int32_t>& prompt, const G
         reason = StopReason::cancelled;
         break;
       }
-      // One row, or one per token fed while drafts are verified (they stop at the first rejection).
-      for (size_t row = 0; !done; ++row) {
-        Sequence::Step step = sequence_.step(rows.subspan(row * n_vocab, n_vocab));
+      sequence_.step_rows(rows, n_vocab, [&](const Sequence::Step& step) {
         if (!step.text.empty()) keep_going = on_text(step.text);
         if (step.stop || !keep_going) {
           reason = step.stop.value_or(StopReason::cancelled);
           done = true;
         }
-        if (!sequence_.verifying()) break;
-      }
+        return !done;
+      });
     }
   } catch (...) {
     sequence_.fail(StopReason::cancelled);

@@ -97,6 +97,15 @@ class Sequence {
   // close the think block instead), streams its text and decides whether it ends:
   // end of generation, stop string, max tokens, or a context with no room to feed it.
   Step step(std::span<const float> logits);
+  // step() over the rows of the forward that completed the unfed part: the one row, or while drafts
+  // are verified one per token fed, in order until verifying() ends. on_step(const Step&) handles
+  // each (streams it, finishes the generation at a stop) and returns false to stop stepping.
+  template <class OnStep>
+  void step_rows(std::span<const float> rows, size_t n_vocab, const OnStep& on_step) {
+    for (size_t row = 0; (row + 1) * n_vocab <= rows.size(); ++row) {
+      if (!on_step(step(rows.subspan(row * n_vocab, n_vocab))) || !verifying()) return;
+    }
+  }
 
   // Ends the generation with `reason`; returns the text still held back (an unfinished character,
   // a partial stop string), empty after a stop string. The memory stays for reuse.

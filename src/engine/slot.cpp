@@ -36,16 +36,16 @@ SlotState Slot::state() const {
 
 int Slot::sample(std::span<const float> rows, size_t n_vocab) {
   int sampled = 0;
-  for (size_t row = 0; busy() && (row + 1) * n_vocab <= rows.size(); ++row) {
-    sampled += sample_row(rows.subspan(row * n_vocab, n_vocab));
-    if (!sequence_.verifying()) break;
-  }
+  sequence_.step_rows(rows, n_vocab, [&](const Sequence::Step& step) {
+    handle(step);
+    sampled += step.sampled ? 1 : 0;
+    return busy();
+  });
   return sampled;
 }
 
-int Slot::sample_row(std::span<const float> logits) {
+void Slot::handle(const Sequence::Step& step) {
   const ScheduledRequest& r = request_->request();
-  Sequence::Step step = sequence_.step(logits);
   if (step.sampled && step.stop != StopReason::end_of_generation) {
     SampledToken info;
     const bool with_logprobs = r.logprobs >= 0;
@@ -58,7 +58,6 @@ int Slot::sample_row(std::span<const float> logits) {
   }
   if (step.sampled) ++last_.generated;
   if (step.stop) finish(*step.stop);
-  return step.sampled ? 1 : 0;
 }
 
 void Slot::finish(StopReason reason, const std::string& error) {

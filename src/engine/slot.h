@@ -77,7 +77,7 @@ class Slot {
   SlotState last_;  // the settings of the current or last request (GET /slots shows them)
   int64_t drafted_total_ = 0, accepted_total_ = 0;
 
-  int sample_row(std::span<const float> logits);  // one row: step, emit, finish at a stop
+  void handle(const Sequence::Step& step);  // one row's step: emit, finish at a stop
 };
 
 }  // namespace trit::engine
