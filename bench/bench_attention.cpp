@@ -3,6 +3,7 @@
 // for decode, the 1.7B's (16 query heads: 2 per kv head instead of 4).
 //   decode/ctxN:   one query row over N cached positions (f16 cache), all heads, one thread:
 //                  counter "GFMA/s" (2 x heads x N x head_dim multiply-adds: q.k and p.v);
+//   decode/ctx8192/TYPE: the same over 8192 positions of an f16, q8_0 or q4_0 cache;
 //   prefill/runR:  R consecutive prompt rows at positions 512-R.., sharing each pass over the
 //                  cache as the forward pass's attention runs do;
 //   ops:           rms_norm, silu_mul, add_in_place, narrow_to_f16 on one row, "GB/s" of floats read.
@@ -14,7 +15,6 @@
 #include <utility>
 #include <vector>
 
-#include "formats/fp16.h"
 #include "kernels/attention_heads.h"
 #include "kernels/isa.h"
 #include "kernels/ops_bodies.h"
@@ -53,24 +53,27 @@ std::vector<float> random_floats(size_t n, uint32_t seed) {
   return v;
 }
 
-// A head-major f16 cache of `positions` rows for every kv head (the engine's layout).
+// A head-major cache of `positions` rows of `type` for every kv head (the engine's layout).
 struct Cache {
-  std::vector<uint16_t> k, v;
+  std::vector<uint8_t> k, v;
   KvLayerView view;
-  Cache(const AttentionShape& shape, int64_t positions) {
-    const size_t n = static_cast<size_t>(shape.n_head_kv * positions * shape.head_dim);
-    const auto kf = random_floats(n, 1), vf = random_floats(n, 2);
-    for (size_t i = 0; i < n; ++i) {
-      k.push_back(formats::f32_to_fp16(kf[i]));
-      v.push_back(formats::f32_to_fp16(vf[i]));
+  Cache(const AttentionShape& shape, int64_t positions, KvType type) {
+    const int64_t rows = shape.n_head_kv * positions, row_bytes = kv_row_bytes(type, shape.head_dim);
+    const auto kf = random_floats(static_cast<size_t>(rows * shape.head_dim), 1);
+    const auto vf = random_floats(static_cast<size_t>(rows * shape.head_dim), 2);
+    k.resize(static_cast<size_t>(rows * row_bytes));
+    v.resize(k.size());
+    for (int64_t r = 0; r < rows; ++r) {
+      store_kv_row_generic(type, kf.data() + r * shape.head_dim, shape.head_dim, k.data() + r * row_bytes);
+      store_kv_row_generic(type, vf.data() + r * shape.head_dim, shape.head_dim, v.data() + r * row_bytes);
     }
-    view = {KvType::f16, k.data(), v.data(), shape.head_dim, positions * shape.head_dim};
+    view = {{type, k.data(), row_bytes, positions * row_bytes}, {type, v.data(), row_bytes, positions * row_bytes}};
   }
 };
 
 void bm_attention(benchmark::State& state, AttendFn attend_fn, const AttentionShape& shape, int64_t positions,
-                  int64_t rows) {
-  Cache cache(shape, positions);
+                  int64_t rows, KvType type = KvType::f16) {
+  Cache cache(shape, positions, type);
   const int64_t width = shape.n_head * shape.head_dim;
   const auto q = random_floats(static_cast<size_t>(rows * width), 3);
   std::vector<float> out(static_cast<size_t>(rows * width));
@@ -117,6 +120,12 @@ int register_all() {
           bm_attention(s, fn, shape, ctx, 1);
         })->Unit(benchmark::kMicrosecond);
       }
+    // The quantized cache types at depth: one query row over 8192 positions (4b).
+    for (KvType type : {KvType::f16, KvType::q8_0, KvType::q4_0}) {
+      const std::string id = "attention/" + name + "/4b/decode/ctx8192/" + kv_type_name(type);
+      benchmark::RegisterBenchmark(id.c_str(), [fn = fn, type](benchmark::State& s) { bm_attention(s, fn, k4b, 8192, 1, type); })
+          ->Unit(benchmark::kMicrosecond);
+    }
     for (int64_t run : {1, 4}) {
       const std::string id = "attention/" + name + "/4b/prefill/ctx512/run" + std::to_string(run);
       benchmark::RegisterBenchmark(id.c_str(), [fn = fn, run](benchmark::State& s) { bm_attention(s, fn, k4b, 512, run); })

@@ -26,7 +26,16 @@ void EngineFlags::add_to(CLI::App& app, int64_t default_context) {
   app.add_option("-b,--batch-size", options.batch, "Most prompt tokens per forward step")
       ->capture_default_str()
       ->check(whole_number(1, kMaxContextTokens, "tokens"));
-  app.add_option("--kv-type", kv_type, "KV cache element type")->capture_default_str()->check(CLI::IsMember({"f16", "f32"}));
+  const CLI::Validator kv_type_check(
+      [](std::string& name) {
+        return kernels::kv_type_by_name(name) ? std::string()
+                                              : cat("unknown KV cache type '", name, "' (one of ", kernels::kv_type_names(), ")");
+      },
+      "TYPE");
+  app.add_option("--ctk,--cache-type-k", kv_type_k, "KV cache type of K: " + kernels::kv_type_names() + " (default f16)")
+      ->check(kv_type_check);
+  app.add_option("--ctv,--cache-type-v", kv_type_v, "KV cache type of V (as -ctk)")->check(kv_type_check);
+  app.add_option("--kv-type", kv_type, "KV cache type of both K and V unless -ctk / -ctv say otherwise")->check(kv_type_check);
   app.add_option("--activations", activations,
                  "Activation precision of the ternary matmuls: int8, or int8x2 (a second int8 term for the "
                  "rounding residual: results as with f16 weights, twice the prompt-processing work)")
@@ -36,7 +45,10 @@ void EngineFlags::add_to(CLI::App& app, int64_t default_context) {
 
 engine::EngineOptions EngineFlags::resolve() const {
   engine::EngineOptions o = options;
-  o.kv_type = kv_type == "f32" ? kernels::KvType::f32 : kernels::KvType::f16;
+  const std::string& k = kv_type_k.empty() ? kv_type : kv_type_k;
+  const std::string& v = kv_type_v.empty() ? kv_type : kv_type_v;
+  if (!k.empty()) o.kv_types.k = *kernels::kv_type_by_name(k);
+  if (!v.empty()) o.kv_types.v = *kernels::kv_type_by_name(v);
   o.activations = activations == "int8x2" ? kernels::ActivationPrecision::int8x2 : kernels::ActivationPrecision::int8;
   // More threads than CPUs only take turns (a 1000-thread pool took 19 s per token).
   const int cpus = static_cast<int>(std::thread::hardware_concurrency());

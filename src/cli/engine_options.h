@@ -10,10 +10,10 @@
 
 namespace trit::cli {
 
-// -t, -c, -b, --kv-type, --activations
+// -t, -c, -b, -ctk, -ctv, --kv-type, --activations
 struct EngineFlags {
   engine::EngineOptions options;
-  std::string kv_type = "f16";
+  std::string kv_type, kv_type_k, kv_type_v;  // empty: not given
   std::string activations = "int8";
 
   void add_to(CLI::App& app, int64_t default_context = 4096);

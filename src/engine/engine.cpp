@@ -32,31 +32,34 @@ std::unique_ptr<model::SequenceMemory> Engine::new_sequence() const {
   // here in turn) are refused at the first that does not fit.
   if (const std::optional<size_t> available = available_memory_bytes())
     check_sequence_fits(*forward_, options_, *available);
-  return forward_->new_memory(options_.context, options_.kv_type);
+  return forward_->new_memory(options_.context, options_.kv_types);
 }
 
 void check_sequence_fits(const model::ForwardPass& forward, const EngineOptions& options, size_t available) {
-  const size_t need = forward.memory_bytes(options.context, options.kv_type);
+  const size_t need = forward.memory_bytes(options.context, options.kv_types);
   // Headroom for the activations and the allocator; the rest may hold sequence memory.
   const size_t usable = available - std::min(available, available / 20);
   if (need <= usable) return;
-  const size_t per_position = forward.memory_bytes(2, options.kv_type) - forward.memory_bytes(1, options.kv_type);
-  const size_t fixed = forward.memory_bytes(1, options.kv_type) - per_position;
+  const size_t per_position = forward.memory_bytes(2, options.kv_types) - forward.memory_bytes(1, options.kv_types);
+  const size_t fixed = forward.memory_bytes(1, options.kv_types) - per_position;
   const int64_t fits = usable > fixed && per_position > 0 ? static_cast<int64_t>((usable - fixed) / per_position) : 0;
   const double mib = 1024.0 * 1024.0;
   fail("a sequence of context ", options.context, " needs ", static_cast<int64_t>(need / mib), " MiB (",
        per_position / 1024.0, " KiB per position", fixed > 0 ? cat(" + ", static_cast<int64_t>(fixed / mib), " MiB of recurrent state") : std::string(),
        "), but only ", static_cast<int64_t>(available / mib),
        " MiB of memory is available: lower -c (at most about ", fits, " fits now)",
-       options.kv_type == kernels::KvType::f32 ? ", use --kv-type f16" : "", " or run fewer sequences (trit serve --parallel)");
+       options.kv_types.k == kernels::KvType::q4_0 && options.kv_types.v == kernels::KvType::q4_0
+           ? ""
+           : ", use a smaller KV cache type (-ctk/-ctv q8_0 or q4_0)",
+       " or run fewer sequences (trit serve --parallel)");
 }
 
-size_t Engine::sequence_bytes() const { return forward_->memory_bytes(options_.context, options_.kv_type); }
+size_t Engine::sequence_bytes() const { return forward_->memory_bytes(options_.context, options_.kv_types); }
 
 std::string Engine::describe() const {
   const model::ModelConfig& c = config();
   const double mib = 1024.0 * 1024.0;
-  const double kv_mib = model::KvSequence::bytes_for(c, options_.context, options_.kv_type) / mib;
+  const double kv_mib = model::KvSequence::bytes_for(c, options_.context, options_.kv_types) / mib;
   char state[128] = "";
   if (c.n_delta_net_layers() > 0)
     std::snprintf(state, sizeof state, " + recurrent state %.1f MiB (and up to %zu checkpoints of it)",
@@ -68,7 +71,7 @@ std::string Engine::describe() const {
   char line[400];
   std::snprintf(line, sizeof line, "threads %d, kernels %s, context %lld, KV cache %s %.1f MiB%s per sequence%s%s",
                 options_.threads, kernels::active_kernel_set().description, static_cast<long long>(options_.context),
-                options_.kv_type == kernels::KvType::f16 ? "f16" : "f32", kv_mib, state,
+                kernels::kv_types_name(options_.kv_types).c_str(), kv_mib, state,
                 options_.activations == kernels::ActivationPrecision::int8x2 ? ", activations int8x2" : "", rotation);
   return line;
 }

@@ -16,7 +16,7 @@ namespace trit::engine {
 struct EngineOptions {
   int threads = 0;             // 0: physical cores
   int64_t context = 4096;      // positions per sequence; 0: the model's training context
-  kernels::KvType kv_type = kernels::KvType::f16;
+  kernels::KvTypes kv_types;  // K and V cache element types (f16 both by default)
   int64_t batch = 512;         // most prompt tokens per forward step
   kernels::ActivationPrecision activations = kernels::ActivationPrecision::int8;  // of ternary matmuls
 };

@@ -7,6 +7,7 @@
 #include "formats/ptq1_0.h"
 #include "formats/q1_0.h"
 #include "formats/q2_0.h"
+#include "formats/q4_0.h"
 #include "formats/q8_0.h"
 #include "formats/type_info.h"
 
@@ -33,11 +34,13 @@ constexpr TypeInfo kTypes[] = {
     {Format::q1_0, 41, "q1_0", 128, 18, dequantize_row_q1_0, quantize_row_q1_0, 40, Family::sign,
      CodeLayout::fields1, 0, 2, decode_codes_q1_0, encode_codes_q1_0},
     {Format::q8_0, 8, "q8_0", 32, 34, dequantize_row_q8_0, quantize_row_q8_0, 7, kFloat},
+    // Q4_0: the 4-bit KV cache type (kernels/kv_rows.h); also readable as weights. trit writes no
+    // Q4_0 files, so it has no file type here.
+    {Format::q4_0, 2, "q4_0", 32, 18, dequantize_row_q4_0, quantize_row_q4_0, kNoFileType, kFloat},
     {Format::f16, 1, "f16", 1, 2, dequantize_row_f16, quantize_row_f16, 1, kFloat},
     {Format::bf16, 30, "bf16", 1, 2, dequantize_row_bf16, quantize_row_bf16, 32, kFloat},
     {Format::f32, 0, "f32", 1, 4, dequantize_row_f32, quantize_row_f32, 0, kFloat},
     // Known by size only.
-    {Format::unnamed, 2, "q4_0", 32, 18, nullptr, nullptr},
     {Format::unnamed, 3, "q4_1", 32, 20, nullptr, nullptr},
     {Format::unnamed, 6, "q5_0", 32, 22, nullptr, nullptr},
     {Format::unnamed, 7, "q5_1", 32, 24, nullptr, nullptr},

@@ -12,10 +12,10 @@ namespace trit::formats {
 // Layouts some code refers to by name (the float widening, Q2_0's group detection, the tools' exact
 // float twins). Every other type is `unnamed`: its Family and traits say all there is to know, so
 // adding a type needs no new value here.
-enum class Format { f32, f16, bf16, q8_0, q1_0, q2_0_g128, q2_0_g64, unnamed };
+enum class Format { f32, f16, bf16, q8_0, q4_0, q1_0, q2_0_g128, q2_0_g64, unnamed };
 
 // How the kernels compute with a type.
-//   floating: rows are widened to f32 (f32, f16, bf16, q8_0).
+//   floating: rows are widened to f32 (f32, f16, bf16, q8_0, q4_0).
 //   ternary:  each block is an f16 scale d and `block_size` codes c in 0..3 meaning (c - 1) * d
 //             (Q2_0's 2-bit fields, PTQ1_0's base-3 digits).
 //   sign:     each block is an f16 scale d and one bit per weight meaning -d or +d (Q1_0); kernels

@@ -7,32 +7,28 @@
 #include <cmath>
 #include <vector>
 
-#include "formats/fp16.h"
 
 namespace trit::kernels {
 namespace {
 
-inline float load(KvType type, const void* base, int64_t index) {
-  return type == KvType::f32 ? static_cast<const float*>(base)[index]
-                             : formats::fp16_to_f32(static_cast<const uint16_t*>(base)[index]);
-}
-
-// One query row at `pos`, scalar, with a running max and sum (online softmax).
+// One query row at `pos`, scalar, with a running max and sum (online softmax). Each cache row is
+// widened to f32 through its format's reference dequantizer as it is read.
 void attend_row(const float* q, const KvLayerView& kv, const AttentionShape& shape, int64_t pos, float* out,
                 int64_t head_begin, int64_t head_end) {
   const int64_t d = shape.head_dim;
   const int64_t group = shape.n_head / shape.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
-  std::vector<float> acc(d);
+  std::vector<float> acc(d), k_row(d), v_row(d);
   for (int64_t h = head_begin; h < head_end; ++h) {
     const float* qh = q + h * d;
-    const int64_t kv_offset = (h / group) * kv.head_stride;
+    const int64_t kv_head = h / group;
     float running_max = -INFINITY, running_sum = 0.0f;
     std::fill(acc.begin(), acc.end(), 0.0f);
     for (int64_t p = 0; p <= pos; ++p) {
-      const int64_t row = p * kv.row_stride + kv_offset;
+      widen_kv_rows_generic(kv.k.type, kv.k.row(kv_head, p), kv.k.row_bytes, 1, d, k_row.data());
+      widen_kv_rows_generic(kv.v.type, kv.v.row(kv_head, p), kv.v.row_bytes, 1, d, v_row.data());
       float score = 0.0f;
-      for (int64_t i = 0; i < d; ++i) score += qh[i] * load(kv.type, kv.k, row + i);
+      for (int64_t i = 0; i < d; ++i) score += qh[i] * k_row[i];
       score *= scale;
       if (score > running_max) {
         // Rescale what was accumulated under the old maximum.
@@ -43,7 +39,7 @@ void attend_row(const float* q, const KvLayerView& kv, const AttentionShape& sha
       }
       float weight = std::exp(score - running_max);
       running_sum += weight;
-      for (int64_t i = 0; i < d; ++i) acc[i] += weight * load(kv.type, kv.v, row + i);
+      for (int64_t i = 0; i < d; ++i) acc[i] += weight * v_row[i];
     }
     for (int64_t i = 0; i < d; ++i) out[h * d + i] = acc[i] / running_sum;
   }

@@ -4,19 +4,9 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/kv_rows.h"
+
 namespace trit::kernels {
-
-enum class KvType { f16, f32 };
-
-// One layer's cache of one sequence: element i of kv head g at position p is
-// k[g * head_stride + p * row_stride + i], the same for v.
-struct KvLayerView {
-  KvType type = KvType::f16;
-  const void* k = nullptr;
-  const void* v = nullptr;
-  int64_t row_stride = 0;   // elements between positions of one head
-  int64_t head_stride = 0;  // elements between kv heads
-};
 
 struct AttentionShape {
   int64_t n_head = 0;

@@ -5,17 +5,17 @@
 
 namespace trit::kernels {
 
-// Calls group(first, count, kv_offset) for each run of query heads [first, first + count) within
-// [head_begin, head_end) that read one kv head (GQA), kv_offset being where that kv head's rows
-// start in the layer's cache (kv_head x head_stride elements). A template over the caller's lambda, so each ISA file gets its own copy.
+// Calls group(first, count, kv_head) for each run of query heads [first, first + count) within
+// [head_begin, head_end) that read one kv head (GQA). A template over the caller's lambda, so each
+// ISA file gets its own copy.
 template <typename Group>
-[[gnu::always_inline]] inline void for_each_kv_group(const AttentionShape& shape, int64_t head_stride,
-                                                     int64_t head_begin, int64_t head_end, Group&& group) {
+[[gnu::always_inline]] inline void for_each_kv_group(const AttentionShape& shape, int64_t head_begin, int64_t head_end,
+                                                     Group&& group) {
   const int64_t per_kv_head = shape.n_head / shape.n_head_kv;
   for (int64_t h = head_begin; h < head_end;) {
     const int64_t kv_head = h / per_kv_head;
     const int64_t end = head_end < (kv_head + 1) * per_kv_head ? head_end : (kv_head + 1) * per_kv_head;
-    group(h, end - h, kv_head * head_stride);
+    group(h, end - h, kv_head);
     h = end;
   }
 }

@@ -9,6 +9,7 @@
 #include "kernels/delta_net.h"
 #include "kernels/isa.h"
 #include "kernels/kernel_tables.h"
+#include "kernels/kv_rows.h"
 #include "kernels/ops_bodies.h"
 
 namespace trit::kernels {
@@ -22,6 +23,7 @@ struct KernelSet {
   // type takes its next layout of packed_codes_for(), or the portable kernel on the file's own).
   const PackedTernaryKernels* (*packed_ternary)(PackedCodes codes, int group);
   AttendFn attend;                  // head_dim 16..256 in powers of two; others use attend_generic
+  KvRowBodies kv_rows;              // KV cache rows written (quantized) and widened
   DeltaNetFn delta_net;             // head_dim a multiple of 8; others use delta_net_generic
   OpsBodies ops;
 };

@@ -9,15 +9,15 @@ namespace trit::model {
 
 ForwardPass::ForwardPass(const Model& model, ThreadPool& pool) : model_(model), pool_(pool) {}
 
-std::unique_ptr<SequenceMemory> ForwardPass::new_memory(int64_t capacity, kernels::KvType kv_type) const {
+std::unique_ptr<SequenceMemory> ForwardPass::new_memory(int64_t capacity, kernels::KvTypes kv_types) const {
   if (model_.config().n_delta_net_layers() > 0)
-    return std::make_unique<HybridSequence>(model_.config(), capacity, kv_type);
-  return std::make_unique<KvSequence>(model_.config(), capacity, kv_type);
+    return std::make_unique<HybridSequence>(model_.config(), capacity, kv_types);
+  return std::make_unique<KvSequence>(model_.config(), capacity, kv_types);
 }
 
-size_t ForwardPass::memory_bytes(int64_t capacity, kernels::KvType kv_type) const {
-  if (model_.config().n_delta_net_layers() > 0) return HybridSequence::bytes_for(model_.config(), capacity, kv_type);
-  return KvSequence::bytes_for(model_.config(), capacity, kv_type);
+size_t ForwardPass::memory_bytes(int64_t capacity, kernels::KvTypes kv_types) const {
+  if (model_.config().n_delta_net_layers() > 0) return HybridSequence::bytes_for(model_.config(), capacity, kv_types);
+  return KvSequence::bytes_for(model_.config(), capacity, kv_types);
 }
 
 void ForwardPass::ensure_capacity(int64_t n_tokens, int64_t n_logit_rows) {

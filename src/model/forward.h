@@ -37,10 +37,10 @@ class ForwardPass {
   const Model& model() const { return model_; }
 
   // A new, empty memory for one sequence of up to `capacity` positions: what this model keeps per
-  // sequence (a KV cache whose rows are `kv_type`, plus the recurrent state of a hybrid model), and
+  // sequence (a KV cache whose K and V rows are `kv_types`, plus the recurrent state of a hybrid model), and
   // how many bytes it takes.
-  std::unique_ptr<SequenceMemory> new_memory(int64_t capacity, kernels::KvType kv_type) const;
-  size_t memory_bytes(int64_t capacity, kernels::KvType kv_type) const;
+  std::unique_ptr<SequenceMemory> new_memory(int64_t capacity, kernels::KvTypes kv_types) const;
+  size_t memory_bytes(int64_t capacity, kernels::KvTypes kv_types) const;
 
  private:
   void ensure_capacity(int64_t n_tokens, int64_t n_logit_rows);

@@ -30,8 +30,8 @@ size_t DeltaNetState::bytes_for(const ModelConfig& config) {
   return static_cast<size_t>(config.n_delta_net_layers()) * (conv_floats(config) + ssm_floats(config)) * sizeof(float);
 }
 
-HybridSequence::HybridSequence(const ModelConfig& config, int64_t capacity, kernels::KvType kv_type)
-    : kv_(config, capacity, kv_type), state_(config) {}
+HybridSequence::HybridSequence(const ModelConfig& config, int64_t capacity, kernels::KvTypes kv_types)
+    : kv_(config, capacity, kv_types), state_(config) {}
 
 bool HybridSequence::rewind(int64_t length) {
   if (length == kv_.length()) return true;
@@ -99,8 +99,8 @@ void HybridSequence::clear() {
   if (draft_point_) draft_point_->length = -1;
 }
 
-size_t HybridSequence::bytes_for(const ModelConfig& config, int64_t capacity, kernels::KvType kv_type) {
-  return KvSequence::bytes_for(config, capacity, kv_type) + (2 + kMaxCheckpoints) * DeltaNetState::bytes_for(config);
+size_t HybridSequence::bytes_for(const ModelConfig& config, int64_t capacity, kernels::KvTypes kv_types) {
+  return KvSequence::bytes_for(config, capacity, kv_types) + (2 + kMaxCheckpoints) * DeltaNetState::bytes_for(config);
 }
 
 }  // namespace trit::model

@@ -42,7 +42,7 @@ class DeltaNetState {
 
 class HybridSequence final : public SequenceMemory {
  public:
-  HybridSequence(const ModelConfig& config, int64_t capacity, kernels::KvType kv_type);
+  HybridSequence(const ModelConfig& config, int64_t capacity, kernels::KvTypes kv_types);
 
   int64_t capacity() const override { return kv_.capacity(); }
   int64_t length() const override { return kv_.length(); }
@@ -59,7 +59,7 @@ class HybridSequence final : public SequenceMemory {
   DeltaNetState* delta_net_state() override { return &state_; }
 
   // With every checkpoint and the draft point taken.
-  static size_t bytes_for(const ModelConfig& config, int64_t capacity, kernels::KvType kv_type);
+  static size_t bytes_for(const ModelConfig& config, int64_t capacity, kernels::KvTypes kv_types);
   static constexpr size_t kMaxCheckpoints = 2;
 
  private:

@@ -2,21 +2,34 @@
 
 #include <cstring>
 
-#include "kernels/ops.h"
+#include "formats/type_info.h"
 #include "util/error.h"
 
 namespace trit::model {
+namespace {
 
-size_t KvSequence::bytes_for(const ModelConfig& config, int64_t capacity, kernels::KvType type) {
-  size_t element = type == kernels::KvType::f32 ? 4 : 2;
-  return static_cast<size_t>(config.n_attention_layers()) * 2 * capacity * config.kv_dim() * element;
+void check_fits(kernels::KvType type, const ModelConfig& config, const char* which) {
+  if (!kernels::kv_type_fits(type, config.head_dim))
+    fail("KV cache type ", kernels::kv_type_name(type), " for ", which, " needs a head size that is a multiple of its block (",
+         kernels::kv_type_info(type).block_size, "); this model's is ", config.head_dim);
 }
 
-KvSequence::KvSequence(const ModelConfig& config, int64_t capacity, kernels::KvType type)
-    : n_layers_(config.n_attention_layers()), n_head_kv_(config.n_head_kv), head_dim_(config.head_dim), kv_dim_(config.kv_dim()), capacity_(capacity), type_(type),
-      element_bytes_(type == kernels::KvType::f32 ? 4 : 2) {
+}  // namespace
+
+size_t KvSequence::bytes_for(const ModelConfig& config, int64_t capacity, kernels::KvTypes types) {
+  check_fits(types.k, config, "K");
+  check_fits(types.v, config, "V");
+  const int64_t row = kernels::kv_row_bytes(types.k, config.head_dim) + kernels::kv_row_bytes(types.v, config.head_dim);
+  return static_cast<size_t>(config.n_attention_layers()) * capacity * config.n_head_kv * row;
+}
+
+KvSequence::KvSequence(const ModelConfig& config, int64_t capacity, kernels::KvTypes types)
+    : n_layers_(config.n_attention_layers()), n_head_kv_(config.n_head_kv), head_dim_(config.head_dim), capacity_(capacity),
+      types_(types) {
   if (capacity <= 0) fail("KV cache capacity must be positive");
-  storage_.resize(bytes_for(config, capacity, type));
+  storage_.resize(bytes_for(config, capacity, types));
+  k_row_bytes_ = kernels::kv_row_bytes(types.k, head_dim_);
+  v_row_bytes_ = kernels::kv_row_bytes(types.v, head_dim_);
 }
 
 bool KvSequence::rewind(int64_t length) {
@@ -27,44 +40,39 @@ bool KvSequence::rewind(int64_t length) {
 
 bool KvSequence::copy_prefix(const SequenceMemory& from, int64_t length) {
   const auto* other = dynamic_cast<const KvSequence*>(&from);
-  if (!other || other == this || other->type_ != type_ || other->n_layers_ != n_layers_ ||
-      other->kv_dim_ != kv_dim_ || other->head_dim_ != head_dim_ || length < 0 || length > other->length_ ||
-      length > capacity_)
+  if (!other || other == this || other->types_.k != types_.k || other->types_.v != types_.v ||
+      other->n_layers_ != n_layers_ || other->n_head_kv_ != n_head_kv_ || other->head_dim_ != head_dim_ || length < 0 ||
+      length > other->length_ || length > capacity_)
     return false;
-  // Per layer, K then V, per kv head: `length` contiguous rows of head_dim at the head's base.
-  const size_t row = static_cast<size_t>(head_dim_) * element_bytes_;
-  const size_t plane = static_cast<size_t>(capacity_) * kv_dim_ * element_bytes_;
-  const size_t other_plane = static_cast<size_t>(other->capacity_) * kv_dim_ * element_bytes_;
-  for (int64_t plane_index = 0; plane_index < 2 * n_layers_; ++plane_index)
-    for (int64_t g = 0; g < n_head_kv_; ++g)
-      std::memcpy(storage_.data() + plane_index * plane + g * capacity_ * row,
-                  other->storage_.data() + plane_index * other_plane + g * other->capacity_ * row, length * row);
+  // Per layer, K then V, per kv head: `length` contiguous rows at the head's base.
+  for (int64_t layer = 0; layer < n_layers_; ++layer) {
+    uint8_t* to = storage_.data() + layer_offset(layer);
+    const uint8_t* src = other->storage_.data() + other->layer_offset(layer);
+    for (int64_t row_bytes : {k_row_bytes_, v_row_bytes_}) {
+      for (int64_t g = 0; g < n_head_kv_; ++g)
+        std::memcpy(to + g * capacity_ * row_bytes, src + g * other->capacity_ * row_bytes, length * row_bytes);
+      to += n_head_kv_ * capacity_ * row_bytes;
+      src += n_head_kv_ * other->capacity_ * row_bytes;
+    }
+  }
   length_ = length;
   return true;
 }
 
 void KvSequence::store(int64_t layer, int64_t pos, const float* k, const float* v) {
-  const size_t plane = static_cast<size_t>(capacity_) * kv_dim_ * element_bytes_;  // one layer's K (or V)
-  uint8_t* k_base = storage_.data() + static_cast<size_t>(layer) * 2 * plane;
-  uint8_t* v_base = k_base + plane;
+  uint8_t* k_base = storage_.data() + layer_offset(layer);
+  uint8_t* v_base = k_base + k_plane_bytes();
   for (int64_t g = 0; g < n_head_kv_; ++g) {
-    const size_t row = (static_cast<size_t>(g) * capacity_ + pos) * head_dim_ * element_bytes_;
-    const float* kg = k + g * head_dim_;
-    const float* vg = v + g * head_dim_;
-    if (type_ == kernels::KvType::f32) {
-      std::memcpy(k_base + row, kg, head_dim_ * 4);
-      std::memcpy(v_base + row, vg, head_dim_ * 4);
-    } else {
-      kernels::narrow_to_f16(kg, head_dim_, reinterpret_cast<uint16_t*>(k_base + row));
-      kernels::narrow_to_f16(vg, head_dim_, reinterpret_cast<uint16_t*>(v_base + row));
-    }
+    const int64_t row = g * capacity_ + pos;
+    kernels::store_kv_row(types_.k, k + g * head_dim_, head_dim_, k_base + row * k_row_bytes_);
+    kernels::store_kv_row(types_.v, v + g * head_dim_, head_dim_, v_base + row * v_row_bytes_);
   }
 }
 
 kernels::KvLayerView KvSequence::layer_view(int64_t layer) const {
-  const size_t plane = static_cast<size_t>(capacity_) * kv_dim_ * element_bytes_;
-  const uint8_t* base = storage_.data() + static_cast<size_t>(layer) * 2 * plane;
-  return {type_, base, base + plane, head_dim_, capacity_ * head_dim_};
+  const uint8_t* base = storage_.data() + layer_offset(layer);
+  return {{types_.k, base, k_row_bytes_, capacity_ * k_row_bytes_},
+          {types_.v, base + k_plane_bytes(), v_row_bytes_, capacity_ * v_row_bytes_}};
 }
 
 }  // namespace trit::model

@@ -1,6 +1,6 @@
-// attend() on every ISA body against a plain f64 softmax-attention, on f16 and f32 caches, with
-// GQA and odd positions, and with scores spread over hundreds of units, where a softmax step that
-// misses the running maximum overflows exp.
+// attend() on every ISA body against a plain f64 softmax-attention, on f16, f32, q8_0 and q4_0
+// caches (K and V of different types too), with GQA and odd positions, and with scores spread over
+// hundreds of units, where a softmax step that misses the running maximum overflows exp.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "formats/fp16.h"
 #include "kernels/attention_heads.h"
 #include "kernels/isa.h"
 
@@ -20,6 +19,27 @@ struct Case {
   int64_t n_head, n_head_kv, head_dim, pos;
   KvType type;
   float q_scale = 1.0f;  // query magnitude: 100 spreads the scores over hundreds of units
+  KvType v_type = KvType::f16;
+  bool same_types = true;  // V as K unless false
+};
+
+// One plane of a cache holding `values` ([pos][kv_head][head_dim], as the forward pass writes
+// them) in the engine's head-major layout; `values` becomes what the cache holds.
+struct Plane {
+  std::vector<uint8_t> bytes;
+  KvPlane view;
+  Plane(KvType type, std::vector<float>& values, int64_t rows, int64_t n_head_kv, int64_t head_dim) {
+    const int64_t row_bytes = kv_row_bytes(type, head_dim);
+    bytes.resize(static_cast<size_t>(rows * n_head_kv * row_bytes));
+    view = {type, bytes.data(), row_bytes, rows * row_bytes};
+    for (int64_t p = 0; p < rows; ++p)
+      for (int64_t g = 0; g < n_head_kv; ++g) {
+        float* x = values.data() + (p * n_head_kv + g) * head_dim;
+        uint8_t* row = bytes.data() + g * rows * row_bytes + p * row_bytes;
+        store_kv_row_generic(type, x, head_dim, row);
+        widen_kv_rows_generic(type, row, row_bytes, 1, head_dim, x);  // the reference sees the cache's values
+      }
+  }
 };
 
 TEST(Attention, EveryBodyMatchesF64Reference) {
@@ -31,26 +51,31 @@ TEST(Attention, EveryBodyMatchesF64Reference) {
     if (isa == Isa::avx2) bodies.push_back({"avx2", attend_avx2});
     if (isa == Isa::avx512) bodies.push_back({"avx512", attend_avx512});
   }
-  for (const Case& c : {Case{4, 2, 64, 0, KvType::f16}, Case{4, 2, 64, 37, KvType::f16}, Case{8, 2, 128, 130, KvType::f32},
-                        Case{6, 3, 32, 255, KvType::f16}, Case{2, 1, 16, 5, KvType::f32},
-                        Case{32, 8, 128, 300, KvType::f16}, Case{4, 1, 256, 17, KvType::f16}, Case{3, 3, 48, 20, KvType::f32},
-                        Case{8, 2, 128, 200, KvType::f16, 100.0f}, Case{4, 4, 64, 70, KvType::f32, 100.0f}}) {
+  std::vector<Case> cases = {Case{4, 2, 64, 0, KvType::f16}, Case{4, 2, 64, 37, KvType::f16}, Case{8, 2, 128, 130, KvType::f32},
+                             Case{6, 3, 32, 255, KvType::f16}, Case{2, 1, 16, 5, KvType::f32},
+                             Case{32, 8, 128, 300, KvType::f16}, Case{4, 1, 256, 17, KvType::f16}, Case{3, 3, 48, 20, KvType::f32},
+                             Case{8, 2, 128, 200, KvType::f16, 100.0f}, Case{4, 4, 64, 70, KvType::f32, 100.0f}};
+  // The quantized types (head_dim a multiple of 32), alone and beside the others.
+  for (KvType type : {KvType::q8_0, KvType::q4_0}) {
+    cases.push_back({8, 2, 128, 131, type});
+    cases.push_back({4, 1, 256, 66, type});
+    cases.push_back({6, 3, 32, 255, type, 100.0f});
+    cases.push_back({3, 3, 96, 9, type});
+    cases.push_back({4, 2, 64, 77, type, 1.0f, KvType::f16, false});
+    cases.push_back({4, 2, 64, 45, KvType::f16, 1.0f, type, false});
+    cases.push_back({8, 4, 128, 64, type, 1.0f, KvType::f32, false});
+  }
+  cases.push_back({4, 2, 128, 100, KvType::q8_0, 1.0f, KvType::q4_0, false});
+  for (const Case& c : cases) {
+    const KvType v_type = c.same_types ? c.type : c.v_type;
     const int64_t kv_dim = c.n_head_kv * c.head_dim, rows = c.pos + 1;
     std::vector<float> q(c.n_head * c.head_dim), k(rows * kv_dim), v(rows * kv_dim);
     for (auto* vec : {&q, &k, &v})
       for (float& x : *vec) x = normal(rng);
     for (float& x : q) x *= c.q_scale;
-    std::vector<uint16_t> k16(k.size()), v16(v.size());
-    for (size_t i = 0; i < k.size(); ++i) {
-      k16[i] = formats::f32_to_fp16(k[i]);
-      v16[i] = formats::f32_to_fp16(v[i]);
-      if (c.type == KvType::f16) {  // the reference sees the values the cache holds
-        k[i] = formats::fp16_to_f32(k16[i]);
-        v[i] = formats::fp16_to_f32(v16[i]);
-      }
-    }
-    KvLayerView view{c.type, c.type == KvType::f16 ? static_cast<const void*>(k16.data()) : k.data(),
-                     c.type == KvType::f16 ? static_cast<const void*>(v16.data()) : v.data(), kv_dim, c.head_dim};
+    const Plane k_plane(c.type, k, rows, c.n_head_kv, c.head_dim), v_plane(v_type, v, rows, c.n_head_kv, c.head_dim);
+    const KvLayerView view{k_plane.view, v_plane.view};
+    const std::string types = std::string(kv_type_name(c.type)) + "/" + kv_type_name(v_type);
     // Reference: softmax(q k / sqrt(d)) v in f64, query head h on kv head h / (n_head / n_head_kv).
     std::vector<double> expected(q.size());
     for (int64_t h = 0; h < c.n_head; ++h) {
@@ -75,13 +100,13 @@ TEST(Attention, EveryBodyMatchesF64Reference) {
       const int64_t qd = c.n_head * c.head_dim;
       body(q.data(), qd, 1, view, {c.n_head, c.n_head_kv, c.head_dim}, c.pos, out.data(), qd, 0, c.n_head);
       for (size_t i = 0; i < out.size(); ++i)
-        ASSERT_NEAR(out[i], expected[i], 1e-4) << name << " pos " << c.pos << " element " << i;
+        ASSERT_NEAR(out[i], expected[i], 1e-4) << name << " " << types << " pos " << c.pos << " element " << i;
       std::vector<float> split(q.size(), NAN);
       const int64_t cut = c.n_head / 2 + (c.n_head > 2 ? 1 : 0);
       body(q.data(), qd, 1, view, {c.n_head, c.n_head_kv, c.head_dim}, c.pos, split.data(), qd, 0, cut);
       body(q.data(), qd, 1, view, {c.n_head, c.n_head_kv, c.head_dim}, c.pos, split.data(), qd, cut, c.n_head);
       for (size_t i = 0; i < out.size(); ++i)
-        ASSERT_NEAR(split[i], expected[i], 1e-4) << name << " split at head " << cut << " element " << i;
+        ASSERT_NEAR(split[i], expected[i], 1e-4) << name << " " << types << " split at head " << cut << " element " << i;
       // A run of rows at positions first..pos (a prompt chunk) gives each row exactly what it gets
       // alone; the last row is the one checked against the reference above.
       const int64_t n_rows = std::min<int64_t>(c.pos + 1, 5), first = c.pos + 1 - n_rows;
@@ -95,7 +120,7 @@ TEST(Attention, EveryBodyMatchesF64Reference) {
              1, c.n_head);
       for (int64_t i = 0; i < n_rows * qd; ++i) {
         if (i % qd < c.head_dim) continue;  // head 0 was left out of both calls
-        ASSERT_EQ(together[i], alone[i]) << name << " run of " << n_rows << " rows, element " << i;
+        ASSERT_EQ(together[i], alone[i]) << name << " " << types << " run of " << n_rows << " rows, element " << i;
       }
     }
   }

@@ -35,7 +35,7 @@ engine::EngineOptions options(kernels::KvType kv = kernels::KvType::f32,
   engine::EngineOptions o;
   o.threads = 2;
   o.context = 256;
-  o.kv_type = kv;
+  o.kv_types = {kv, kv};
   o.activations = activations;
   return o;
 }

@@ -35,7 +35,7 @@ engine::EngineOptions options(kernels::ActivationPrecision activations = kernels
   o.activations = activations;
   o.threads = 2;
   o.context = 256;
-  o.kv_type = kernels::KvType::f32;
+  o.kv_types = {kernels::KvType::f32, kernels::KvType::f32};
   return o;
 }
 

@@ -1,8 +1,9 @@
 // AVX-512 attention for a run of query rows at consecutive positions, heads [head_begin, head_end).
 //
 // Heads that share a kv head (GQA) are done together, over the cache in spans of 64 positions:
-//   1. the span's key and value rows are widened to f32 once (F16C) into scratch (L1/L2), for all
-//      the heads of the group (one query row reads an f16 cache in place instead);
+//   1. the span's key and value rows are widened to f32 once (F16C; q8_0 and q4_0 through the
+//      AVX2 widening) into scratch (L1/L2), for all the heads of the group (one query row reads
+//      an f16 cache in place instead);
 //   2. per head, 16 dot products q.k at a time (each a 16-lane partial sum over head_dim), folded
 //      into one vector of 16 scores by a transpose-and-add tree (15 shuffle pairs, no per-key
 //      horizontal sum), four such tiles per span;
@@ -44,23 +45,27 @@ constexpr int kSlotLane[kTile] = {0, 2, 1, 3, 8, 10, 9, 11, 4, 6, 5, 7, 12, 14, 
   return _mm512_add_ps(_mm512_shuffle_ps(z[0], z[1], 0x88), _mm512_shuffle_ps(z[0], z[1], 0xDD));
 }
 
-// Rows [p0, p0 + n) of one kv head as f32 rows of d values: the cache itself when it is f32,
-// else widened into `scratch`.
+// Rows [p0, p0 + n) of kv head `kv_head` as f32 rows of d values: the cache itself when it is
+// f32, else widened into `scratch` (f16 here; q8_0 and q4_0 by the AVX2 widening, kv_rows.h).
 template <int Chunks>
-const float* f32_rows(const KvLayerView& kv, const void* base, int64_t p0, int n, int64_t kv_offset, float* scratch,
-                      int64_t* stride) {
-  const int64_t row_stride = kv.row_stride;
-  if (kv.type == KvType::f32) {
-    *stride = row_stride;
-    return static_cast<const float*>(base) + p0 * row_stride + kv_offset;
+const float* f32_rows(const KvPlane& plane, int64_t kv_head, int64_t p0, int n, float* scratch, int64_t* stride) {
+  const uint8_t* first = plane.row(kv_head, p0);
+  if (plane.type == KvType::f32) {
+    *stride = plane.row_bytes / 4;
+    return reinterpret_cast<const float*>(first);
   }
-  const auto* src = static_cast<const uint16_t*>(base) + p0 * row_stride + kv_offset;
+  *stride = 16 * Chunks;
+  if (plane.type != KvType::f16) {
+    widen_kv_rows_avx2(plane.type, first, plane.row_bytes, n, 16 * Chunks, scratch);
+    return scratch;
+  }
+  const int64_t row_stride = plane.row_bytes / 2;
+  const auto* src = reinterpret_cast<const uint16_t*>(first);
   for (int r = 0; r < n; ++r)
 #pragma GCC unroll 16
     for (int c = 0; c < Chunks; ++c)
       _mm512_storeu_ps(scratch + r * 16 * Chunks + 16 * c,
                        _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + r * row_stride + 16 * c))));
-  *stride = 16 * Chunks;
   return scratch;
 }
 
@@ -96,7 +101,7 @@ template <int64_t D>
 // the step is a serial chain per head (max, exp, correction, rescale of the output), and with one
 // step per 16 positions that chain, not the multiply-adds, bounded decode at depth.
 template <int Chunks, bool Direct>
-void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, int64_t kv_offset,
+void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, int64_t kv_head,
                   int64_t pos, float scale, float* out, int64_t out_stride, int64_t head_count) {
   constexpr int64_t d = 16 * Chunks;
   // Two sets of output accumulators (even and odd positions) halve the multiply-add chain of the
@@ -119,12 +124,13 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
     const void* k;
     const void* v;
     if constexpr (Direct) {
-      ks = vs = kv.row_stride;
-      k = static_cast<const uint16_t*>(kv.k) + p0 * ks + kv_offset;
-      v = static_cast<const uint16_t*>(kv.v) + p0 * vs + kv_offset;
+      ks = kv.k.row_bytes / 2;
+      vs = kv.v.row_bytes / 2;
+      k = kv.k.row(kv_head, p0);
+      v = kv.v.row(kv_head, p0);
     } else {
-      k = f32_rows<Chunks>(kv, kv.k, p0, span_rows, kv_offset, k_span, &ks);
-      v = f32_rows<Chunks>(kv, kv.v, p0, span_rows, kv_offset, v_span, &vs);
+      k = f32_rows<Chunks>(kv.k, kv_head, p0, span_rows, k_span, &ks);
+      v = f32_rows<Chunks>(kv.v, kv_head, p0, span_rows, v_span, &vs);
     }
     for (int64_t i = 0; i < states; ++i) {
       const int64_t row = i / head_count, h = i % head_count;
@@ -214,11 +220,11 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
 
 template <int Chunks>
 void attend_group_for(bool direct, const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv,
-                      int64_t kv_offset, int64_t pos, float scale, float* out, int64_t out_stride, int64_t head_count) {
+                      int64_t kv_head, int64_t pos, float scale, float* out, int64_t out_stride, int64_t head_count) {
   if (direct)
-    attend_group<Chunks, true>(q, q_stride, n_rows, kv, kv_offset, pos, scale, out, out_stride, head_count);
+    attend_group<Chunks, true>(q, q_stride, n_rows, kv, kv_head, pos, scale, out, out_stride, head_count);
   else
-    attend_group<Chunks, false>(q, q_stride, n_rows, kv, kv_offset, pos, scale, out, out_stride, head_count);
+    attend_group<Chunks, false>(q, q_stride, n_rows, kv, kv_head, pos, scale, out, out_stride, head_count);
 }
 
 }  // namespace
@@ -227,8 +233,8 @@ void attend_avx512(const float* q, int64_t q_stride, int64_t n_rows, const KvLay
                    int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end) {
   const int64_t d = shape.head_dim;
   const float scale = 1.0f / sqrtf(static_cast<float>(d));
-  const bool direct = kv.type == KvType::f16 && n_rows == 1;
-  for_each_kv_group(shape, kv.head_stride, head_begin, head_end, [&](int64_t h, int64_t count, int64_t off) {
+  const bool direct = kv.k.type == KvType::f16 && kv.v.type == KvType::f16 && n_rows == 1;
+  for_each_kv_group(shape, head_begin, head_end, [&](int64_t h, int64_t count, int64_t off) {
     const float* qh = q + h * d;
     float* oh = out + h * d;
     switch (d / 16) {

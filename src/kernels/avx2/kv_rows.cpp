@@ -1,0 +1,169 @@
+// AVX2 bodies of the KV row store and widen (kv_rows.h). The quantizers reproduce the formats'
+// reference quantizers bit for bit (formats/q8_0.h, formats/q4_0.h), so a cache holds the same
+// bytes on every ISA.
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "formats/fp16.h"
+#include "formats/q4_0.h"
+#include "formats/q8_0.h"
+#include "kernels/kv_rows.h"
+
+namespace trit::kernels {
+namespace {
+
+[[gnu::always_inline]] inline float reduce_max(__m256 v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  return _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)));
+}
+
+[[gnu::always_inline]] inline float reduce_min(__m256 v) {
+  __m128 m = _mm_min_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_min_ps(m, _mm_movehl_ps(m, m));
+  return _mm_cvtss_f32(_mm_min_ss(m, _mm_movehdup_ps(m)));
+}
+
+// std::round (half away from zero): truncate, then step away from zero where the dropped
+// fraction is at least one half (x - trunc(x) is exact).
+[[gnu::always_inline]] inline __m256i round_half_away(__m256 x) {
+  const __m256 t = _mm256_round_ps(x, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const __m256 frac = _mm256_andnot_ps(sign, _mm256_sub_ps(x, t));
+  const __m256 step = _mm256_or_ps(_mm256_and_ps(x, sign), _mm256_set1_ps(1.0f));  // +-1 with x's sign
+  const __m256 up = _mm256_cmp_ps(frac, _mm256_set1_ps(0.5f), _CMP_GE_OQ);
+  return _mm256_cvtps_epi32(_mm256_add_ps(t, _mm256_and_ps(up, step)));
+}
+
+// 32 int32 in four vectors (element order) -> 32 int8.
+[[gnu::always_inline]] inline __m256i pack_bytes(const __m256i* i32) {
+  const __m256i i16a = _mm256_packs_epi32(i32[0], i32[1]);
+  const __m256i i16b = _mm256_packs_epi32(i32[2], i32[3]);
+  // packs interleave 128-bit lanes; the permute restores element order.
+  return _mm256_permutevar8x32_epi32(_mm256_packs_epi16(i16a, i16b), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+void store_q8_0(const float* x, int64_t n, formats::BlockQ8_0* blocks) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  for (int64_t b = 0; b < n / 32; ++b) {
+    const float* src = x + b * 32;
+    __m256 v[4], amax = _mm256_setzero_ps();
+    for (int m = 0; m < 4; ++m) {
+      v[m] = _mm256_loadu_ps(src + 8 * m);
+      amax = _mm256_max_ps(amax, _mm256_andnot_ps(sign, v[m]));
+    }
+    const float d = reduce_max(amax) / 127.0f;
+    const __m256 inv = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
+    blocks[b].d = formats::f32_to_fp16(d);
+    __m256i q[4];
+    for (int m = 0; m < 4; ++m) q[m] = round_half_away(_mm256_mul_ps(v[m], inv));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(blocks[b].qs), pack_bytes(q));
+  }
+}
+
+void store_q4_0(const float* x, int64_t n, formats::BlockQ4_0* blocks) {
+  for (int64_t b = 0; b < n / 32; ++b) {
+    const float* src = x + b * 32;
+    __m256 v[4];
+    __m256 high = _mm256_loadu_ps(src), low = high;
+    for (int m = 0; m < 4; ++m) {
+      v[m] = _mm256_loadu_ps(src + 8 * m);
+      high = _mm256_max_ps(high, v[m]);
+      low = _mm256_min_ps(low, v[m]);
+    }
+    const float top = reduce_max(high), bottom = reduce_min(low);
+    const float d = (top >= -bottom ? top : bottom) / -8.0f;
+    const __m256 inv = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
+    blocks[b].d = formats::f32_to_fp16(d);
+    __m256i c[4];
+    for (int m = 0; m < 4; ++m) {
+      __m256 scaled = _mm256_mul_ps(v[m], inv);
+      // Keeps the product rounded on its own, as the reference computes it: contracting it with
+      // the add below into one fused multiply-add could move a value across a code boundary.
+      __asm__("" : "+x"(scaled));
+      c[m] = _mm256_min_epi32(_mm256_cvttps_epi32(_mm256_add_ps(scaled, _mm256_set1_ps(8.5f))), _mm256_set1_epi32(15));
+    }
+    // Codes 0..15 as bytes; element j (low nibble) pairs with element j + 16 (high nibble).
+    const __m256i bytes = pack_bytes(c);
+    const __m128i lo = _mm256_castsi256_si128(bytes), hi = _mm256_extracti128_si256(bytes, 1);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(blocks[b].qs), _mm_or_si128(lo, _mm_slli_epi16(hi, 4)));
+  }
+}
+
+void store_f16(const float* x, int64_t n, uint16_t* out) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+                     _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  for (; i < n; ++i) out[i] = formats::f32_to_fp16(x[i]);
+}
+
+// 8 int8 codes -> 8 floats times the block scale.
+[[gnu::always_inline]] inline __m256 widen8(__m128i bytes, __m256 scale) {
+  return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes)), scale);
+}
+
+void widen_q8_0(const formats::BlockQ8_0* blocks, int64_t n, float* out) {
+  for (int64_t b = 0; b < n / 32; ++b) {
+    const __m256 scale = _mm256_set1_ps(_cvtsh_ss(blocks[b].d));
+    const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blocks[b].qs));
+    const __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
+    _mm256_storeu_ps(out + 32 * b, widen8(lo, scale));
+    _mm256_storeu_ps(out + 32 * b + 8, widen8(_mm_unpackhi_epi64(lo, lo), scale));
+    _mm256_storeu_ps(out + 32 * b + 16, widen8(hi, scale));
+    _mm256_storeu_ps(out + 32 * b + 24, widen8(_mm_unpackhi_epi64(hi, hi), scale));
+  }
+}
+
+void widen_q4_0(const formats::BlockQ4_0* blocks, int64_t n, float* out) {
+  const __m128i mask = _mm_set1_epi8(0x0F), eight = _mm_set1_epi8(8);
+  for (int64_t b = 0; b < n / 32; ++b) {
+    const __m256 scale = _mm256_set1_ps(_cvtsh_ss(blocks[b].d));
+    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[b].qs));
+    const __m128i lo = _mm_sub_epi8(_mm_and_si128(packed, mask), eight);                     // elements 0..15
+    const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(packed, 4), mask), eight);  // elements 16..31
+    _mm256_storeu_ps(out + 32 * b, widen8(lo, scale));
+    _mm256_storeu_ps(out + 32 * b + 8, widen8(_mm_unpackhi_epi64(lo, lo), scale));
+    _mm256_storeu_ps(out + 32 * b + 16, widen8(hi, scale));
+    _mm256_storeu_ps(out + 32 * b + 24, widen8(_mm_unpackhi_epi64(hi, hi), scale));
+  }
+}
+
+void widen_f16(const uint16_t* row, int64_t n, float* out) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + i))));
+  for (; i < n; ++i) out[i] = _cvtsh_ss(row[i]);
+}
+
+}  // namespace
+
+void store_kv_row_avx2(KvType type, const float* x, int64_t n, uint8_t* row) {
+  switch (type) {
+    case KvType::f32: return static_cast<void>(__builtin_memcpy(row, x, static_cast<size_t>(n) * 4));
+    case KvType::f16: return store_f16(x, n, reinterpret_cast<uint16_t*>(row));
+    case KvType::q8_0: return store_q8_0(x, n, reinterpret_cast<formats::BlockQ8_0*>(row));
+    case KvType::q4_0: return store_q4_0(x, n, reinterpret_cast<formats::BlockQ4_0*>(row));
+  }
+}
+
+// Each row's bytes are asked for a span ahead (64 rows): a long cache streams from DRAM, and one
+// decode step reads it once.
+void widen_kv_rows_avx2(KvType type, const uint8_t* first, int64_t row_bytes, int64_t count, int64_t head_dim,
+                        float* out) {
+  for (int64_t r = 0; r < count; ++r) {
+    const uint8_t* row = first + r * row_bytes;
+    const uintptr_t ahead = reinterpret_cast<uintptr_t>(row) + static_cast<uintptr_t>(64 * row_bytes);
+    for (int64_t byte = 0; byte < row_bytes; byte += 64) _mm_prefetch(reinterpret_cast<const char*>(ahead + byte), _MM_HINT_T0);
+    float* dst = out + r * head_dim;
+    switch (type) {
+      case KvType::f32: __builtin_memcpy(dst, row, static_cast<size_t>(head_dim) * 4); break;
+      case KvType::f16: widen_f16(reinterpret_cast<const uint16_t*>(row), head_dim, dst); break;
+      case KvType::q8_0: widen_q8_0(reinterpret_cast<const formats::BlockQ8_0*>(row), head_dim, dst); break;
+      case KvType::q4_0: widen_q4_0(reinterpret_cast<const formats::BlockQ4_0*>(row), head_dim, dst); break;
+    }
+  }
+}
+
+}  // namespace trit::kernels
