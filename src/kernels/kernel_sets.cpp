@@ -18,7 +18,7 @@ const KernelSet& kernel_set(Isa isa) {
                                  delta_net_generic,
                                  generic_ops()};
   static const KernelSet avx2{Isa::avx2,
-                              "avx2: int8 vpmaddubsw on 8-row panels repacked at load, f16 KV read in place",
+                              "avx2: int8 vpmaddubsw on 8-row panels repacked at load, KV rows shared by up to 4 heads in registers",
                               avx2_float_rows(),
                               quantize_tokens_avx2,
                               avx2_packed_ternary,
@@ -28,7 +28,7 @@ const KernelSet& kernel_set(Isa isa) {
                               avx2_ops()};
   // AVX-VNNI only changes the int8 dot of the weight kernels; every other entry is AVX2's.
   static const KernelSet avx_vnni{Isa::avx_vnni,
-                                  "avxvnni: int8 vpdpbusd (AVX-VNNI, 256-bit) on 8-row panels repacked at load, f16 KV read in place",
+                                  "avxvnni: int8 vpdpbusd (AVX-VNNI, 256-bit) on 8-row panels repacked at load, KV rows shared by up to 4 heads in registers",
                                   avx2_float_rows(),
                                   quantize_tokens_avx2,
                                   avx_vnni_packed_ternary,
@@ -37,7 +37,7 @@ const KernelSet& kernel_set(Isa isa) {
                                   delta_net_avx2,
                                   avx2_ops()};
   static const KernelSet avx512{Isa::avx512,
-                                "avx512: int8 vpdpbusd (VNNI) on 16-row panels repacked at load, f16 KV read in place",
+                                "avx512: int8 vpdpbusd (VNNI) on 16-row panels repacked at load, KV spans widened once per GQA group",
                                 avx512_float_rows(),
                                 quantize_tokens_avx512,
                                 avx512_packed_ternary,

@@ -58,6 +58,37 @@ TEST(Run, AContextLargerThanMemoryIsAClearError) {
   EXPECT_EQ(r.err.find("terminate"), std::string::npos) << r.err;
 }
 
+// -ctk / -ctv / --kv-type: the trained model's greedy continuation survives a q8_0 cache (K or
+// both), the start-up line names the types, and a type trit lacks is named in the error.
+TEST(Run, QuantizedKvCacheTypes) {
+  const std::string model = test::have_shared() ? test::shared_dir() + "/models/moby-tiny-Q2_0.gguf"
+                                                : test::make_model("tiny", "q2_0", 3);
+  const std::string args = "run -m " + shell_quote(model) + " --raw --temp 0 -n 32 -p 'Call me Ishmael. Some years ago'";
+  auto f16 = run_trit(args);
+  ASSERT_EQ(f16.exit_code, 0) << f16.err;
+  if (test::have_shared()) EXPECT_EQ(f16.out, std::string(kMobyContinuation) + "\n\n");
+  struct Want {
+    std::string flags, named;
+  };
+  for (const Want& w : {Want{"-ctk q8_0 -ctv q8_0", "KV cache q8_0 "}, Want{"-ctk q8_0", "KV cache K q8_0, V f16 "},
+                        Want{"--kv-type q8_0 -ctv f32", "KV cache K q8_0, V f32 "}}) {
+    auto r = run_trit(args + " " + w.flags);
+    ASSERT_EQ(r.exit_code, 0) << w.flags << ": " << r.err;
+    EXPECT_EQ(r.out, f16.out) << w.flags;
+    EXPECT_NE(r.err.find(w.named), std::string::npos) << w.flags << ": " << r.err;
+  }
+  auto q4 = run_trit(args + " --kv-type q4_0");
+  ASSERT_EQ(q4.exit_code, 0) << q4.err;
+  EXPECT_NE(q4.err.find("KV cache q4_0 "), std::string::npos) << q4.err;
+  EXPECT_EQ(q4.out.substr(0, 20), f16.out.substr(0, 20)) << "a 4-bit cache keeps at least the first words";
+  for (const std::string& bad : {std::string("-ctk q5_1"), std::string("-ctv bf16"), std::string("--kv-type f8")}) {
+    auto r = run_trit(args + " " + bad);
+    EXPECT_EQ(r.exit_code, 1) << bad;
+    EXPECT_NE(r.err.find("unknown KV cache type"), std::string::npos) << bad << ": " << r.err;
+    EXPECT_NE(r.err.find("f16, f32, q8_0, q4_0"), std::string::npos) << bad << ": " << r.err;
+  }
+}
+
 TEST(Run, SameSeedSameOutput) {
   const std::string model = test::make_model("tiny", "q2_0", 3);
   const std::string args = "run -m " + shell_quote(model) + " --raw -n 24 --temp 0.9 --seed 42 -p 'abc'";

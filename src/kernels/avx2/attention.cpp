@@ -2,24 +2,26 @@
 // the machines without AVX-512 (most laptops) would otherwise take the scalar body, which was half
 // of prompt time there.
 //
-// The heads that share a kv head (GQA) and the rows of the run go over the cache together, in
-// spans of 64 positions, so each span's keys and values are read from memory once for all of
-// them, and widened to f32 once (kv_rows.h) for all of them: f16 through F16C, q8_0 and q4_0
-// from their blocks; an f32 cache is read in place. Per (query row, head) and span:
-//   1. scores 8 at a time: 8 dot products q.k held as 8-lane partial sums (q one 8-value chunk
-//      at a time, so 10 of the 16 ymm registers suffice at any head_dim), folded into one vector
-//      of 8 scores by a horizontal-add tree;
+// The (query row, head) pairs of a call that read one kv head (the heads of a GQA group, the rows
+// of a prompt run) are its states. They go over the cache together in spans of 64 positions, in
+// packs of up to 4 states that share every 8 cache values loaded: each load (and its conversion to
+// f32: F16C for f16, sign extension times the block scale for q8_0 and q4_0) feeds one
+// multiply-add per state of the pack, in registers. Per state and span:
+//   1. scores: 8 dot products q.k at a time (a pack of S states takes 8 / S positions per step),
+//      folded into one vector of 8 scores by a horizontal-add tree;
 //   2. one online-softmax step: new max, exp of the scores (exp.h), the running sum and the
 //      output so far rescaled by exp(old max - new max);
-//   3. out += p_k * v_k, the output row in bands of 8 chunks held in registers.
-// Every (row, head) runs the same arithmetic whatever else is in the call, so a row gives the same
-// bits in a prompt run as alone.
+//   3. out += p_k * v_k, the output row in bands of 8 / S chunks held in registers.
+// A state's arithmetic (the order of every sum) does not depend on its pack, so a row gives the
+// same bits in a prompt run as alone, and as the single-state kernel this replaces.
 #include <immintrin.h>
 
 #include <math.h>  // expf, sqrtf: C library calls, not <cmath>'s inline overloads (no weak symbols)
 
 #include <cstdint>
 
+#include "formats/q4_0.h"
+#include "formats/q8_0.h"
 #include "kernels/attention_heads.h"
 #include "kernels/avx2/exp.h"
 
@@ -27,9 +29,10 @@ namespace trit::kernels {
 namespace {
 
 constexpr int kLanes = 8;
-constexpr int kTilesPerSpan = 4;
+constexpr int kTilesPerSpan = 8;
 constexpr int kSpan = kLanes * kTilesPerSpan;  // positions per online-softmax step
-constexpr int kBand = 8;                       // output chunks in registers during the weighted sum
+constexpr int kMaxPack = 4;                    // states sharing each load
+constexpr int kMaxBlocks = 256 / 32;           // quantized blocks per row at head_dim 256
 
 // Lane j of the result = the sum of the 8 lanes of v[j].
 [[gnu::always_inline]] inline __m256 sum_each(const __m256* v) {
@@ -56,169 +59,251 @@ constexpr int kBand = 8;                       // output chunks in registers dur
   return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
 }
 
-// 8 values of a row: f32 in place, or f16 widened on the way in.
-template <bool F16>
-[[gnu::always_inline]] inline __m256 load8(const void* base, int64_t index) {
-  if constexpr (F16)
-    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(base) + index)));
-  else
-    return _mm256_loadu_ps(static_cast<const float*>(base) + index);
-}
-
-// Asks for the row of D values at `index` (elements from `base`) ahead of its use, so a long
-// cache read in place streams from DRAM. The row may lie past the cache (prefetches never fault),
-// so its address is formed as an integer.
-template <int64_t D, bool F16>
-[[gnu::always_inline]] inline void prefetch_row(const void* base, int64_t index) {
-  constexpr int64_t bytes = D * (F16 ? 2 : 4);
-  const uintptr_t at = reinterpret_cast<uintptr_t>(base) + static_cast<uintptr_t>(index) * (F16 ? 2 : 4);
-  for (int64_t byte = 0; byte < bytes; byte += 64) _mm_prefetch(reinterpret_cast<const char*>(at + byte), _MM_HINT_T0);
-}
-
-// A span's rows of one plane as attention reads them: f16 or f32 rows `stride` elements apart.
-struct SpanRows {
-  const void* rows;
+// Readers of one span of one plane: load(r, c) = values 8c..8c+7 of the span's row r as f32.
+// Built at the span's first row; rows are row_bytes apart.
+struct F32Rows {
+  const float* base;
   int64_t stride;
+  F32Rows(const KvPlane& plane, int64_t kv_head, int64_t p0, int, float*)
+      : base(reinterpret_cast<const float*>(plane.row(kv_head, p0))), stride(plane.row_bytes / 4) {}
+  [[gnu::always_inline]] __m256 load(int64_t r, int c) const { return _mm256_loadu_ps(base + r * stride + kLanes * c); }
 };
 
-// Rows [p0, p0 + n) of kv head `kv_head`: an f32 cache in place, an f16 one in place when
-// `in_place` (nothing would reuse a widened span), else widened into `scratch` (rows of d floats).
-SpanRows span_rows(const KvPlane& plane, int64_t kv_head, int64_t p0, int n, int64_t d, bool in_place, float* scratch) {
-  const uint8_t* first = plane.row(kv_head, p0);
-  if (plane.type == KvType::f32) return {first, plane.row_bytes / 4};
-  if (plane.type == KvType::f16 && in_place) return {first, plane.row_bytes / 2};
-  widen_kv_rows_avx2(plane.type, first, plane.row_bytes, n, d, scratch);
-  return {scratch, d};
+struct F16Rows {
+  const uint16_t* base;
+  int64_t stride;
+  F16Rows(const KvPlane& plane, int64_t kv_head, int64_t p0, int, float*)
+      : base(reinterpret_cast<const uint16_t*>(plane.row(kv_head, p0))), stride(plane.row_bytes / 2) {}
+  [[gnu::always_inline]] __m256 load(int64_t r, int c) const {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base + r * stride + kLanes * c)));
+  }
+};
+
+// Quantized rows: the span's block scales are widened once into `scales` ([row][block]); a chunk
+// of 8 values lies inside one 32-value block.
+template <typename Block>
+struct BlockRows {
+  const uint8_t* base;
+  int64_t row_bytes;
+  const float* scales;
+  int blocks;
+  BlockRows(const KvPlane& plane, int64_t kv_head, int64_t p0, int n, float* scale_buffer)
+      : base(plane.row(kv_head, p0)), row_bytes(plane.row_bytes), scales(scale_buffer),
+        blocks(static_cast<int>(plane.row_bytes / static_cast<int64_t>(sizeof(Block)))) {
+    for (int r = 0; r < n; ++r)
+      for (int b = 0; b < blocks; ++b)
+        scale_buffer[r * blocks + b] = _cvtsh_ss(reinterpret_cast<const Block*>(base + r * row_bytes)[b].d);
+  }
+  [[gnu::always_inline]] __m256 scaled(int64_t r, int c, __m128i bytes) const {
+    return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes)), _mm256_set1_ps(scales[r * blocks + c / 4]));
+  }
+  const Block& block(int64_t r, int c) const { return reinterpret_cast<const Block*>(base + r * row_bytes)[c / 4]; }
+};
+
+struct Q8Rows : BlockRows<formats::BlockQ8_0> {
+  using BlockRows::BlockRows;
+  [[gnu::always_inline]] __m256 load(int64_t r, int c) const {
+    return scaled(r, c, _mm_loadl_epi64(reinterpret_cast<const __m128i*>(block(r, c).qs + 8 * (c % 4))));
+  }
+};
+
+// Q4_0: chunk j of a block is bytes 8 (j % 2).. of its codes, low nibbles for j < 2, high for j >= 2.
+struct Q4Rows : BlockRows<formats::BlockQ4_0> {
+  using BlockRows::BlockRows;
+  [[gnu::always_inline]] __m256 load(int64_t r, int c) const {
+    __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(block(r, c).qs + 8 * (c % 2)));
+    if (c % 4 >= 2) bytes = _mm_srli_epi16(bytes, 4);
+    return scaled(r, c, _mm_sub_epi8(_mm_and_si128(bytes, _mm_set1_epi8(0x0F)), _mm_set1_epi8(8)));
+  }
+};
+
+// Scores of S states over the span's first n positions into w[s][0..n): the dot products of the
+// scaled queries q[s] with the K rows, 8 / S positions per step (rows past n repeat row n - 1).
+template <int Chunks, int S, typename KRows>
+void pack_scores(const KRows& k, const float* const* q, int n, float* const* w) {
+  constexpr int P = kLanes / S;
+  for (int p0 = 0; p0 < n; p0 += P) {
+    int64_t row[P];
+#pragma GCC unroll 8
+    for (int p = 0; p < P; ++p) row[p] = p0 + p < n ? p0 + p : n - 1;
+    __m256 dots[kLanes];
+#pragma GCC unroll 8
+    for (int i = 0; i < kLanes; ++i) dots[i] = _mm256_setzero_ps();
+#pragma GCC unroll 4
+    for (int c = 0; c < Chunks; ++c) {
+      __m256 qc[S];
+#pragma GCC unroll 4
+      for (int s = 0; s < S; ++s) qc[s] = _mm256_loadu_ps(q[s] + kLanes * c);
+#pragma GCC unroll 8
+      for (int p = 0; p < P; ++p) {
+        const __m256 kc = k.load(row[p], c);
+#pragma GCC unroll 4
+        for (int s = 0; s < S; ++s) dots[s * P + p] = _mm256_fmadd_ps(qc[s], kc, dots[s * P + p]);
+      }
+    }
+    alignas(32) float scores[kLanes];
+    _mm256_store_ps(scores, sum_each(dots));
+    for (int s = 0; s < S; ++s)
+      for (int p = 0; p < P && p0 + p < n; ++p) w[s][p0 + p] = scores[s * P + p];
+  }
 }
 
-// Chunks = head_dim / 8. Heads [0, head_count) of q share kv head `kv_head`. KHalf and VHalf say
-// whether the K and V spans are read as f16 (in place) or f32 (in place or widened).
-//
-// Each span goes in two phases, so one span buffer serves both (it stays in L1, where the
-// multiply-adds read it at two loads a cycle): widen K, the scores and softmax step of every
-// (row, head); then widen V into the same buffer, the weighted sums of every (row, head).
-// Widening once per span for all the group's heads and rows makes the f16 -> f32 conversion
-// (vcvtph2ps, one a cycle) a small part of the work instead of half of it.
-template <int Chunks, bool KHalf, bool VHalf>
+// acc[s] = acc[s] * correction[s] + sum over the span's first n positions r of w[s][r] v_r, in
+// bands of 8 / S chunks held in registers.
+template <int Chunks, int S, typename VRows>
+void pack_values(const VRows& v, int n, const float* const* w, const float* correction, float* const* acc_row) {
+  constexpr int B = kLanes / S < Chunks ? kLanes / S : Chunks;
+  for (int band = 0; band < Chunks; band += B) {
+    __m256 acc[S][B];
+#pragma GCC unroll 4
+    for (int s = 0; s < S; ++s)
+#pragma GCC unroll 8
+      for (int b = 0; b < B; ++b)
+        acc[s][b] = _mm256_mul_ps(_mm256_loadu_ps(acc_row[s] + kLanes * (band + b)), _mm256_set1_ps(correction[s]));
+    for (int r = 0; r < n; ++r) {
+      __m256 wr[S];
+#pragma GCC unroll 4
+      for (int s = 0; s < S; ++s) wr[s] = _mm256_set1_ps(w[s][r]);
+#pragma GCC unroll 8
+      for (int b = 0; b < B; ++b) {
+        const __m256 vc = v.load(r, band + b);
+#pragma GCC unroll 4
+        for (int s = 0; s < S; ++s) acc[s][b] = _mm256_fmadd_ps(wr[s], vc, acc[s][b]);
+      }
+    }
+#pragma GCC unroll 4
+    for (int s = 0; s < S; ++s)
+#pragma GCC unroll 8
+      for (int b = 0; b < B; ++b) _mm256_storeu_ps(acc_row[s] + kLanes * (band + b), acc[s][b]);
+  }
+}
+
+// Asks for the next span's rows of one kv head, a span ahead of their use: a long cache streams
+// from DRAM. The rows may lie past the cache (prefetches never fault), so addresses are integers.
+void prefetch_span(const KvPlane& plane, int64_t kv_head, int64_t p0) {
+  const uintptr_t first = reinterpret_cast<uintptr_t>(plane.base) + static_cast<uintptr_t>(kv_head * plane.head_bytes + p0 * plane.row_bytes);
+  for (uintptr_t byte = 0; byte < static_cast<uintptr_t>(kSpan * plane.row_bytes); byte += 64)
+    _mm_prefetch(reinterpret_cast<const char*>(first + byte), _MM_HINT_T0);
+}
+
+// Per-state online-softmax bookkeeping, in attention_scratch.
+struct States {
+  float* scaled_q;     // [states][d]: q * 1/sqrt(d)
+  float* acc;          // [states][d]: the output so far, under running_max
+  float* w;            // [states][kSpan]: the span's scores, then weights
+  float* running_max;  // [states]
+  float* running_sum;  // [states]
+  float* correction;   // [states]: exp(old max - new max) of the current span
+};
+
+// Heads [0, head_count) of q share kv head `kv_head`; Chunks = head_dim / 8.
+template <int Chunks, typename KRows, typename VRows>
 void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, int64_t kv_head,
                   int64_t pos, float scale, float* out, int64_t out_stride, int64_t head_count) {
   constexpr int64_t d = kLanes * Chunks;
-  constexpr int kBandChunks = Chunks < kBand ? Chunks : kBand;
   const int64_t states = n_rows * head_count;
-  const bool in_place = states == 1;
-  // Scratch: span[kSpan][d], acc_rows[states][d], weights[states][kSpan], running_max[states],
-  // running_sum[states], correction[states].
-  float* const span = attention_scratch(kSpan * d + states * (d + kSpan + 3));
-  float* const acc_rows = span + kSpan * d;
-  float* const weights = acc_rows + states * d;
-  float* const running_max = weights + states * kSpan;
-  float* const running_sum = running_max + states;
-  float* const correction = running_sum + states;
-  for (int64_t i = 0; i < states * d; ++i) acc_rows[i] = 0.0f;
-  for (int64_t i = 0; i < states; ++i) running_max[i] = -INFINITY, running_sum[i] = 0.0f;
-  alignas(32) float scaled_q[d];
-  const int64_t last = pos + n_rows - 1;
-  // Positions of the span that row `row` sees (0 when its causal window ends before the span).
-  auto visible = [&](int64_t row, int64_t p0) -> int {
-    return pos + row < p0 ? 0 : static_cast<int>(pos + row + 1 - p0 < kSpan ? pos + row + 1 - p0 : kSpan);
-  };
-  for (int64_t p0 = 0; p0 <= last; p0 += kSpan) {
-    const int span_n = static_cast<int>(last + 1 - p0 < kSpan ? last + 1 - p0 : kSpan);
-    const SpanRows k = span_rows(kv.k, kv_head, p0, span_n, d, in_place, span);
-    for (int64_t i = 0; i < states; ++i) {
-      const int64_t row = i / head_count, h = i % head_count;
-      const int n = visible(row, p0);
-      if (n == 0) continue;
-      const int tiles = (n + kLanes - 1) / kLanes;
-      float* const w = weights + i * kSpan;
-      const float* qh = q + row * q_stride + h * d;
-      for (int c = 0; c < Chunks; ++c)
-        _mm256_store_ps(scaled_q + kLanes * c, _mm256_mul_ps(_mm256_loadu_ps(qh + kLanes * c), _mm256_set1_ps(scale)));
-      __m256 highest = _mm256_set1_ps(-INFINITY);
-      for (int t = 0; t < tiles; ++t) {
-        const int in_tile = n - t * kLanes < kLanes ? n - t * kLanes : kLanes;
-        // Rows past the window read the last visible row (always inside the cache) and are
-        // masked out below.
-        int64_t at[kLanes];
-        for (int s = 0; s < kLanes; ++s) {
-          at[s] = (t * kLanes + (s < in_tile - 1 ? s : in_tile - 1)) * k.stride;
-          if constexpr (KHalf) prefetch_row<d, true>(k.rows, (kSpan + t * kLanes + s) * k.stride);
-        }
-        __m256 dots[kLanes];
-#pragma GCC unroll 8
-        for (int s = 0; s < kLanes; ++s) dots[s] = _mm256_setzero_ps();
-#pragma GCC unroll 4
-        for (int c = 0; c < Chunks; ++c) {
-          const __m256 qc = _mm256_load_ps(scaled_q + kLanes * c);
-#pragma GCC unroll 8
-          for (int s = 0; s < kLanes; ++s) dots[s] = _mm256_fmadd_ps(qc, load8<KHalf>(k.rows, at[s] + kLanes * c), dots[s]);
-        }
-        const __m256 scores = _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), sum_each(dots), first_lanes(in_tile));
-        highest = _mm256_max_ps(highest, scores);
-        _mm256_storeu_ps(w + kLanes * t, scores);
-      }
-      const float span_max = reduce_max(highest);
-      const float new_max = span_max > running_max[i] ? span_max : running_max[i];
-      correction[i] = expf(running_max[i] - new_max);  // 0 on the first span
-      __m256 weight_sum = _mm256_setzero_ps();
-      for (int t = 0; t < tiles; ++t) {
-        const __m256 p = _mm256_and_ps(
-            first_lanes(n - t * kLanes), avx2::exp_ps(_mm256_sub_ps(_mm256_loadu_ps(w + kLanes * t), _mm256_set1_ps(new_max))));
-        weight_sum = _mm256_add_ps(weight_sum, p);
-        _mm256_storeu_ps(w + kLanes * t, p);
-      }
-      running_sum[i] = running_sum[i] * correction[i] + reduce_add(weight_sum);
-      running_max[i] = new_max;
+  float* const scratch = attention_scratch(states * (2 * d + kSpan + 3) + 2 * kSpan * kMaxBlocks);
+  const States st{scratch, scratch + states * d, scratch + 2 * states * d, scratch + states * (2 * d + kSpan),
+                  scratch + states * (2 * d + kSpan + 1), scratch + states * (2 * d + kSpan + 2)};
+  float* const k_scales = scratch + states * (2 * d + kSpan + 3);
+  float* const v_scales = k_scales + kSpan * kMaxBlocks;
+  for (int64_t i = 0; i < states; ++i) {
+    const float* qh = q + (i / head_count) * q_stride + (i % head_count) * d;
+    for (int c = 0; c < Chunks; ++c) {
+      _mm256_storeu_ps(st.scaled_q + i * d + kLanes * c, _mm256_mul_ps(_mm256_loadu_ps(qh + kLanes * c), _mm256_set1_ps(scale)));
+      _mm256_storeu_ps(st.acc + i * d + kLanes * c, _mm256_setzero_ps());
     }
-    const SpanRows v = span_rows(kv.v, kv_head, p0, span_n, d, in_place, span);
-    for (int64_t i = 0; i < states; ++i) {
-      const int n = visible(i / head_count, p0);
-      if (n == 0) continue;
-      const float* const w = weights + i * kSpan;
-      float* const acc_row = acc_rows + i * d;
-      for (int band = 0; band < Chunks; band += kBandChunks) {
-        __m256 acc[kBandChunks];
-        // Every loop over acc[] unrolled in full, or GCC keeps the array on the stack and each
-        // multiply-add waits for a store and a reload (twice the time of the whole kernel).
-#pragma GCC unroll 8
-        for (int c = 0; c < kBandChunks; ++c)
-          acc[c] = _mm256_mul_ps(_mm256_loadu_ps(acc_row + kLanes * (band + c)), _mm256_set1_ps(correction[i]));
-        for (int r = 0; r < n; ++r) {
-          if constexpr (VHalf)
-            if (band == 0) prefetch_row<d, true>(v.rows, (kSpan + r) * v.stride);
-          const __m256 wr = _mm256_set1_ps(w[r]);
-          const int64_t at = r * v.stride + kLanes * band;
-#pragma GCC unroll 8
-          for (int c = 0; c < kBandChunks; ++c) acc[c] = _mm256_fmadd_ps(wr, load8<VHalf>(v.rows, at + kLanes * c), acc[c]);
-        }
-#pragma GCC unroll 8
-        for (int c = 0; c < kBandChunks; ++c) _mm256_storeu_ps(acc_row + kLanes * (band + c), acc[c]);
+    st.running_max[i] = -INFINITY;
+    st.running_sum[i] = 0.0f;
+  }
+  // Positions of the span at p0 that state i sees (0 when its causal window ends before it).
+  auto visible = [&](int64_t i, int64_t p0) -> int {
+    const int64_t last = pos + i / head_count;
+    return last < p0 ? 0 : static_cast<int>(last + 1 - p0 < kSpan ? last + 1 - p0 : kSpan);
+  };
+  const int64_t last = pos + n_rows - 1;
+  for (int64_t p0 = 0; p0 <= last; p0 += kSpan) {
+    const int span_n = visible(states - 1, p0);
+    if (p0 + kSpan <= last) {
+      prefetch_span(kv.k, kv_head, p0 + kSpan);
+      prefetch_span(kv.v, kv_head, p0 + kSpan);
+    }
+    const KRows k(kv.k, kv_head, p0, span_n, k_scales);
+    const VRows v(kv.v, kv_head, p0, span_n, v_scales);
+    int64_t first = 0;  // states before it do not see this span
+    while (visible(first, p0) == 0) ++first;
+    for (int64_t i = first; i < states;) {
+      const int S = states - i >= 4 ? 4 : states - i >= 2 ? 2 : 1;
+      const int n = visible(i + S - 1, p0);  // the pack's widest window (later rows see more)
+      const float* q_pack[kMaxPack] = {};
+      float* w_pack[kMaxPack] = {};
+      float* acc_pack[kMaxPack] = {};
+      for (int s = 0; s < S; ++s) {
+        q_pack[s] = st.scaled_q + (i + s) * d;
+        w_pack[s] = st.w + (i + s) * kSpan;
+        acc_pack[s] = st.acc + (i + s) * d;
       }
+      if (S == 4) pack_scores<Chunks, 4>(k, q_pack, n, w_pack);
+      else if (S == 2) pack_scores<Chunks, 2>(k, q_pack, n, w_pack);
+      else pack_scores<Chunks, 1>(k, q_pack, n, w_pack);
+      for (int s = 0; s < S; ++s) {
+        const int64_t state = i + s;
+        const int own = visible(state, p0);
+        const int tiles = (own + kLanes - 1) / kLanes;
+        float* const w = w_pack[s];
+        __m256 highest = _mm256_set1_ps(-INFINITY);
+        for (int t = 0; t < tiles; ++t) {
+          const __m256 scores = _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), _mm256_loadu_ps(w + kLanes * t), first_lanes(own - t * kLanes));
+          highest = _mm256_max_ps(highest, scores);
+        }
+        const float span_max = reduce_max(highest);
+        const float new_max = span_max > st.running_max[state] ? span_max : st.running_max[state];
+        st.correction[state] = expf(st.running_max[state] - new_max);  // 0 on the first span
+        __m256 weight_sum = _mm256_setzero_ps();
+        for (int t = 0; t < tiles; ++t) {
+          const __m256 p = _mm256_and_ps(first_lanes(own - t * kLanes),
+                                         avx2::exp_ps(_mm256_sub_ps(_mm256_loadu_ps(w + kLanes * t), _mm256_set1_ps(new_max))));
+          weight_sum = _mm256_add_ps(weight_sum, p);
+          _mm256_storeu_ps(w + kLanes * t, p);
+        }
+        for (int r = tiles * kLanes; r < n; ++r) w[r] = 0.0f;  // positions only later rows of the pack see
+        st.running_sum[state] = st.running_sum[state] * st.correction[state] + reduce_add(weight_sum);
+        st.running_max[state] = new_max;
+      }
+      const float* w_const[kMaxPack] = {w_pack[0], w_pack[1], w_pack[2], w_pack[3]};
+      if (S == 4) pack_values<Chunks, 4>(v, n, w_const, st.correction + i, acc_pack);
+      else if (S == 2) pack_values<Chunks, 2>(v, n, w_const, st.correction + i, acc_pack);
+      else pack_values<Chunks, 1>(v, n, w_const, st.correction + i, acc_pack);
+      i += S;
     }
   }
   for (int64_t i = 0; i < states; ++i) {
-    const int64_t row = i / head_count, h = i % head_count;
-    const __m256 inv = _mm256_set1_ps(1.0f / running_sum[i]);
-    for (int c = 0; c < Chunks; ++c)
-      _mm256_storeu_ps(out + row * out_stride + h * d + kLanes * c,
-                       _mm256_mul_ps(_mm256_loadu_ps(acc_rows + i * d + kLanes * c), inv));
+    const __m256 inv = _mm256_set1_ps(1.0f / st.running_sum[i]);
+    float* const o = out + (i / head_count) * out_stride + (i % head_count) * d;
+    for (int c = 0; c < Chunks; ++c) _mm256_storeu_ps(o + kLanes * c, _mm256_mul_ps(_mm256_loadu_ps(st.acc + i * d + kLanes * c), inv));
+  }
+}
+
+template <int Chunks, typename KRows>
+void attend_group_k(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, int64_t kv_head,
+                    int64_t pos, float scale, float* out, int64_t out_stride, int64_t head_count) {
+  switch (kv.v.type) {
+    case KvType::f16: return attend_group<Chunks, KRows, F16Rows>(q, q_stride, n_rows, kv, kv_head, pos, scale, out, out_stride, head_count);
+    case KvType::f32: return attend_group<Chunks, KRows, F32Rows>(q, q_stride, n_rows, kv, kv_head, pos, scale, out, out_stride, head_count);
+    case KvType::q8_0: return attend_group<Chunks, KRows, Q8Rows>(q, q_stride, n_rows, kv, kv_head, pos, scale, out, out_stride, head_count);
+    case KvType::q4_0: return attend_group<Chunks, KRows, Q4Rows>(q, q_stride, n_rows, kv, kv_head, pos, scale, out, out_stride, head_count);
   }
 }
 
 template <int Chunks>
 void attend_group_for(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, int64_t kv_head,
                       int64_t pos, float scale, float* out, int64_t out_stride, int64_t head_count) {
-  // f16 is read in place only by a lone (row, head); every other span is f32 (see span_rows).
-  const bool alone = n_rows * head_count == 1;
-  const bool k_half = alone && kv.k.type == KvType::f16, v_half = alone && kv.v.type == KvType::f16;
-  if (k_half && v_half)
-    attend_group<Chunks, true, true>(q, q_stride, n_rows, kv, kv_head, pos, scale, out, out_stride, head_count);
-  else if (k_half)
-    attend_group<Chunks, true, false>(q, q_stride, n_rows, kv, kv_head, pos, scale, out, out_stride, head_count);
-  else if (v_half)
-    attend_group<Chunks, false, true>(q, q_stride, n_rows, kv, kv_head, pos, scale, out, out_stride, head_count);
-  else
-    attend_group<Chunks, false, false>(q, q_stride, n_rows, kv, kv_head, pos, scale, out, out_stride, head_count);
+  switch (kv.k.type) {
+    case KvType::f16: return attend_group_k<Chunks, F16Rows>(q, q_stride, n_rows, kv, kv_head, pos, scale, out, out_stride, head_count);
+    case KvType::f32: return attend_group_k<Chunks, F32Rows>(q, q_stride, n_rows, kv, kv_head, pos, scale, out, out_stride, head_count);
+    case KvType::q8_0: return attend_group_k<Chunks, Q8Rows>(q, q_stride, n_rows, kv, kv_head, pos, scale, out, out_stride, head_count);
+    case KvType::q4_0: return attend_group_k<Chunks, Q4Rows>(q, q_stride, n_rows, kv, kv_head, pos, scale, out, out_stride, head_count);
+  }
 }
 
 }  // namespace
