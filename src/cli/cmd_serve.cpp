@@ -20,6 +20,7 @@
 #include "server/server.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/memory_info.h"
 
 namespace trit::cli {
 namespace {
@@ -43,6 +44,7 @@ struct ServeCommand {
   SpeculationFlags speculation;
   server::ServerOptions server_options;
   engine::SchedulerOptions scheduler_options;
+  int64_t cache_ram_mib = 1024;
   std::string alias;
   int64_t max_body = 8 << 20;
   int drain_seconds = 30;
@@ -66,6 +68,11 @@ struct ServeCommand {
     app.add_option("--queue", scheduler_options.queue_limit, "Requests that may wait for a slot (more get 503)")
         ->capture_default_str()
         ->check(CLI::Range(0, 100000));
+    app.add_option("--cache-ram", cache_ram_mib,
+                   "MiB of RAM for the KV caches of conversations a slot moved on from, so a prompt that "
+                   "starts like one of them skips that part (0: off; dense models)")
+        ->capture_default_str()
+        ->check(CLI::Range(int64_t(0), int64_t(1) << 30));
     app.add_option("--prefill-chunk", scheduler_options.prefill_chunk,
                    "Most prompt tokens per step while other requests are decoding")
         ->capture_default_str()
@@ -146,11 +153,22 @@ struct ServeCommand {
     try {
       engine::Engine engine(path, engine_flags.resolve());
       scheduler_options.speculation = speculation.resolve();
+      scheduler_options.prompt_cache_bytes = static_cast<size_t>(cache_ram_mib) << 20;
+      // The prompt cache takes at most half of what the slots leave of the memory available now.
+      if (const std::optional<size_t> available = available_memory_bytes()) {
+        const size_t slots_bytes = engine.sequence_bytes() * static_cast<size_t>(scheduler_options.slots);
+        const size_t cap = available > slots_bytes ? (*available - slots_bytes) / 2 : 0;
+        if (scheduler_options.prompt_cache_bytes > cap) {
+          log_warn(cat("--cache-ram ", cache_ram_mib, " MiB is more than half the memory the slots leave; using ", cap >> 20, " MiB"));
+          scheduler_options.prompt_cache_bytes = cap;
+        }
+      }
       engine::Scheduler scheduler(engine, scheduler_options);
       const double memory_mib = engine.sequence_bytes() / (1024.0 * 1024.0);
       log_info(engine.describe());
       log_info(cat(scheduler_options.slots, " slots x ", engine.context(), " positions: sequence memory ",
-                   memory_mib * scheduler_options.slots, " MiB in all at most; queue of ", scheduler_options.queue_limit));
+                   memory_mib * scheduler_options.slots, " MiB in all at most; queue of ", scheduler_options.queue_limit,
+                   "; prompt cache ", scheduler.keeps_prompts() ? cat("up to ", scheduler_options.prompt_cache_bytes >> 20, " MiB") : std::string("off")));
       hold_loading_while_asked(http);
       http.set_ready(engine, scheduler);
       log_info(cat("ready: http://", server_options.host, ":", port, "/"));

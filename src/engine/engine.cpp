@@ -54,6 +54,10 @@ void check_sequence_fits(const model::ForwardPass& forward, const EngineOptions&
        " or run fewer sequences (trit serve --parallel)");
 }
 
+std::unique_ptr<model::SequenceMemory> Engine::new_memory(int64_t capacity) const {
+  return forward_->new_memory(capacity, options_.kv_types);
+}
+
 size_t Engine::sequence_bytes() const { return forward_->memory_bytes(options_.context, options_.kv_types); }
 
 std::string Engine::describe() const {

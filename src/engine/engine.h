@@ -35,6 +35,9 @@ class Engine {
 
   // An empty memory for one sequence of context() positions, and its size in bytes.
   std::unique_ptr<model::SequenceMemory> new_sequence() const;
+  // Memory of `capacity` positions in the engine's layout, without the check new_sequence() makes
+  // (a prompt cache copy, bounded by its own budget).
+  std::unique_ptr<model::SequenceMemory> new_memory(int64_t capacity) const;
   size_t sequence_bytes() const;
   // One line for start-up: threads, ISA, context and KV cache size.
   std::string describe() const;

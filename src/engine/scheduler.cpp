@@ -12,6 +12,9 @@ Scheduler::Scheduler(Engine& engine, const SchedulerOptions& options) : engine_(
   if (options_.queue_limit < 0) fail("the queue limit must not be negative, got ", options_.queue_limit);
   if (options_.prefill_chunk <= 0) fail("the prefill chunk must be positive, got ", options_.prefill_chunk);
   for (int i = 0; i < options_.slots; ++i) slots_.push_back(std::make_unique<Slot>(i, engine_.new_sequence(), engine_.tokenizer()));
+  if (options_.prompt_cache_bytes > 0 && slots_.front()->memory().copies_prefix())
+    prompt_cache_ = std::make_unique<PromptCache>(options_.prompt_cache_bytes,
+                                                  [this](int64_t capacity) { return engine_.new_memory(capacity); });
   metrics_.slots = options_.slots;
   idle_slots_ = options_.slots;
   metrics_.kv_positions_total = static_cast<int64_t>(options_.slots) * engine_.context();
@@ -110,7 +113,10 @@ void Scheduler::admit() {
       }
     }
     if (!best) break;
-    if (best->memory().copies_prefix() && !share_prefix(*best, best_prefix, front.handle->request().prompt)) break;
+    if (best->memory().copies_prefix()) {
+      keep_in_prompt_cache(*best, best_prefix);
+      if (!share_prefix(*best, best_prefix, front.handle->request().prompt)) break;
+    }
     best->start(front.handle, front.waiting.seconds(), ++tick_, options_.speculation);
     metrics_.prompt_tokens_cached += best->memory().length();
     queue_.pop_front();
@@ -139,9 +145,25 @@ bool Scheduler::share_prefix(Slot& target, size_t cached, const std::vector<int3
       coming = std::max(coming, shared);
     }
   }
-  if (coming >= std::max(cached, source_prefix) + kMinShared) return false;  // wait for that prefill
-  if (source && source_prefix >= cached + kMinShared) (void)target.copy_prefix(*source, source_prefix);
+  PromptCache::Match kept;
+  if (prompt_cache_) kept = prompt_cache_->longest_prefix(prompt);
+  if (coming >= std::max({cached, source_prefix, kept.length}) + kMinShared) return false;  // wait for that prefill
+  if (kept.length > source_prefix && kept.length >= cached + kMinShared) {
+    if (target.copy_prefix(kept)) ++metrics_.prompt_cache_hits;
+  } else if (source && source_prefix >= cached + kMinShared) {
+    (void)target.copy_prefix(*source, source_prefix);
+  }
   return true;
+}
+
+void Scheduler::keep_in_prompt_cache(const Slot& slot, size_t kept) {
+  constexpr size_t kMinKept = 16;  // fewer tokens are as cheap to feed again
+  if (!prompt_cache_) return;
+  const std::span<const int32_t> held = slot.held_tokens();
+  if (held.size() < kept + kMinKept) return;
+  prompt_cache_->keep(held, slot.memory());
+  metrics_.prompt_cache_entries = static_cast<int64_t>(prompt_cache_->entries());
+  metrics_.prompt_cache_bytes = static_cast<int64_t>(prompt_cache_->bytes());
 }
 
 void Scheduler::count_idle_locked() {

@@ -27,6 +27,7 @@
 
 #include "engine/engine.h"
 #include "engine/scheduler_request.h"
+#include "engine/prompt_cache.h"
 #include "engine/slot.h"
 
 namespace trit::engine {
@@ -36,6 +37,7 @@ struct SchedulerOptions {
   int queue_limit = 64;         // requests waiting for a busy slot; more are refused (0: none wait)
   int64_t prefill_chunk = 128;  // most prompt tokens per step while other slots decode
   SpeculationOptions speculation;  // every request's drafts (trit serve --spec)
+  size_t prompt_cache_bytes = 0;   // RAM for sequences a slot moved on from (0: none kept)
 };
 
 // Counters for /metrics. Totals since start; the rest is the state after the latest step.
@@ -57,6 +59,9 @@ struct SchedulerMetrics {
   int64_t kv_positions_total = 0;  // slots x context
   int64_t draft_tokens_total = 0;     // speculative decoding, finished requests: tokens drafted
   int64_t draft_accepted_total = 0;   // and of those accepted
+  int64_t prompt_cache_hits = 0;      // requests that took their prefix from the RAM prompt cache
+  int64_t prompt_cache_entries = 0;   // sequences it holds now
+  int64_t prompt_cache_bytes = 0;     // and their memory
 };
 
 class Scheduler {
@@ -74,6 +79,8 @@ class Scheduler {
   // Every slot's state as of the scheduler's latest change (any thread).
   std::vector<SlotState> slot_states() const;
   const SchedulerOptions& options() const { return options_; }
+  // Whether sequences a slot moves on from are kept in RAM (--cache-ram; memory that can copy a prefix).
+  bool keeps_prompts() const { return prompt_cache_ != nullptr; }
   int64_t context() const { return engine_.context(); }
 
  private:
@@ -88,13 +95,18 @@ class Scheduler {
   void count_idle_locked();  // refreshes idle_slots_ and slot_states_; needs mutex_
   // Before `target` (idle, holding `cached` tokens of `prompt`) takes a request: copies a longer
   // prefix of the prompt from another slot's memory (the n choices of one prompt, a shared
-  // system prompt), or returns false when a slot still feeding that prefix should finish first
-  // (the request then waits at the head of the queue). Memory that cannot copy is never asked.
+  // system prompt) or from the prompt cache, or returns false when a slot still feeding that
+  // prefix should finish first (the request then waits at the head of the queue). Memory that
+  // cannot copy is never asked.
   bool share_prefix(Slot& target, size_t cached, const std::vector<int32_t>& prompt);
+  // Before `slot` takes a prompt it shares only `kept` tokens with: copies what it holds into the
+  // prompt cache, if there is one and more than a few tokens would be lost.
+  void keep_in_prompt_cache(const Slot& slot, size_t kept);
 
   Engine& engine_;
   SchedulerOptions options_;
   std::vector<std::unique_ptr<Slot>> slots_;
+  std::unique_ptr<PromptCache> prompt_cache_;  // null: --cache-ram 0
   uint64_t tick_ = 0;
 
   mutable std::mutex mutex_;  // guards queue_, stop_ and metrics_

@@ -27,10 +27,12 @@ size_t Sequence::cached_prefix(std::span<const int32_t> prompt) const {
   return static_cast<size_t>(memory_->rewind_point(static_cast<int64_t>(n)));
 }
 
-bool Sequence::copy_prefix(const Sequence& from, size_t length) {
-  if (active_ || length > from.tokens_.size() || static_cast<int64_t>(length) > from.memory_->length()) return false;
-  if (!memory_->copy_prefix(*from.memory_, static_cast<int64_t>(length))) return false;
-  tokens_.assign(from.tokens_.begin(), from.tokens_.begin() + static_cast<long>(length));
+bool Sequence::copy_prefix(const Sequence& from, size_t length) { return copy_prefix(*from.memory_, from.tokens_, length); }
+
+bool Sequence::copy_prefix(const model::SequenceMemory& from, std::span<const int32_t> tokens, size_t length) {
+  if (active_ || length > tokens.size() || static_cast<int64_t>(length) > from.length()) return false;
+  if (!memory_->copy_prefix(from, static_cast<int64_t>(length))) return false;
+  tokens_.assign(tokens.begin(), tokens.begin() + static_cast<long>(length));
   return true;
 }
 

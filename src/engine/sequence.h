@@ -68,6 +68,12 @@ class Sequence {
   // engine, running or not) holds in its memory, memory rows and tokens, in place of its own, so
   // that the next start() reuses them. False when the memory cannot copy (recurrent state).
   bool copy_prefix(const Sequence& from, size_t length);
+  // The same from a memory that holds `tokens` (a prompt cache entry, engine/prompt_cache.h).
+  bool copy_prefix(const model::SequenceMemory& from, std::span<const int32_t> tokens, size_t length);
+  // The tokens the memory holds (what a prompt cache keeps of this sequence).
+  std::span<const int32_t> held_tokens() const {
+    return std::span<const int32_t>(tokens_).first(std::min(tokens_.size(), static_cast<size_t>(memory_->length())));
+  }
 
   // Begins a generation after `prompt` (which the driver has checked with check_prompt). Keeps the cached prefix,
   // except that the last prompt token is always fed again (its logits row is needed); when the

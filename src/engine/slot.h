@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/prompt_cache.h"
 #include "engine/scheduler_request.h"
 #include "engine/sequence.h"
 #include "engine/slot_state.h"
@@ -38,6 +39,12 @@ class Slot {
   }
   // Idle: takes the first `length` cached tokens of `from` (Sequence::copy_prefix).
   bool copy_prefix(const Slot& from, size_t length) { return !busy() && sequence_.copy_prefix(from.sequence_, length); }
+  // Idle: takes the prefix a prompt cache entry holds.
+  bool copy_prefix(const PromptCache::Match& cached) {
+    return !busy() && sequence_.copy_prefix(*cached.memory, cached.tokens, cached.length);
+  }
+  // The tokens its memory holds (kept for reuse between requests).
+  std::span<const int32_t> held_tokens() const { return sequence_.held_tokens(); }
 
   // Takes a request (its prompt already checked by the scheduler), drafting as `speculation` says.
   void start(std::shared_ptr<RequestHandle> request, double queue_seconds, uint64_t tick,

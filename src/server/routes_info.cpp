@@ -38,6 +38,11 @@ std::string metrics_text(ServerContext& ctx) {
          double(m.draft_tokens_total));
   metric(out, "trit_draft_tokens_accepted_total", "counter", "Speculative decoding: drafted tokens the model agreed with",
          double(m.draft_accepted_total));
+  metric(out, "trit_prompt_cache_hits_total", "counter", "Requests whose prompt prefix came from the RAM prompt cache",
+         double(m.prompt_cache_hits));
+  metric(out, "trit_prompt_cache_entries", "gauge", "Conversations held in the RAM prompt cache",
+         double(m.prompt_cache_entries));
+  metric(out, "trit_prompt_cache_bytes", "gauge", "Bytes of the RAM prompt cache", double(m.prompt_cache_bytes));
   metric(out, "trit_busy_seconds_total", "counter", "Seconds spent in forward steps", m.busy_seconds);
   metric(out, "trit_decode_tokens_per_second", "gauge", "Generated tokens per second over recent steps (all slots)",
          m.decode_tokens_per_second);

@@ -2,7 +2,8 @@
 // lookup; greedy output with drafts equal to plain decoding, token for token, under every way a
 // generation ends (max tokens, context full, stop string, a caller that stops mid-verification) and
 // in a follow-up turn that reuses the memory; the sampler's draft rule leaving the token
-// distribution unchanged (chi-square); models whose memory cannot drop drafts decode without them.
+// distribution unchanged (chi-square), for one draw and over whole sampled generations; models
+// whose memory cannot drop drafts decode without them.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -263,6 +264,63 @@ TEST_F(SpeculationTest, HybridModelsReturnToTheDraftPoint) {
   EXPECT_GT(drafted, 0);
   EXPECT_GT(accepted, 0);
   EXPECT_LT(accepted, drafted);
+}
+
+// Sampling (temperature 0.8) through the whole generation loop: the tokens at each of the first 4
+// positions, over 800 seeded generations with n-gram drafts and 800 without, follow one
+// distribution (a two-sample chi-square test per position, at the 0.1% level; the seeds are fixed,
+// so it cannot flake). A bias keeps the answers to the prompt's three tokens (their odds still the
+// model's), so drafts from the repeating prompt are verified, taken and refused.
+TEST_F(SpeculationTest, SampledOutputKeepsItsDistribution) {
+  make_engine(64, test::make_model("tiny", "q2_0", 7));
+  const Tokens prompt = {11, 12, 13, 11, 12, 13, 11, 12, 13, 11};
+  constexpr int kRuns = 800, kPositions = 4;
+  std::vector<std::map<int32_t, int>> counts[2];  // [speculating][position][token]
+  int64_t drafted = 0, accepted = 0;
+  for (int speculate = 0; speculate < 2; ++speculate) {
+    counts[speculate].resize(kPositions);
+    engine::Conversation c(*engine_);
+    for (int run = 0; run < kRuns; ++run) {
+      engine::GenerateOptions o = options(kPositions, 4, speculate == 1);
+      o.sampling.temperature = 0.8f;
+      o.sampling.top_k = 0;
+      o.sampling.top_p = 1.0f;
+      o.sampling.min_p = 0.0f;
+      o.sampling.seed = static_cast<uint64_t>(run + 1 + speculate * kRuns);
+      for (int32_t t : {11, 12, 13}) o.sampling.logit_bias.emplace_back(t, 30.0f);
+      const Generation g = generate(c, prompt, o);
+      ASSERT_EQ(g.stats.generated_tokens, kPositions);
+      for (int k = 0; k < kPositions; ++k) ++counts[speculate][k][g.tokens[prompt.size() + k]];
+      drafted += g.stats.drafted_tokens;
+      accepted += g.stats.accepted_tokens;
+    }
+  }
+  EXPECT_GT(accepted, 100);
+  EXPECT_LT(accepted, drafted);
+  for (int k = 0; k < kPositions; ++k) {
+    // Tokens seen fewer than 10 times in all are pooled into one category.
+    std::map<int32_t, std::pair<int, int>> both;
+    for (int m = 0; m < 2; ++m)
+      for (const auto& [token, n] : counts[m][k]) (m == 0 ? both[token].first : both[token].second) += n;
+    std::vector<std::pair<int, int>> cells;
+    std::pair<int, int> rare{0, 0};
+    for (const auto& [token, ab] : both) {
+      if (ab.first + ab.second >= 10) {
+        cells.push_back(ab);
+      } else {
+        rare.first += ab.first;
+        rare.second += ab.second;
+      }
+    }
+    if (rare.first + rare.second > 0) cells.push_back(rare);
+    double chi2 = 0.0;  // equal sample sizes: sum (a - b)^2 / (a + b)
+    for (const auto& [a, b] : cells) chi2 += double(a - b) * (a - b) / (a + b);
+    const double df = static_cast<double>(cells.size()) - 1;
+    if (df < 1) continue;  // one token only: nothing to compare
+    // The 0.1% tail of chi-square(df) (Wilson-Hilferty, z = 3.09).
+    const double h = 2.0 / (9.0 * df), limit = df * std::pow(1.0 - h + 3.09 * std::sqrt(h), 3.0);
+    EXPECT_LT(chi2, limit) << "position " << k << ", " << cells.size() << " categories";
+  }
 }
 
 }  // namespace

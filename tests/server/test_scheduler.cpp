@@ -155,6 +155,37 @@ TEST_P(SchedulerTest, FollowUpTurnReusesTheSlotHoldingTheConversation) {
   EXPECT_EQ(s.metrics().prompt_tokens_cached, f.result.cached_tokens);
 }
 
+// One slot, so every new prompt evicts the last conversation: with a RAM prompt cache, a prompt
+// seen before takes its prefix from there (the same text, cached_tokens, a hit in the metrics);
+// without one it is computed again. The hybrid model's recurrent state is never kept.
+TEST_P(SchedulerTest, RamPromptCacheAnswersAnEvictedPrompt) {
+  std::string long_text;
+  for (int i = 0; i < 3; ++i) long_text += "Call me Ishmael. Some years ago, never mind how long precisely. ";
+  const std::vector<int32_t> a = prompt(long_text), b = prompt("A different conversation about ships and the sea");
+  for (size_t cache_bytes : {size_t(64) << 20, size_t(0)}) {
+    engine::SchedulerOptions o{1, 64, 512};
+    o.prompt_cache_bytes = cache_bytes;
+    engine::Scheduler s(*engine_, o);
+    const bool kept = cache_bytes > 0 && engine_->new_sequence()->copies_prefix();
+    EXPECT_EQ(s.keeps_prompts(), kept);
+    const Finished first = drain(*s.submit(greedy(a, 6)));
+    drain(*s.submit(greedy(b, 6)));  // takes the only slot: `a` leaves it
+    const Finished again = drain(*s.submit(greedy(a, 6)));
+    EXPECT_EQ(again.text, first.text);
+    const engine::SchedulerMetrics m = s.metrics();
+    if (kept) {
+      EXPECT_EQ(again.result.cached_tokens, static_cast<int64_t>(a.size()) - 1) << "all but the last prompt token";
+      EXPECT_EQ(m.prompt_cache_hits, 1);
+      EXPECT_GE(m.prompt_cache_entries, 1);
+      EXPECT_GT(m.prompt_cache_bytes, 0);
+    } else {
+      EXPECT_LT(again.result.cached_tokens, 16) << "only what `b` happens to share with `a`";
+      EXPECT_EQ(m.prompt_cache_hits, 0);
+      EXPECT_EQ(m.prompt_cache_entries, 0);
+    }
+  }
+}
+
 TEST_P(SchedulerTest, CancelStopsAGeneration) {
   // A long context so that the generation cannot end by itself before the cancel lands.
   engine::EngineOptions o;

@@ -136,7 +136,8 @@ std::vector<std::pair<double, size_t>> sample_rss(pid_t pid, std::chrono::millis
 TEST(ServeSoak, MixedClientsWithCancelsGetNoErrorsAndServerMemoryStaysFlat) {
   const int seconds = soak_seconds();
   const double warm_up = seconds >= 600 ? 300 : seconds / 4.0;
-  test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 4096 --parallel 4");
+  // A small RAM prompt cache fills during the warm-up; after it, evictions must keep memory flat.
+  test::ServeProcess server("-m " + test::shell_quote(tiny_model()) + " -t 1 -c 4096 --parallel 4 --cache-ram 8");
   ASSERT_TRUE(server.ok()) << server.log();
 
   SoakCounts counts;

@@ -24,6 +24,7 @@
 #include "formats/q8_0.h"
 #include "kernels/attention_heads.h"
 #include "kernels/avx2/exp.h"
+#include "kernels/avx2/horizontal.h"
 
 namespace trit::kernels {
 namespace {
@@ -42,18 +43,6 @@ constexpr int kMaxBlocks = 256 / 32;           // quantized blocks per row at he
   return _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31));
 }
 
-[[gnu::always_inline]] inline float reduce_max(__m256 v) {
-  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-  return _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)));
-}
-
-[[gnu::always_inline]] inline float reduce_add(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
-}
-
 // All-ones in lanes [0, n), zero above.
 [[gnu::always_inline]] inline __m256 first_lanes(int n) {
   return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
@@ -67,6 +56,8 @@ struct F32Rows {
   F32Rows(const KvPlane& plane, int64_t kv_head, int64_t p0, int, float*)
       : base(reinterpret_cast<const float*>(plane.row(kv_head, p0))), stride(plane.row_bytes / 4) {}
   [[gnu::always_inline]] __m256 load(int64_t r, int c) const { return _mm256_loadu_ps(base + r * stride + kLanes * c); }
+  uintptr_t address(int64_t r) const { return reinterpret_cast<uintptr_t>(base) + static_cast<uintptr_t>(r * stride * 4); }
+  int64_t row_bytes() const { return stride * 4; }
 };
 
 struct F16Rows {
@@ -77,6 +68,8 @@ struct F16Rows {
   [[gnu::always_inline]] __m256 load(int64_t r, int c) const {
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base + r * stride + kLanes * c)));
   }
+  uintptr_t address(int64_t r) const { return reinterpret_cast<uintptr_t>(base) + static_cast<uintptr_t>(r * stride * 2); }
+  int64_t row_bytes() const { return stride * 2; }
 };
 
 // Quantized rows: the span's block scales are widened once into `scales` ([row][block]); a chunk
@@ -84,20 +77,22 @@ struct F16Rows {
 template <typename Block>
 struct BlockRows {
   const uint8_t* base;
-  int64_t row_bytes;
+  int64_t bytes_per_row;
   const float* scales;
   int blocks;
   BlockRows(const KvPlane& plane, int64_t kv_head, int64_t p0, int n, float* scale_buffer)
-      : base(plane.row(kv_head, p0)), row_bytes(plane.row_bytes), scales(scale_buffer),
+      : base(plane.row(kv_head, p0)), bytes_per_row(plane.row_bytes), scales(scale_buffer),
         blocks(static_cast<int>(plane.row_bytes / static_cast<int64_t>(sizeof(Block)))) {
     for (int r = 0; r < n; ++r)
       for (int b = 0; b < blocks; ++b)
-        scale_buffer[r * blocks + b] = _cvtsh_ss(reinterpret_cast<const Block*>(base + r * row_bytes)[b].d);
+        scale_buffer[r * blocks + b] = _cvtsh_ss(reinterpret_cast<const Block*>(base + r * bytes_per_row)[b].d);
   }
   [[gnu::always_inline]] __m256 scaled(int64_t r, int c, __m128i bytes) const {
     return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes)), _mm256_set1_ps(scales[r * blocks + c / 4]));
   }
-  const Block& block(int64_t r, int c) const { return reinterpret_cast<const Block*>(base + r * row_bytes)[c / 4]; }
+  const Block& block(int64_t r, int c) const { return reinterpret_cast<const Block*>(base + r * bytes_per_row)[c / 4]; }
+  uintptr_t address(int64_t r) const { return reinterpret_cast<uintptr_t>(base) + static_cast<uintptr_t>(r * bytes_per_row); }
+  int64_t row_bytes() const { return bytes_per_row; }
 };
 
 struct Q8Rows : BlockRows<formats::BlockQ8_0> {
@@ -120,12 +115,14 @@ struct Q4Rows : BlockRows<formats::BlockQ4_0> {
 // Scores of S states over the span's first n positions into w[s][0..n): the dot products of the
 // scaled queries q[s] with the K rows, 8 / S positions per step (rows past n repeat row n - 1).
 template <int Chunks, int S, typename KRows>
-void pack_scores(const KRows& k, const float* const* q, int n, float* const* w) {
+void pack_scores(const KRows& k, const float* const* q, int n, float* const* w, bool prefetch) {
   constexpr int P = kLanes / S;
   for (int p0 = 0; p0 < n; p0 += P) {
     int64_t row[P];
 #pragma GCC unroll 8
     for (int p = 0; p < P; ++p) row[p] = p0 + p < n ? p0 + p : n - 1;
+    if (prefetch)
+      for (int p = 0; p < P; ++p) prefetch_ahead(k, p0 + p);
     __m256 dots[kLanes];
 #pragma GCC unroll 8
     for (int i = 0; i < kLanes; ++i) dots[i] = _mm256_setzero_ps();
@@ -151,7 +148,8 @@ void pack_scores(const KRows& k, const float* const* q, int n, float* const* w) 
 // acc[s] = acc[s] * correction[s] + sum over the span's first n positions r of w[s][r] v_r, in
 // bands of 8 / S chunks held in registers.
 template <int Chunks, int S, typename VRows>
-void pack_values(const VRows& v, int n, const float* const* w, const float* correction, float* const* acc_row) {
+void pack_values(const VRows& v, int n, const float* const* w, const float* correction, float* const* acc_row,
+                 bool prefetch) {
   constexpr int B = kLanes / S < Chunks ? kLanes / S : Chunks;
   for (int band = 0; band < Chunks; band += B) {
     __m256 acc[S][B];
@@ -161,6 +159,7 @@ void pack_values(const VRows& v, int n, const float* const* w, const float* corr
       for (int b = 0; b < B; ++b)
         acc[s][b] = _mm256_mul_ps(_mm256_loadu_ps(acc_row[s] + kLanes * (band + b)), _mm256_set1_ps(correction[s]));
     for (int r = 0; r < n; ++r) {
+      if (prefetch && band == 0) prefetch_ahead(v, r);
       __m256 wr[S];
 #pragma GCC unroll 4
       for (int s = 0; s < S; ++s) wr[s] = _mm256_set1_ps(w[s][r]);
@@ -178,12 +177,14 @@ void pack_values(const VRows& v, int n, const float* const* w, const float* corr
   }
 }
 
-// Asks for the next span's rows of one kv head, a span ahead of their use: a long cache streams
-// from DRAM. The rows may lie past the cache (prefetches never fault), so addresses are integers.
-void prefetch_span(const KvPlane& plane, int64_t kv_head, int64_t p0) {
-  const uintptr_t first = reinterpret_cast<uintptr_t>(plane.base) + static_cast<uintptr_t>(kv_head * plane.head_bytes + p0 * plane.row_bytes);
-  for (uintptr_t byte = 0; byte < static_cast<uintptr_t>(kSpan * plane.row_bytes); byte += 64)
-    _mm_prefetch(reinterpret_cast<const char*>(first + byte), _MM_HINT_T0);
+// Asks for row r of the next span (a span ahead of its use) while this span's row r is read, so a
+// long cache streams from DRAM at the pace it is used (a burst of a whole span's prefetches would
+// overflow the outstanding-miss buffers). The row may lie past the cache (prefetches never
+// fault), so its address is formed as an integer.
+template <typename Rows>
+[[gnu::always_inline]] inline void prefetch_ahead(const Rows& rows, int64_t r) {
+  const uintptr_t at = rows.address(r + kSpan);
+  for (int64_t byte = 0; byte < rows.row_bytes(); byte += 64) _mm_prefetch(reinterpret_cast<const char*>(at + byte), _MM_HINT_T0);
 }
 
 // Per-state online-softmax bookkeeping, in attention_scratch.
@@ -224,14 +225,11 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
   const int64_t last = pos + n_rows - 1;
   for (int64_t p0 = 0; p0 <= last; p0 += kSpan) {
     const int span_n = visible(states - 1, p0);
-    if (p0 + kSpan <= last) {
-      prefetch_span(kv.k, kv_head, p0 + kSpan);
-      prefetch_span(kv.v, kv_head, p0 + kSpan);
-    }
     const KRows k(kv.k, kv_head, p0, span_n, k_scales);
     const VRows v(kv.v, kv_head, p0, span_n, v_scales);
     int64_t first = 0;  // states before it do not see this span
     while (visible(first, p0) == 0) ++first;
+    const bool more_spans = p0 + kSpan <= last;  // the first pack asks for the next span's rows
     for (int64_t i = first; i < states;) {
       const int S = states - i >= 4 ? 4 : states - i >= 2 ? 2 : 1;
       const int n = visible(i + S - 1, p0);  // the pack's widest window (later rows see more)
@@ -243,9 +241,10 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
         w_pack[s] = st.w + (i + s) * kSpan;
         acc_pack[s] = st.acc + (i + s) * d;
       }
-      if (S == 4) pack_scores<Chunks, 4>(k, q_pack, n, w_pack);
-      else if (S == 2) pack_scores<Chunks, 2>(k, q_pack, n, w_pack);
-      else pack_scores<Chunks, 1>(k, q_pack, n, w_pack);
+      const bool prefetch = more_spans && i == first;
+      if (S == 4) pack_scores<Chunks, 4>(k, q_pack, n, w_pack, prefetch);
+      else if (S == 2) pack_scores<Chunks, 2>(k, q_pack, n, w_pack, prefetch);
+      else pack_scores<Chunks, 1>(k, q_pack, n, w_pack, prefetch);
       for (int s = 0; s < S; ++s) {
         const int64_t state = i + s;
         const int own = visible(state, p0);
@@ -256,7 +255,7 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
           const __m256 scores = _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), _mm256_loadu_ps(w + kLanes * t), first_lanes(own - t * kLanes));
           highest = _mm256_max_ps(highest, scores);
         }
-        const float span_max = reduce_max(highest);
+        const float span_max = avx2::reduce_max(highest);
         const float new_max = span_max > st.running_max[state] ? span_max : st.running_max[state];
         st.correction[state] = expf(st.running_max[state] - new_max);  // 0 on the first span
         __m256 weight_sum = _mm256_setzero_ps();
@@ -267,13 +266,13 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
           _mm256_storeu_ps(w + kLanes * t, p);
         }
         for (int r = tiles * kLanes; r < n; ++r) w[r] = 0.0f;  // positions only later rows of the pack see
-        st.running_sum[state] = st.running_sum[state] * st.correction[state] + reduce_add(weight_sum);
+        st.running_sum[state] = st.running_sum[state] * st.correction[state] + avx2::reduce_add(weight_sum);
         st.running_max[state] = new_max;
       }
       const float* w_const[kMaxPack] = {w_pack[0], w_pack[1], w_pack[2], w_pack[3]};
-      if (S == 4) pack_values<Chunks, 4>(v, n, w_const, st.correction + i, acc_pack);
-      else if (S == 2) pack_values<Chunks, 2>(v, n, w_const, st.correction + i, acc_pack);
-      else pack_values<Chunks, 1>(v, n, w_const, st.correction + i, acc_pack);
+      if (S == 4) pack_values<Chunks, 4>(v, n, w_const, st.correction + i, acc_pack, prefetch);
+      else if (S == 2) pack_values<Chunks, 2>(v, n, w_const, st.correction + i, acc_pack, prefetch);
+      else pack_values<Chunks, 1>(v, n, w_const, st.correction + i, acc_pack, prefetch);
       i += S;
     }
   }

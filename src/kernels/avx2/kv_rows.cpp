@@ -8,22 +8,11 @@
 #include "formats/fp16.h"
 #include "formats/q4_0.h"
 #include "formats/q8_0.h"
+#include "kernels/avx2/horizontal.h"
 #include "kernels/kv_rows.h"
 
 namespace trit::kernels {
 namespace {
-
-[[gnu::always_inline]] inline float reduce_max(__m256 v) {
-  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-  return _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)));
-}
-
-[[gnu::always_inline]] inline float reduce_min(__m256 v) {
-  __m128 m = _mm_min_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  m = _mm_min_ps(m, _mm_movehl_ps(m, m));
-  return _mm_cvtss_f32(_mm_min_ss(m, _mm_movehdup_ps(m)));
-}
 
 // std::round (half away from zero): truncate, then step away from zero where the dropped
 // fraction is at least one half (x - trunc(x) is exact).
@@ -53,7 +42,7 @@ void store_q8_0(const float* x, int64_t n, formats::BlockQ8_0* blocks) {
       v[m] = _mm256_loadu_ps(src + 8 * m);
       amax = _mm256_max_ps(amax, _mm256_andnot_ps(sign, v[m]));
     }
-    const float d = reduce_max(amax) / 127.0f;
+    const float d = avx2::reduce_max(amax) / 127.0f;
     const __m256 inv = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
     blocks[b].d = formats::f32_to_fp16(d);
     __m256i q[4];
@@ -72,7 +61,7 @@ void store_q4_0(const float* x, int64_t n, formats::BlockQ4_0* blocks) {
       high = _mm256_max_ps(high, v[m]);
       low = _mm256_min_ps(low, v[m]);
     }
-    const float top = reduce_max(high), bottom = reduce_min(low);
+    const float top = avx2::reduce_max(high), bottom = avx2::reduce_min(low);
     const float d = (top >= -bottom ? top : bottom) / -8.0f;
     const __m256 inv = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
     blocks[b].d = formats::f32_to_fp16(d);
