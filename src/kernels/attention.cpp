@@ -47,7 +47,7 @@ void attend_row(const float* q, const KvLayerView& kv, const AttentionShape& sha
 
 }  // namespace
 
-float* attention_scratch(int64_t floats) {
+float* attention_scratch(int64_t floats) noexcept {
   thread_local std::vector<float> scratch;
   if (static_cast<int64_t>(scratch.size()) < floats) scratch.resize(static_cast<size_t>(floats));
   return scratch.data();

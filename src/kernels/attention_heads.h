@@ -23,8 +23,8 @@ template <typename Group>
 // A per-thread scratch of at least `floats` floats, owned by attention.cpp: the wide-ISA bodies
 // take their working memory from here instead of holding a std::vector, whose members would be
 // emitted there as weak symbols the linker might pick for portable callers. Valid until the
-// thread's next call; the contents are not kept.
-float* attention_scratch(int64_t floats);
+// thread's next call; the contents are not kept. Running out of memory here ends the process.
+float* attention_scratch(int64_t floats) noexcept;
 
 using AttendFn = void (*)(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv,
                           const AttentionShape& shape, int64_t pos, float* out, int64_t out_stride,

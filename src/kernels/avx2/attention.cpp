@@ -80,7 +80,7 @@ struct BlockRows {
   int64_t bytes_per_row;
   const float* scales;
   int blocks;
-  BlockRows(const KvPlane& plane, int64_t kv_head, int64_t p0, int n, float* scale_buffer)
+  BlockRows(const KvPlane& plane, int64_t kv_head, int64_t p0, int n, float* scale_buffer) noexcept
       : base(plane.row(kv_head, p0)), bytes_per_row(plane.row_bytes), scales(scale_buffer),
         blocks(static_cast<int>(plane.row_bytes / static_cast<int64_t>(sizeof(Block)))) {
     for (int r = 0; r < n; ++r)
@@ -115,7 +115,7 @@ struct Q4Rows : BlockRows<formats::BlockQ4_0> {
 // Scores of S states over the span's first n positions into w[s][0..n): the dot products of the
 // scaled queries q[s] with the K rows, 8 / S positions per step (rows past n repeat row n - 1).
 template <int Chunks, int S, typename KRows>
-void pack_scores(const KRows& k, const float* const* q, int n, float* const* w, bool prefetch) {
+void pack_scores(const KRows& k, const float* const* q, int n, float* const* w, bool prefetch) noexcept {
   constexpr int P = kLanes / S;
   for (int p0 = 0; p0 < n; p0 += P) {
     int64_t row[P];
@@ -149,7 +149,7 @@ void pack_scores(const KRows& k, const float* const* q, int n, float* const* w, 
 // bands of 8 / S chunks held in registers.
 template <int Chunks, int S, typename VRows>
 void pack_values(const VRows& v, int n, const float* const* w, const float* correction, float* const* acc_row,
-                 bool prefetch) {
+                 bool prefetch) noexcept {
   constexpr int B = kLanes / S < Chunks ? kLanes / S : Chunks;
   for (int band = 0; band < Chunks; band += B) {
     __m256 acc[S][B];
@@ -200,7 +200,7 @@ struct States {
 // Heads [0, head_count) of q share kv head `kv_head`; Chunks = head_dim / 8.
 template <int Chunks, typename KRows, typename VRows>
 void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, int64_t kv_head,
-                  int64_t pos, float scale, float* out, int64_t out_stride, int64_t head_count) {
+                  int64_t pos, float scale, float* out, int64_t out_stride, int64_t head_count) noexcept {
   constexpr int64_t d = kLanes * Chunks;
   const int64_t states = n_rows * head_count;
   float* const scratch = attention_scratch(states * (2 * d + kSpan + 3) + 2 * kSpan * kMaxBlocks);
@@ -285,7 +285,7 @@ void attend_group(const float* q, int64_t q_stride, int64_t n_rows, const KvLaye
 
 template <int Chunks, typename KRows>
 void attend_group_k(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, int64_t kv_head,
-                    int64_t pos, float scale, float* out, int64_t out_stride, int64_t head_count) {
+                    int64_t pos, float scale, float* out, int64_t out_stride, int64_t head_count) noexcept {
   switch (kv.v.type) {
     case KvType::f16: return attend_group<Chunks, KRows, F16Rows>(q, q_stride, n_rows, kv, kv_head, pos, scale, out, out_stride, head_count);
     case KvType::f32: return attend_group<Chunks, KRows, F32Rows>(q, q_stride, n_rows, kv, kv_head, pos, scale, out, out_stride, head_count);
@@ -296,7 +296,7 @@ void attend_group_k(const float* q, int64_t q_stride, int64_t n_rows, const KvLa
 
 template <int Chunks>
 void attend_group_for(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, int64_t kv_head,
-                      int64_t pos, float scale, float* out, int64_t out_stride, int64_t head_count) {
+                      int64_t pos, float scale, float* out, int64_t out_stride, int64_t head_count) noexcept {
   switch (kv.k.type) {
     case KvType::f16: return attend_group_k<Chunks, F16Rows>(q, q_stride, n_rows, kv, kv_head, pos, scale, out, out_stride, head_count);
     case KvType::f32: return attend_group_k<Chunks, F32Rows>(q, q_stride, n_rows, kv, kv_head, pos, scale, out, out_stride, head_count);
