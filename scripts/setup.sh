@@ -24,7 +24,8 @@ if ((!build_only)); then
     libgtest-dev libgmock-dev libbenchmark-dev
     clang-14 libfuzzer-14-dev libclang-rt-14-dev
     # nginx: the load-balancer test (tests/server/test_nginx.cpp) runs it on loopback.
-    chromium python3-jinja2 nginx
+    # systemd: its systemd-analyze checks deploy/trit.service (tests/server/test_deploy.cpp).
+    chromium python3-jinja2 nginx systemd
   )
   # Node.js may come from elsewhere than Debian (with its own npm); install Debian's only if absent.
   command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -89,6 +89,15 @@ int ServeProcess::stop() {
   return exit_status_;
 }
 
+double ServeProcess::metric(const std::string& name) const {
+  httplib::Client c("127.0.0.1", port_);
+  auto res = c.Get("/metrics");
+  if (!res || res->status != 200) return -1;
+  const std::string line = "\n" + name + " ";
+  const size_t at = res->body.find(line);
+  return at == std::string::npos ? -1 : std::stod(res->body.substr(at + line.size()));
+}
+
 void ServeProcess::signal(int sig) const {
   if (pid_ > 0) kill(pid_, sig);
 }

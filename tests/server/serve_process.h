@@ -25,6 +25,9 @@ class ServeProcess {
   pid_t pid() const { return pid_; }
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::string log() const;  // the server's stderr so far
+  // A gauge or counter (a line "NAME VALUE") from its /metrics; -1 when it does not answer or
+  // lacks the name.
+  double metric(const std::string& name) const;
   // Stops the server; returns its exit status (0 after a clean SIGTERM shutdown).
   int stop();
   // Sends `sig` and nothing more (stop() would send a second SIGTERM).

@@ -216,12 +216,18 @@ TEST_F(StructuredServe, FiftySeedsAllConformWhileBatchedWithFreeText) {
     }
   };
   // Three constrained clients and one free one share the server's 4 slots.
+  const double steps_before = server_->metric("trit_steps_total");
+  const double tokens_before = server_->metric("trit_generated_tokens_total");
   std::vector<std::thread> threads;
   for (int i = 0; i < 3; ++i) threads.emplace_back(worker, true);
   threads.emplace_back(worker, false);
   for (auto& t : threads) t.join();
   for (const std::string& f : failures) ADD_FAILURE() << f;
   EXPECT_TRUE(failures.empty()) << server_->log();
+  // The constrained and free requests were decoded together: far fewer steps than tokens.
+  const double steps = server_->metric("trit_steps_total") - steps_before;
+  const double tokens = server_->metric("trit_generated_tokens_total") - tokens_before;
+  EXPECT_LT(steps, 0.6 * tokens) << steps << " steps for " << tokens << " tokens";
 }
 
 TEST(StructuredClients, OfficialOpenAiClientParsesZodSchemas) {
