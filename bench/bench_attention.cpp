@@ -5,7 +5,7 @@
 //                  counter "GFMA/s" (2 x heads x N x head_dim multiply-adds: q.k and p.v);
 //   decode/ctx8192/TYPE: the same over 8192 positions of an f16, q8_0 or q4_0 cache;
 //   prefill/runR:  R consecutive prompt rows at positions 512-R.., sharing each pass over the
-//                  cache as the forward pass's attention runs do;
+//                  cache as the forward pass's attention runs do (f16; /TYPE: a q8_0 or q4_0 cache);
 //   ops:           rms_norm, silu_mul, add_in_place, narrow_to_f16 on one row, "GB/s" of floats read.
 //   bench_attention --benchmark_filter='avx512'
 #include <benchmark/benchmark.h>
@@ -129,6 +129,11 @@ int register_all() {
     for (int64_t run : {1, 4}) {
       const std::string id = "attention/" + name + "/4b/prefill/ctx512/run" + std::to_string(run);
       benchmark::RegisterBenchmark(id.c_str(), [fn = fn, run](benchmark::State& s) { bm_attention(s, fn, k4b, 512, run); })
+          ->Unit(benchmark::kMicrosecond);
+    }
+    for (KvType type : {KvType::q8_0, KvType::q4_0}) {
+      const std::string id = "attention/" + name + "/4b/prefill/ctx512/run4/" + kv_type_name(type);
+      benchmark::RegisterBenchmark(id.c_str(), [fn = fn, type](benchmark::State& s) { bm_attention(s, fn, k4b, 512, 4, type); })
           ->Unit(benchmark::kMicrosecond);
     }
   }
