@@ -19,7 +19,7 @@ BenchSeries bench_greedy_generation(Engine& engine, int64_t n_gen, int repetitio
     fail("the greedy rows need ", greedy_generation_context(n_gen), " positions of context (raise -c)");
   const bool drafting = speculation.mode != SpeculationMode::none;
   // Timed from the first sampled token (GenerateStats::decode_seconds): the n_gen - 1 after it.
-  BenchSeries series{"tg" + std::to_string(n_gen) + " greedy" + (drafting ? " + ngram" : ""), n_gen - 1, 1, 0, {}, {}, {}};
+  BenchSeries series{"tg" + std::to_string(n_gen) + " greedy" + (drafting ? " + ngram" : ""), n_gen - 1, 1, 0, {}, {}, {}, {}, {}};
   const auto vocab = static_cast<int64_t>(engine.tokenizer().vocab_size());
   std::vector<int32_t> prompt(static_cast<size_t>(prompt_tokens));
   for (int64_t i = 0; i < prompt_tokens; ++i) prompt[static_cast<size_t>(i)] = static_cast<int32_t>((i % kPatternTokens) * 7919 % vocab);

@@ -14,7 +14,7 @@ const KernelSet& kernel_set(Isa isa) {
                                  quantize_tokens_generic,
                                  no_packed_kernels,
                                  attend_generic,
-                                 {store_kv_row_generic, widen_kv_rows_generic},
+                                 store_kv_row_generic,
                                  delta_net_generic,
                                  generic_ops()};
   static const KernelSet avx2{Isa::avx2,
@@ -23,7 +23,7 @@ const KernelSet& kernel_set(Isa isa) {
                               quantize_tokens_avx2,
                               avx2_packed_ternary,
                               attend_avx2,
-                              {store_kv_row_avx2, widen_kv_rows_avx2},
+                              store_kv_row_avx2,
                               delta_net_avx2,
                               avx2_ops()};
   // AVX-VNNI only changes the int8 dot of the weight kernels; every other entry is AVX2's.
@@ -33,16 +33,16 @@ const KernelSet& kernel_set(Isa isa) {
                                   quantize_tokens_avx2,
                                   avx_vnni_packed_ternary,
                                   attend_avx2,
-                                  {store_kv_row_avx2, widen_kv_rows_avx2},
+                                  store_kv_row_avx2,
                                   delta_net_avx2,
                                   avx2_ops()};
   static const KernelSet avx512{Isa::avx512,
-                                "avx512: int8 vpdpbusd (VNNI) on 16-row panels repacked at load, KV spans widened once per GQA group",
+                                "avx512: int8 vpdpbusd (VNNI) on 16-row panels repacked at load, KV rows shared by up to 4 heads in registers",
                                 avx512_float_rows(),
                                 quantize_tokens_avx512,
                                 avx512_packed_ternary,
                                 attend_avx512,
-                                {store_kv_row_avx2, widen_kv_rows_avx2},
+                                store_kv_row_avx2,
                                 delta_net_avx512,
                                 avx512_ops()};
   switch (isa) {

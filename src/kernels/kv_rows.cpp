@@ -63,7 +63,7 @@ void widen_kv_rows_generic(KvType type, const uint8_t* first, int64_t row_bytes,
 }
 
 void store_kv_row(KvType type, const float* x, int64_t n, uint8_t* row) {
-  static const StoreKvRowFn body = active_kernel_set().kv_rows.store;
+  static const StoreKvRowFn body = active_kernel_set().store_kv_row;
   body(type, x, n, row);
 }
 

@@ -51,26 +51,20 @@ struct KvLayerView {
   KvPlane k, v;
 };
 
-// Writes n values (one row) as `type` at `row`.
+// Writes n values (one row) as `type` at `row`: a body per ISA in the kernel set.
 using StoreKvRowFn = void (*)(KvType type, const float* x, int64_t n, uint8_t* row);
-// Widens `count` consecutive rows of one kv head, the first at `first`, `row_bytes` apart, to f32
-// rows of head_dim values at out (head_dim apart).
-using WidenKvRowsFn = void (*)(KvType type, const uint8_t* first, int64_t row_bytes, int64_t count, int64_t head_dim,
-                               float* out);
 
-struct KvRowBodies {
-  StoreKvRowFn store;
-  WidenKvRowsFn widen;
-};
-
-// The portable bodies: the formats' reference quantizers and dequantizers.
+// The portable body: the formats' reference quantizers.
 void store_kv_row_generic(KvType type, const float* x, int64_t n, uint8_t* row);
+// The AVX2 body (also AVX-VNNI's and AVX-512's: the work is a few instructions per value), bit for
+// bit the reference's bytes.
+void store_kv_row_avx2(KvType type, const float* x, int64_t n, uint8_t* row);
+
+// Widens `count` consecutive rows of one kv head, the first at `first`, `row_bytes` apart, to f32
+// rows of head_dim values at out (head_dim apart), by the formats' reference dequantizers: for the
+// scalar attention and tests (the wide attention bodies read every type in place).
 void widen_kv_rows_generic(KvType type, const uint8_t* first, int64_t row_bytes, int64_t count, int64_t head_dim,
                            float* out);
-// The AVX2 bodies (also AVX-VNNI's and AVX-512's: the work is a few instructions per loaded byte).
-void store_kv_row_avx2(KvType type, const float* x, int64_t n, uint8_t* row);
-void widen_kv_rows_avx2(KvType type, const uint8_t* first, int64_t row_bytes, int64_t count, int64_t head_dim,
-                        float* out);
 
 // The active kernel set's store body.
 void store_kv_row(KvType type, const float* x, int64_t n, uint8_t* row);

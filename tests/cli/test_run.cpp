@@ -137,7 +137,9 @@ TEST(Run, NgramSpeculationGivesTheSameTextAndReportsItsDrafts) {
   ASSERT_EQ(drafted.exit_code, 0) << drafted.err;
   EXPECT_EQ(plain.out, drafted.out);
   EXPECT_EQ(plain.err.find("drafted"), std::string::npos);
-  if (test::have_shared()) EXPECT_NE(drafted.err.find(", drafted "), std::string::npos) << drafted.err;
+  if (test::have_shared()) {
+    EXPECT_NE(drafted.err.find(", drafted "), std::string::npos) << drafted.err;
+  }
 
   auto chat = test::run_command("printf 'the whale the whale\n/exit\n' | " + test::trit_bin() + " chat -m " + shell_quote(model) +
                                 " --temp 0 -n 24 --spec ngram");

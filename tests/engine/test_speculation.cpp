@@ -75,7 +75,9 @@ TEST(SpeculativeSampling, DraftsLeaveTheDistributionUnchanged) {
       chi2 += (counts[i] - e) * (counts[i] - e) / e;
     }
     EXPECT_LT(chi2, kChiSquareLimit) << "draft " << draft;
-    if (draft >= 0) EXPECT_GT(drafted, 0);
+    if (draft >= 0) {
+      EXPECT_GT(drafted, 0);
+    }
   }
   // A draft that the filters exclude is never picked (top-k 2 keeps ids 1 and 5).
   p.top_k = 2;

@@ -22,7 +22,9 @@ TEST(Isa, SupportedListRunsFromGenericToThePreferredOne) {
     EXPECT_EQ(cpu_supports(isa), std::find(list.begin(), list.end(), isa) != list.end()) << isa_name(isa);
   EXPECT_TRUE(cpu_supports(active_isa()));
   // Both VNNI sets build on AVX2.
-  if (cpu_supports(Isa::avx_vnni) || cpu_supports(Isa::avx512)) EXPECT_TRUE(cpu_supports(Isa::avx2));
+  if (cpu_supports(Isa::avx_vnni) || cpu_supports(Isa::avx512)) {
+    EXPECT_TRUE(cpu_supports(Isa::avx2));
+  }
 }
 
 TEST(Isa, Names) {

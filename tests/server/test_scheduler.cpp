@@ -16,6 +16,14 @@ namespace {
 
 using namespace std::chrono_literals;
 
+engine::SchedulerOptions options(int slots, int queue_limit, int64_t prefill_chunk) {
+  engine::SchedulerOptions o;
+  o.slots = slots;
+  o.queue_limit = queue_limit;
+  o.prefill_chunk = prefill_chunk;
+  return o;
+}
+
 struct Finished {
   std::string text;
   engine::RequestResult result;
@@ -69,7 +77,7 @@ TEST_P(SchedulerTest, BatchedOutputEqualsAloneAtTemperatureZero) {
                                           "Queequeg"};
   std::vector<std::string> alone;
   {
-    engine::Scheduler one(*engine_, {1, 64, 512});
+    engine::Scheduler one(*engine_, options(1, 64, 512));
     for (const auto& t : texts) {
       auto h = one.submit(greedy(prompt(t), 24));
       ASSERT_TRUE(h);
@@ -78,7 +86,7 @@ TEST_P(SchedulerTest, BatchedOutputEqualsAloneAtTemperatureZero) {
   }
   // 4 slots, 8 requests at once, and a prefill chunk of 5 so prompts are fed over several steps
   // while other slots decode: rows of very different kinds share every step.
-  engine::Scheduler many(*engine_, {4, 64, 5});
+  engine::Scheduler many(*engine_, options(4, 64, 5));
   std::vector<std::shared_ptr<engine::RequestHandle>> handles;
   for (const auto& t : texts) handles.push_back(many.submit(greedy(prompt(t), 24)));
   for (size_t i = 0; i < texts.size(); ++i) {
@@ -103,10 +111,10 @@ TEST_P(SchedulerTest, ChoicesOfOnePromptShareItsPrefill) {
   ASSERT_GT(p.size(), 40u);
   std::string alone;
   {
-    engine::Scheduler one(*engine_, {1, 64, 512});
+    engine::Scheduler one(*engine_, options(1, 64, 512));
     alone = drain(*one.submit(greedy(p, 12))).text;
   }
-  engine::Scheduler s(*engine_, {3, 64, 512});
+  engine::Scheduler s(*engine_, options(3, 64, 512));
   std::vector<std::shared_ptr<engine::RequestHandle>> handles;
   for (int i = 0; i < 3; ++i) handles.push_back(s.submit(greedy(p, 12)));
   const bool copies = engine_->new_sequence()->copies_prefix();
@@ -127,7 +135,7 @@ TEST_P(SchedulerTest, ChoicesOfOnePromptShareItsPrefill) {
 }
 
 TEST_P(SchedulerTest, FollowUpTurnReusesTheSlotHoldingTheConversation) {
-  engine::Scheduler s(*engine_, {3, 64, 512});
+  engine::Scheduler s(*engine_, options(3, 64, 512));
   // Occupy the slots' caches with different conversations.
   std::vector<std::vector<int32_t>> prompts = {prompt("first conversation about whales"),
                                                prompt("second one, about ships"), prompt("third: the sea")};
@@ -163,7 +171,7 @@ TEST_P(SchedulerTest, RamPromptCacheAnswersAnEvictedPrompt) {
   for (int i = 0; i < 3; ++i) long_text += "Call me Ishmael. Some years ago, never mind how long precisely. ";
   const std::vector<int32_t> a = prompt(long_text), b = prompt("A different conversation about ships and the sea");
   for (size_t cache_bytes : {size_t(64) << 20, size_t(0)}) {
-    engine::SchedulerOptions o{1, 64, 512};
+    engine::SchedulerOptions o = options(1, 64, 512);
     o.prompt_cache_bytes = cache_bytes;
     engine::Scheduler s(*engine_, o);
     const bool kept = cache_bytes > 0 && engine_->new_sequence()->copies_prefix();
@@ -192,7 +200,7 @@ TEST_P(SchedulerTest, CancelStopsAGeneration) {
   o.threads = 1;
   o.context = 16384;
   engine::Engine big(model(), o);
-  engine::Scheduler s(big, {1, 64, 512});
+  engine::Scheduler s(big, options(1, 64, 512));
   auto r = greedy(big.tokenizer().encode("go on forever"), -1);
   // A second request waits in the queue behind the first and is cancelled there.
   auto h = s.submit(r);
@@ -213,7 +221,7 @@ TEST_P(SchedulerTest, CancelStopsAGeneration) {
 }
 
 TEST_P(SchedulerTest, FullQueueRefusesAndContextIsEnforced) {
-  engine::Scheduler s(*engine_, {1, 1, 512});
+  engine::Scheduler s(*engine_, options(1, 1, 512));
   // The first may be taken by the slot at once; keep submitting until one is refused.
   std::vector<std::shared_ptr<engine::RequestHandle>> accepted;
   bool refused = false;
@@ -242,7 +250,7 @@ TEST_P(SchedulerTest, FullQueueRefusesAndContextIsEnforced) {
 }
 
 TEST_P(SchedulerTest, StopStringsAndMaxTokensPerRequest) {
-  engine::Scheduler s(*engine_, {2, 64, 512});
+  engine::Scheduler s(*engine_, options(2, 64, 512));
   auto base = greedy(prompt("The whale"), 20);
   Finished plain = drain(*s.submit(base));
   ASSERT_GE(plain.text.size(), 3u);
@@ -265,7 +273,7 @@ TEST_P(SchedulerTest, StopStringsAndMaxTokensPerRequest) {
 // slot_states() is a copy taken under the scheduler's lock: the running request's slot is busy
 // with its settings and counts its tokens; after the end it is idle and keeps the last account.
 TEST_P(SchedulerTest, SlotStatesFollowARequest) {
-  engine::Scheduler s(*engine_, {2, 64, 512});
+  engine::Scheduler s(*engine_, options(2, 64, 512));
   std::vector<engine::SlotState> idle = s.slot_states();
   ASSERT_EQ(idle.size(), 2u);
   EXPECT_FALSE(idle[0].busy);

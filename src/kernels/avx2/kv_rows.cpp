@@ -1,4 +1,4 @@
-// AVX2 bodies of the KV row store and widen (kv_rows.h). The quantizers reproduce the formats'
+// The AVX2 body of the KV row store (kv_rows.h). The quantizers reproduce the formats'
 // reference quantizers bit for bit (formats/q8_0.h, formats/q4_0.h), so a cache holds the same
 // bytes on every ISA.
 #include <immintrin.h>
@@ -88,44 +88,6 @@ void store_f16(const float* x, int64_t n, uint16_t* out) {
   for (; i < n; ++i) out[i] = formats::f32_to_fp16(x[i]);
 }
 
-// 8 int8 codes -> 8 floats times the block scale.
-[[gnu::always_inline]] inline __m256 widen8(__m128i bytes, __m256 scale) {
-  return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes)), scale);
-}
-
-void widen_q8_0(const formats::BlockQ8_0* blocks, int64_t n, float* out) {
-  for (int64_t b = 0; b < n / 32; ++b) {
-    const __m256 scale = _mm256_set1_ps(_cvtsh_ss(blocks[b].d));
-    const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blocks[b].qs));
-    const __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
-    _mm256_storeu_ps(out + 32 * b, widen8(lo, scale));
-    _mm256_storeu_ps(out + 32 * b + 8, widen8(_mm_unpackhi_epi64(lo, lo), scale));
-    _mm256_storeu_ps(out + 32 * b + 16, widen8(hi, scale));
-    _mm256_storeu_ps(out + 32 * b + 24, widen8(_mm_unpackhi_epi64(hi, hi), scale));
-  }
-}
-
-void widen_q4_0(const formats::BlockQ4_0* blocks, int64_t n, float* out) {
-  const __m128i mask = _mm_set1_epi8(0x0F), eight = _mm_set1_epi8(8);
-  for (int64_t b = 0; b < n / 32; ++b) {
-    const __m256 scale = _mm256_set1_ps(_cvtsh_ss(blocks[b].d));
-    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[b].qs));
-    const __m128i lo = _mm_sub_epi8(_mm_and_si128(packed, mask), eight);                     // elements 0..15
-    const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(packed, 4), mask), eight);  // elements 16..31
-    _mm256_storeu_ps(out + 32 * b, widen8(lo, scale));
-    _mm256_storeu_ps(out + 32 * b + 8, widen8(_mm_unpackhi_epi64(lo, lo), scale));
-    _mm256_storeu_ps(out + 32 * b + 16, widen8(hi, scale));
-    _mm256_storeu_ps(out + 32 * b + 24, widen8(_mm_unpackhi_epi64(hi, hi), scale));
-  }
-}
-
-void widen_f16(const uint16_t* row, int64_t n, float* out) {
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + i))));
-  for (; i < n; ++i) out[i] = _cvtsh_ss(row[i]);
-}
-
 }  // namespace
 
 void store_kv_row_avx2(KvType type, const float* x, int64_t n, uint8_t* row) {
@@ -134,24 +96,6 @@ void store_kv_row_avx2(KvType type, const float* x, int64_t n, uint8_t* row) {
     case KvType::f16: return store_f16(x, n, reinterpret_cast<uint16_t*>(row));
     case KvType::q8_0: return store_q8_0(x, n, reinterpret_cast<formats::BlockQ8_0*>(row));
     case KvType::q4_0: return store_q4_0(x, n, reinterpret_cast<formats::BlockQ4_0*>(row));
-  }
-}
-
-// Each row's bytes are asked for a span ahead (64 rows): a long cache streams from DRAM, and one
-// decode step reads it once.
-void widen_kv_rows_avx2(KvType type, const uint8_t* first, int64_t row_bytes, int64_t count, int64_t head_dim,
-                        float* out) {
-  for (int64_t r = 0; r < count; ++r) {
-    const uint8_t* row = first + r * row_bytes;
-    const uintptr_t ahead = reinterpret_cast<uintptr_t>(row) + static_cast<uintptr_t>(64 * row_bytes);
-    for (int64_t byte = 0; byte < row_bytes; byte += 64) _mm_prefetch(reinterpret_cast<const char*>(ahead + byte), _MM_HINT_T0);
-    float* dst = out + r * head_dim;
-    switch (type) {
-      case KvType::f32: __builtin_memcpy(dst, row, static_cast<size_t>(head_dim) * 4); break;
-      case KvType::f16: widen_f16(reinterpret_cast<const uint16_t*>(row), head_dim, dst); break;
-      case KvType::q8_0: widen_q8_0(reinterpret_cast<const formats::BlockQ8_0*>(row), head_dim, dst); break;
-      case KvType::q4_0: widen_q4_0(reinterpret_cast<const formats::BlockQ4_0*>(row), head_dim, dst); break;
-    }
   }
 }
 
