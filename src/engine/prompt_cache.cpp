@@ -19,7 +19,8 @@ bool PromptCache::keep(std::span<const int32_t> tokens, const model::SequenceMem
   if (tokens.empty() || !memory.copies_prefix() || static_cast<int64_t>(tokens.size()) > memory.length()) return false;
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
     const size_t shared = shared_prefix(it->tokens, tokens);
-    if (shared == tokens.size()) {  // already held (or more): just used again
+    if (shared == tokens.size() && it->memory->rewind_point(static_cast<int64_t>(shared)) == static_cast<int64_t>(shared)) {
+      // already held (or more, with these as a prefix it can give): just used again
       entries_.splice(entries_.begin(), entries_, it);
       return false;
     }
@@ -31,6 +32,7 @@ bool PromptCache::keep(std::span<const int32_t> tokens, const model::SequenceMem
   }
   std::unique_ptr<model::SequenceMemory> copy = make_memory_(static_cast<int64_t>(tokens.size()));
   if (copy->bytes() > budget_ || !copy->copy_prefix(memory, static_cast<int64_t>(tokens.size()))) return false;
+  if (copy->bytes() > budget_) return false;  // with the checkpoints it took along
   evict_until(copy->bytes());
   bytes_ += copy->bytes();
   entries_.push_front({std::vector<int32_t>(tokens.begin(), tokens.end()), std::move(copy)});
@@ -42,7 +44,8 @@ PromptCache::Match PromptCache::longest_prefix(std::span<const int32_t> prompt) 
   size_t best_length = 0;
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
     const size_t shared = shared_prefix(it->tokens, prompt);
-    if (shared > best_length) best = it, best_length = shared;
+    const size_t usable = static_cast<size_t>(it->memory->rewind_point(static_cast<int64_t>(shared)));
+    if (usable > best_length) best = it, best_length = usable;
   }
   if (best == entries_.end()) return {};
   entries_.splice(entries_.begin(), entries_, best);

@@ -2,8 +2,10 @@
 // request whose prompt starts with a kept sequence's tokens takes those positions from here
 // instead of computing them again, whichever slot it lands in. Each entry is a copy of a
 // sequence's memory sized to its tokens; the least recently used entries go first when the copies
-// outgrow the budget. Only memory that can copy a prefix is kept (a KV cache: the dense models;
-// the hybrid models' recurrent state holds no rows per position).
+// outgrow the budget. Only memory that can copy a prefix is kept. A KV cache gives any prefix of
+// an entry; the hybrid models' recurrent state only the lengths where the entry knows it (its
+// whole length and the checkpoints it was copied with: SequenceMemory::rewind_point), so a match
+// is the longest such prefix.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -32,9 +34,9 @@ class PromptCache {
   struct Match {
     const model::SequenceMemory* memory = nullptr;
     std::span<const int32_t> tokens;  // the entry's tokens (valid until the next keep())
-    size_t length = 0;                // leading tokens of the prompt the entry holds (0: no entry)
+    size_t length = 0;                // leading tokens of the prompt the entry can give (0: none)
   };
-  // The entry sharing the longest prefix with `prompt`, marked as used now.
+  // The entry that can give the longest prefix of `prompt`, marked as used now.
   Match longest_prefix(std::span<const int32_t> prompt);
 
   size_t bytes() const { return bytes_; }

@@ -64,6 +64,29 @@ int64_t HybridSequence::rewind_point(int64_t length) const {
   return point;
 }
 
+const DeltaNetState* HybridSequence::state_at(int64_t length) const {
+  if (length == kv_.length()) return &state_;
+  for (const Checkpoint& c : checkpoints_)
+    if (c.length == length) return &c.state;
+  if (draft_point_ && draft_point_->length == length) return &draft_point_->state;
+  return nullptr;
+}
+
+bool HybridSequence::copy_prefix(const SequenceMemory& from, int64_t length) {
+  const auto* other = dynamic_cast<const HybridSequence*>(&from);
+  if (!other || other == this || length < 0 || length > other->length()) return false;
+  const DeltaNetState* state = length == 0 ? nullptr : other->state_at(length);
+  if (length > 0 && !state) return false;  // the state there is not known: feed from a rewind_point()
+  if (!kv_.copy_prefix(other->kv_, length)) return false;  // a different layout or too long
+  if (state) state_.copy_from(*state);
+  else state_.clear();
+  checkpoints_.clear();
+  for (const Checkpoint& c : other->checkpoints_)
+    if (c.length < length) checkpoints_.push_back(c);
+  if (draft_point_) draft_point_->length = -1;
+  return true;
+}
+
 void HybridSequence::keep_draft_point() {
   if (!draft_point_) draft_point_ = std::make_unique<Checkpoint>(Checkpoint{0, state_});
   draft_point_->length = kv_.length();

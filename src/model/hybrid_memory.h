@@ -6,7 +6,9 @@
 // end of each prompt, engine/sequence.cpp). At most kMaxCheckpoints are kept, the shortest dropped
 // first; rewinding to one drops those past it (their positions are gone). Speculative decoding keeps
 // one more, the draft point (keep_draft_point()), where a verification that rejected drafts returns. Any other prefix is
-// recomputed by the caller from the nearest rewind_point().
+// recomputed by the caller from the nearest rewind_point(). copy_prefix() takes another sequence's
+// first positions where that one knows its state (its length or a checkpoint: a rewind_point()),
+// with its checkpoints below them, so a copy answers the same shorter prompts the original would.
 //
 // State layout, per Gated DeltaNet layer (its slot, ModelConfig::slot_of):
 //   conv: [conv_kernel - 1][qkv_dim] f32, the layer's last inputs to the causal conv1d, oldest first;
@@ -52,6 +54,8 @@ class HybridSequence final : public SequenceMemory {
   void checkpoint() override;
   void keep_draft_point() override;
   void clear() override;
+  bool copies_prefix() const override { return true; }
+  [[nodiscard]] bool copy_prefix(const SequenceMemory& from, int64_t length) override;
   size_t bytes() const override {
     return kv_.bytes() + (1 + checkpoints_.size() + (draft_point_ ? 1 : 0)) * state_.bytes();
   }
@@ -67,6 +71,10 @@ class HybridSequence final : public SequenceMemory {
     int64_t length;
     DeltaNetState state;
   };
+  // The state after the first `length` positions if this sequence knows it (its length, a
+  // checkpoint, the draft point), else null.
+  const DeltaNetState* state_at(int64_t length) const;
+
   KvSequence kv_;
   DeltaNetState state_;
   std::vector<Checkpoint> checkpoints_;  // sorted by length

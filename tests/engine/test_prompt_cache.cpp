@@ -1,6 +1,7 @@
 // The RAM prompt cache (engine/prompt_cache.h) on a small model's KV memories: the longest shared
 // prefix wins, an extension replaces what it extends, a prefix of a kept sequence adds nothing,
-// the least recently used entries go when the budget is full, and recurrent memory is not kept.
+// the least recently used entries go when the budget is full, and recurrent memory gives only the
+// prefixes where it knows its state.
 #include <gtest/gtest.h>
 
 #include <numeric>
@@ -90,16 +91,22 @@ TEST_F(PromptCacheTest, LeastRecentlyUsedGoFirst) {
   EXPECT_EQ(c.entries(), 3u);
 }
 
-TEST(PromptCache, RecurrentMemoryIsNotKept) {
+TEST(PromptCache, RecurrentMemoryGivesOnlyThePrefixesWhereItKnowsItsState) {
   engine::EngineOptions o;
   o.threads = 1;
   o.context = 64;
   engine::Engine hybrid(test::make_model("qwen35-tiny", "pq2_0", 7), o);
   engine::PromptCache c(size_t(64) << 20, [&](int64_t capacity) { return hybrid.new_memory(capacity); });
+  const Tokens kept = {1, 2, 3, 4, 5, 6, 7, 8};
   auto memory = hybrid.new_memory(64);
+  memory->attention_cache().set_length(4);
+  memory->checkpoint();  // the state after 4 positions
   memory->attention_cache().set_length(8);
-  EXPECT_FALSE(c.keep(Tokens{1, 2, 3, 4, 5, 6, 7, 8}, *memory));
-  EXPECT_EQ(c.entries(), 0u);
+  EXPECT_TRUE(c.keep(kept, *memory));
+  EXPECT_EQ(c.entries(), 1u);
+  EXPECT_EQ(c.longest_prefix(Tokens{1, 2, 3, 4, 5, 6, 7, 8, 9}).length, 8u) << "the whole entry";
+  EXPECT_EQ(c.longest_prefix(Tokens{1, 2, 3, 4, 5, 6, 99}).length, 4u) << "back to its checkpoint";
+  EXPECT_EQ(c.longest_prefix(Tokens{1, 2, 3, 99}).length, 0u) << "no state before 4";
 }
 
 }  // namespace

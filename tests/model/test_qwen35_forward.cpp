@@ -175,6 +175,51 @@ TEST(Qwen35Forward, RewindingToACheckpointEqualsComputingFromThere) {
   for (int i = 0; i < vocab; ++i) ASSERT_EQ(got[i], expected[i]) << "logit " << i << " after the rewind";
 }
 
+// A copy of a hybrid sequence's prefix (the RAM prompt cache, n choices sharing a prompt) continues
+// exactly as the original: at its whole length and at a checkpoint, taking the checkpoints below
+// along; a length where the original does not know its state is refused.
+TEST(Qwen35Forward, ACopiedPrefixContinuesAsTheOriginal) {
+  engine::Engine engine(test::make_model("qwen35-tiny", "pq2_0", 7), options());
+  const int vocab = static_cast<int>(engine.config().n_vocab);
+  const auto prefix = random_tokens(10, vocab, 61), middle = random_tokens(6, vocab, 62), tail = random_tokens(4, vocab, 63);
+  auto feed = [&](model::SequenceMemory& memory, const std::vector<int32_t>& tokens) {
+    model::SequenceStep s{&memory, tokens, false};
+    return engine.forward().run(std::span(&s, 1));
+  };
+  auto original = engine.new_sequence();
+  ASSERT_TRUE(original->copies_prefix());
+  feed(*original, prefix);
+  original->checkpoint();  // at 10
+  feed(*original, middle);  // now at 16
+  auto reference = engine.new_sequence();
+  ASSERT_TRUE(reference->copy_prefix(*original, 16));
+  const std::vector<float> after_whole = feed(*reference, tail);
+
+  auto whole = engine.new_memory(32);
+  ASSERT_TRUE(whole->copy_prefix(*original, 16));
+  EXPECT_EQ(whole->length(), 16);
+  EXPECT_EQ(whole->rewind_point(12), 10) << "the checkpoint came along";
+  const std::vector<float> got_whole = feed(*whole, tail);
+  for (int i = 0; i < vocab; ++i) ASSERT_EQ(got_whole[i], after_whole[i]) << "logit " << i << " after the whole copy";
+
+  auto at_checkpoint = engine.new_memory(32);
+  ASSERT_TRUE(at_checkpoint->copy_prefix(*original, 10));
+  const std::vector<float> got_middle = feed(*at_checkpoint, middle);
+  auto fresh = engine.new_sequence();
+  const std::vector<float> expected_middle = [&] {
+    feed(*fresh, prefix);
+    return feed(*fresh, middle);
+  }();
+  for (int i = 0; i < vocab; ++i) ASSERT_EQ(got_middle[i], expected_middle[i]) << "logit " << i << " after the checkpoint copy";
+
+  auto refused = engine.new_memory(32);
+  EXPECT_FALSE(refused->copy_prefix(*original, 12)) << "no state at 12";
+  EXPECT_EQ(refused->length(), 0);
+  EXPECT_FALSE(refused->copy_prefix(*original, 17)) << "past the original";
+  auto too_small = engine.new_memory(8);
+  EXPECT_FALSE(too_small->copy_prefix(*original, 10)) << "past the copy's capacity";
+}
+
 // At most kMaxCheckpoints are kept, the shortest dropped first; rewinding to one drops those past it.
 TEST(Qwen35Forward, CheckpointsAreBoundedAndDroppedPastARewind) {
   engine::Engine engine(test::make_model("qwen35-tiny", "pq2_0", 7), options());
