@@ -1,7 +1,7 @@
 // Structured output through the official OpenAI client: chat.completions.parse with a zod
 // response format returns a parsed object, and a strict function tool with tool_choice
 // "required" returns tool_calls whose arguments validate with zod. The server runs a model with
-// random weights: only the grammar makes the answers conform, so several seeds are tried.
+// random weights: only the grammar makes the answers conform, so 50 seeds are tried.
 // Env: TRIT_BASE_URL (http://127.0.0.1:PORT). Exit code 0 when all pass.
 import assert from "node:assert/strict";
 import OpenAI from "openai";
@@ -40,7 +40,7 @@ const Thing = z.object({
 });
 
 await check("chat.completions.parse with zodResponseFormat returns a parsed object", async () => {
-  for (let seed = 1; seed <= 5; seed++) {
+  for (let seed = 1; seed <= 50; seed++) {
     const completion = await client.beta.chat.completions.parse(
       request(seed, { response_format: zodResponseFormat(Thing, "thing") }),
     );
@@ -55,7 +55,7 @@ await check("chat.completions.parse with zodResponseFormat returns a parsed obje
 const Weather = z.object({ city: z.enum(["Oslo", "Lima"]), unit: z.enum(["celsius", "fahrenheit"]), days: z.number().int() });
 
 await check("a strict tool with tool_choice required returns tool_calls that validate", async () => {
-  for (let seed = 1; seed <= 5; seed++) {
+  for (let seed = 1; seed <= 50; seed++) {
     const completion = await client.beta.chat.completions.parse(
       request(seed, {
         tools: [
