@@ -1,9 +1,11 @@
 // trit bench: pp and tg throughput like llama-bench, with the weight-read GB/s of tg next to
 // the machine's streaming read bandwidth, measured before each tg repetition with the same threads.
 // With --json-schema (or --grammar) a "tg + grammar" row decodes under constrained sampling, and
-// the time spent in the grammar's mask is reported beside it. With --spec ngram two greedy rows
-// decode repeating text through the generation loop, without and with drafts, and the drafts'
-// acceptance is reported beside them.
+// the time spent in the grammar's mask is reported beside it. With --spec (ngram, or draft with -md)
+// two greedy rows decode repeating text through the generation loop, without and with drafts, and
+// the drafts' acceptance, the drafter's share of the time and the speed of verification alone (the
+// drafter's time taken out: what the mechanism gives with a free drafter) are reported beside
+// them; "verify 1+k" rows time one forward over a token and k drafts, for k = 0 .. --draft-max.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -27,7 +29,7 @@ namespace {
 struct BenchCommand {
   ModelRefOptions model;
   EngineFlags engine_flags;
-  SpeculationFlags speculation;  // --spec ngram: greedy rows with and without drafts
+  SpeculationFlags speculation;  // --spec: greedy rows with and without drafts, verification costs
   int64_t n_prompt = 512, n_gen = 128;
   int repetitions = 5;
   int64_t parallel = 1;
@@ -65,13 +67,13 @@ struct BenchCommand {
     engine::EngineOptions options = engine_flags.resolve();
     // Just enough context for the longer test, so the KV cache does not dominate memory.
     if (options.context == 0) options.context = depth + std::max<int64_t>(std::max(n_prompt, n_gen), 1);
-    const engine::SpeculationOptions drafting = speculation.resolve();
-    const bool greedy_rows = drafting.mode != engine::SpeculationMode::none && n_gen > 0;
+    const bool greedy_rows = speculation.check() != engine::SpeculationMode::none && n_gen > 0;
     if (greedy_rows)
       options.context = std::max(options.context, engine::greedy_generation_context(n_gen));
     const std::string path = model.resolve();
     engine::Engine engine(path, options);
     log_info(engine.describe());
+    const engine::SpeculationOptions drafting = speculation.resolve(engine);
 
     std::vector<engine::BenchSeries> results;
     if (n_prompt > 0) results.push_back(engine::bench_prompt(engine, n_prompt, repetitions, depth));
@@ -85,6 +87,8 @@ struct BenchCommand {
       plain.mode = engine::SpeculationMode::none;
       results.push_back(engine::bench_greedy_generation(engine, n_gen, repetitions, plain));
       results.push_back(engine::bench_greedy_generation(engine, n_gen, repetitions, drafting));
+      for (int64_t k = 0; k <= drafting.draft_max; ++k)
+        results.push_back(engine::bench_verification(engine, k, repetitions));
     }
     const double weight_bytes = static_cast<double>(engine.model().weight_bytes());  // read once per tg step
 
@@ -127,6 +131,8 @@ struct BenchCommand {
           r["drafted_tokens"] = s.drafted;  // per repetition
           r["accepted_tokens"] = s.accepted;
           r["acceptance_rate"] = acceptance(s);
+          r["draft_seconds"] = s.draft_seconds;
+          r["verification_tokens_per_second"] = verification_speed(s);
         }
         if (!s.grammar_seconds.empty()) {
           r["grammar_seconds"] = s.grammar_seconds;
@@ -155,11 +161,32 @@ struct BenchCommand {
                   params_b, type.c_str(), engine.pool().size(), isa, s.test.c_str(), s.mean(), s.stddev(),
                   gbs.c_str(), fraction.c_str());
     }
-    for (const auto& s : results)
-      if (!s.drafted.empty() && s.test.find("ngram") != std::string::npos)
-        std::printf("\n%s: drafted %lld, accepted %lld tokens per repetition (acceptance %.0f%%)\n", s.test.c_str(),
-                    static_cast<long long>(total(s.drafted) / static_cast<int64_t>(s.drafted.size())),
-                    static_cast<long long>(total(s.accepted) / static_cast<int64_t>(s.accepted.size())), 100.0 * acceptance(s));
+    const engine::BenchSeries* plain_greedy = nullptr;
+    const engine::BenchSeries* one_token = nullptr;
+    for (const auto& s : results) {
+      if (s.test.find("verify 1+0 ") == 0) one_token = &s;
+      if (s.drafted.empty()) continue;
+      if (total(s.drafted) == 0 && s.test.find(" + ") == std::string::npos) {
+        plain_greedy = &s;
+        continue;
+      }
+      std::printf("\n%s: drafted %lld, accepted %lld tokens per repetition (acceptance %.0f%%); the drafter took %.0f%% "
+                  "of the time; verification alone %.2f t/s",
+                  s.test.c_str(), static_cast<long long>(total(s.drafted) / static_cast<int64_t>(s.drafted.size())),
+                  static_cast<long long>(total(s.accepted) / static_cast<int64_t>(s.accepted.size())), 100.0 * acceptance(s),
+                  100.0 * draft_fraction(s), verification_speed(s));
+      if (plain_greedy && plain_greedy->mean() > 0)
+        std::printf(" (%.2fx the plain greedy row; with the drafter %.2fx)", verification_speed(s) / plain_greedy->mean(),
+                    s.mean() / plain_greedy->mean());
+      std::printf("\n");
+    }
+    if (one_token && one_token->mean() > 0) {
+      std::printf("\nverifying k drafts, one forward of 1+k tokens, against one token (%.2f ms):", 1000.0 / one_token->mean());
+      for (const auto& s : results)
+        if (s.test.find("verify 1+") == 0 && &s != one_token)
+          std::printf(" k=%lld %.2fx", static_cast<long long>(s.tokens - 1), (s.tokens / s.mean()) * one_token->mean());
+      std::printf("\n");
+    }
     for (const auto& s : results)
       if (!s.grammar_seconds.empty())
         std::printf("\n%s: the grammar (mask + advance) took %.3f ms per token, %.1f%% of the time\n", s.test.c_str(),
@@ -191,6 +218,17 @@ struct BenchCommand {
   static double acceptance(const engine::BenchSeries& s) {
     const int64_t drafted = total(s.drafted);
     return drafted > 0 ? static_cast<double>(total(s.accepted)) / static_cast<double>(drafted) : 0.0;
+  }
+  // Of the timed seconds, the drafter's share; tokens/s without the drafter's time.
+  static double draft_fraction(const engine::BenchSeries& s) {
+    double d = 0, t = 0;
+    for (size_t i = 0; i < s.seconds.size() && i < s.draft_seconds.size(); ++i) t += s.seconds[i], d += s.draft_seconds[i];
+    return t > 0 ? d / t : 0.0;
+  }
+  static double verification_speed(const engine::BenchSeries& s) {
+    double d = 0, t = 0;
+    for (size_t i = 0; i < s.seconds.size() && i < s.draft_seconds.size(); ++i) t += s.seconds[i], d += s.draft_seconds[i];
+    return t > d ? static_cast<double>(s.tokens) * static_cast<double>(s.seconds.size()) / (t - d) : 0.0;
   }
   static double grammar_fraction(const engine::BenchSeries& s) {
     double g = 0, t = 0;

@@ -61,8 +61,10 @@ struct ChatCommand {
 
   int run() {
     chat_template.check();
+    speculation.check();
     engine::Engine engine(model.resolve(), engine_flags.resolve());
     log_info(engine.describe());
+    const engine::SpeculationOptions drafting = speculation.resolve(engine);
     const auto format = engine::chat_format_of(engine.tokenizer(), chat_template.file);
 
     const bool interactive = isatty(STDIN_FILENO);
@@ -77,7 +79,7 @@ struct ChatCommand {
     options.max_tokens = n_predict;
     options.sampling = sampling.resolve();
     options.thinking_budget = thinking_budget;
-    options.speculation = speculation.resolve();
+    options.speculation = drafting;
     const tokenizer::ChatOptions chat_options = engine::thinking_options(no_think);
 
     engine::Conversation conversation(engine);

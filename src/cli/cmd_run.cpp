@@ -58,8 +58,10 @@ struct RunCommand {
     }
     if (prompt.empty()) fail("no prompt: give -p TEXT or -f FILE");
     chat_template.check();
+    speculation.check();
     engine::Engine engine(model.resolve(), engine_flags.resolve());
     log_info(engine.describe());
+    const engine::SpeculationOptions drafting = speculation.resolve(engine);
 
     const tokenizer::Tokenizer& tok = engine.tokenizer();
     std::vector<int32_t> tokens;
@@ -84,7 +86,7 @@ struct RunCommand {
     options.max_tokens = n_predict;
     options.sampling = sampling.resolve();
     options.thinking_budget = thinking_budget;
-    options.speculation = speculation.resolve();
+    options.speculation = drafting;
     engine::Conversation conversation(engine);
     auto stats = conversation.generate(tokens, options, [](const std::string& piece) {
       std::fwrite(piece.data(), 1, piece.size(), stdout);

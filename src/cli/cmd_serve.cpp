@@ -127,6 +127,7 @@ struct ServeCommand {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     chat_template.check();
+    speculation.check();
     server_options.chat_template_file = chat_template.file;
     const std::string path = model.resolve();
     server_options.model_id = alias.empty() ? std::filesystem::path(path).stem().string() : alias;
@@ -152,7 +153,7 @@ struct ServeCommand {
     int code = 0;
     try {
       engine::Engine engine(path, engine_flags.resolve());
-      scheduler_options.speculation = speculation.resolve();
+      scheduler_options.speculation = speculation.resolve(engine);
       scheduler_options.prompt_cache_bytes = static_cast<size_t>(cache_ram_mib) << 20;
       // The prompt cache takes at most half of what the slots leave of the memory available now.
       if (const std::optional<size_t> available = available_memory_bytes()) {

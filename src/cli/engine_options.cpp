@@ -1,9 +1,11 @@
 #include "cli/engine_options.h"
 
+#include <filesystem>
 #include <random>
 #include <thread>
 
 #include "cli/value_checks.h"
+#include "engine/draft_model.h"
 #include "engine/prompt.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -99,22 +101,49 @@ void SamplingFlags::add_to(CLI::App& app) {
 
 void SpeculationFlags::add_to(CLI::App& app) {
   app.add_option("--spec", mode,
-                 "Speculative decoding: none, or ngram (draft the tokens that followed the last occurrence of the newest "
-                 "tokens in the prompt and output, verify them in one forward; same output, faster on repetitive text)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"none", "ngram"}));
+                 "Speculative decoding (guesses at the next tokens, verified in one forward; the same output, faster "
+                 "when they are right): none; ngram (the tokens that followed the last occurrence of the newest ones "
+                 "in the prompt and output: repetitive text); draft (a smaller model of the same vocabulary, -md). "
+                 "Default: draft with -md, else none")
+      ->check(CLI::IsMember({"none", "ngram", "draft"}));
+  app.add_option("--md,--model-draft", draft_model,
+                 "Draft model for --spec draft: a GGUF file with the same vocabulary (e.g. Bonsai 1.7B for the 8B)");
   app.add_option("--draft-max", options.draft_max, "Most drafted tokens verified per forward")
       ->capture_default_str()
       ->check(whole_number(1, engine::kMaxDraftTokens, "tokens"));
   app.add_option("--draft-min", options.draft_min, "Shorter drafts are not verified")
       ->capture_default_str()
       ->check(whole_number(0, engine::kMaxDraftTokens, "tokens"));
+  app.add_option("--draft-p-min", options.draft_p_min,
+                 "A draft model stops drafting at a token it gives less than this probability (0: off)")
+      ->capture_default_str()
+      ->check(finite_number_from(0.0))
+      ->check(CLI::Range(0.0, 1.0));
 }
 
-engine::SpeculationOptions SpeculationFlags::resolve() const {
+engine::SpeculationMode SpeculationFlags::check() const {
+  const std::string name = mode.empty() ? (draft_model.empty() ? "none" : "draft") : mode;
+  if (name == "draft" && draft_model.empty())
+    fail("--spec draft needs a draft model: -md FILE (a GGUF with the model's vocabulary)");
+  if (name != "draft" && !draft_model.empty())
+    fail("-md (", draft_model, ") is only used by --spec draft, not --spec ", name);
+  if (!draft_model.empty() && !std::filesystem::is_regular_file(draft_model)) fail("-md ", draft_model, ": no such file");
+  if (options.draft_p_min > 0.0f && name != "draft")
+    fail("--draft-p-min applies to a draft model (--spec draft -md FILE), not --spec ", name);
+  if (options.draft_min > options.draft_max)
+    fail("--draft-min (", options.draft_min, ") must not exceed --draft-max (", options.draft_max, ")");
+  return name == "ngram" ? engine::SpeculationMode::ngram
+         : name == "draft" ? engine::SpeculationMode::draft
+                           : engine::SpeculationMode::none;
+}
+
+engine::SpeculationOptions SpeculationFlags::resolve(engine::Engine& target) const {
   engine::SpeculationOptions s = options;
-  s.mode = mode == "ngram" ? engine::SpeculationMode::ngram : engine::SpeculationMode::none;
-  if (s.draft_min > s.draft_max) fail("--draft-min (", s.draft_min, ") must not exceed --draft-max (", s.draft_max, ")");
+  s.mode = check();
+  if (s.mode == engine::SpeculationMode::draft) {
+    s.draft_model = std::make_shared<engine::DraftModel>(draft_model, target);
+    log_info(s.draft_model->describe());
+  }
   return s;
 }
 

@@ -39,14 +39,20 @@ struct SamplingFlags {
   engine::SamplingParams resolve() const;
 };
 
-// --spec none|ngram, --draft-max, --draft-min (run, chat, serve): speculative decoding
-// (GenerateOptions::speculation).
+// --spec none|ngram|draft, -md/--model-draft, --draft-max, --draft-min (run, chat, serve, bench):
+// speculative decoding (GenerateOptions::speculation). -md alone means --spec draft.
 struct SpeculationFlags {
   engine::SpeculationOptions options;
-  std::string mode = "none";
+  std::string mode;         // empty: draft with -md, else none
+  std::string draft_model;  // -md
 
   void add_to(CLI::App& app);
-  engine::SpeculationOptions resolve() const;
+  // The mode the flags ask for; refuses (trit::Error) combinations that cannot run (--spec draft
+  // without -md, -md with another mode, --draft-min above --draft-max). Cheap: call it before
+  // loading the model, so a wrong flag fails at once.
+  engine::SpeculationMode check() const;
+  // check(), then loads the draft model (-md) for `target`, logging its start-up line.
+  engine::SpeculationOptions resolve(engine::Engine& target) const;
 };
 // ", drafted N, accepted M (P%)" for the stderr summary; empty when nothing was drafted.
 std::string draft_summary(const engine::GenerateStats& stats);

@@ -80,7 +80,7 @@ void rewrite_single_dash_long_options(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--") break;
-    for (const char* name : {"-hf", "-sys", "-ctk", "-ctv"}) {
+    for (const char* name : {"-hf", "-sys", "-ctk", "-ctv", "-md"}) {
       const std::string n = name;
       if (arg == n || arg.rfind(n + "=", 0) == 0) {
         storage.push_back("-" + arg);

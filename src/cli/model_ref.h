@@ -31,7 +31,7 @@ struct ModelRefOptions {
 };
 
 // CLI11 only knows one-letter short options, so "-hf" would read as "-h -f" (help). main()
-// calls this before parsing to turn "-hf X" / "-sys X" (and "-hf=X" ...) into "--hf X" / "--sys X"
+// calls this before parsing to turn "-hf X" / "-sys X" / "-md X" (and "-hf=X" ...) into "--hf X" / "--sys X"
 // (up to "--"), the spellings llama.cpp users know.
 void rewrite_single_dash_long_options(int argc, char** argv);
 

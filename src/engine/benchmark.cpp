@@ -123,7 +123,7 @@ double BenchSeries::mean_fraction_of_bandwidth(double bytes_per_step) const {
 
 BenchSeries bench_prompt(Engine& engine, int64_t n_prompt, int repetitions, int64_t depth) {
   check_fits(engine, n_prompt, depth, "the prompt length (-p)");
-  BenchSeries series{test_name("pp", n_prompt, depth), n_prompt, 1, depth, {}, {}, {}, {}, {}};
+  BenchSeries series{test_name("pp", n_prompt, depth), n_prompt, 1, depth};
   const auto tokens = random_tokens(engine, n_prompt, 1);
   auto kv = sequence_at_depth(engine, depth);
   time_prompt(engine, *kv, depth, tokens);
@@ -135,7 +135,7 @@ BenchSeries bench_generation(Engine& engine, int64_t n_gen, int repetitions, int
   check_fits(engine, n_gen, depth, "the generation length (-n)");
   if (sequences < 1) fail("the number of parallel sequences must be at least 1");
   BenchSeries series{test_name("tg", n_gen, depth) + (sequences > 1 ? " x" + std::to_string(sequences) : ""),
-                     n_gen * sequences, sequences, depth, {}, {}, {}, {}, {}};
+                     n_gen * sequences, sequences, depth};
   const auto tokens = random_tokens(engine, n_gen, 2);
   std::vector<std::unique_ptr<model::SequenceMemory>> kv;
   for (int64_t i = 0; i < sequences; ++i) kv.push_back(sequence_at_depth(engine, depth));

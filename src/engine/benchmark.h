@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/engine.h"
@@ -18,6 +19,9 @@
 namespace trit::engine {
 
 struct BenchSeries {
+  BenchSeries(std::string test_name, int64_t tokens_per_repetition, int64_t sequences_decoded = 1, int64_t depth_tokens = 0)
+      : test(std::move(test_name)), tokens(tokens_per_repetition), sequences(sequences_decoded), depth(depth_tokens) {}
+
   std::string test;                   // "pp512", "tg128", "tg128 x8", "tg128 @ d2048"
   int64_t tokens = 0;                 // per repetition, all sequences together
   int64_t sequences = 1;              // decoded together (tg only)
@@ -32,6 +36,7 @@ struct BenchSeries {
   std::vector<double> grammar_seconds;
   // Greedy generation rows (bench_greedy_generation): per repetition, tokens drafted and accepted.
   std::vector<int64_t> drafted, accepted;
+  std::vector<double> draft_seconds;  // of `seconds`, the drafter's time (a draft model's forwards)
   std::vector<double> tokens_per_second() const;
   double mean() const;                // of tokens/s
   double stddev() const;              // sample standard deviation of tokens/s
@@ -56,6 +61,11 @@ BenchSeries bench_generation(Engine& engine, int64_t n_gen, int repetitions, int
 // random weights rarely, which shows what wrong drafts cost).
 BenchSeries bench_greedy_generation(Engine& engine, int64_t n_gen, int repetitions, const SpeculationOptions& speculation);
 int64_t greedy_generation_context(int64_t n_gen);  // the context those rows need
+
+// The cost of verifying `drafts` drafted tokens ("verify 1+k @ d192"): one forward over a token and
+// its drafts with a logits row each, after the greedy rows' prompt length; seconds are per forward,
+// so tokens/s compares with the "verify 1+0" row (one token, as a plain decode step).
+BenchSeries bench_verification(Engine& engine, int64_t drafts, int repetitions);
 
 namespace grammar {
 struct Grammar;

@@ -14,7 +14,7 @@ BenchSeries bench_constrained_generation(Engine& engine, int64_t n_gen, int repe
   if (n_gen <= 0) fail("the generation length (-n) must be positive");
   if (depth + n_gen > engine.context()) fail("the generation length (-n) exceeds the context (raise -c)");
   BenchSeries series{"tg" + std::to_string(n_gen) + (depth > 0 ? " @ d" + std::to_string(depth) : "") + " + grammar",
-                     n_gen, 1, depth, {}, {}, {}, {}, {}};
+                     n_gen, 1, depth};
   const tokenizer::Tokenizer& tok = engine.tokenizer();
   auto kv = engine.new_sequence();
   {  // the untimed prefix: a depth of arbitrary tokens, then the start of the answer

@@ -1,7 +1,11 @@
-// bench_greedy_generation (benchmark.h): greedy decoding of repeating text, with or without drafts.
+// bench_greedy_generation (benchmark.h): greedy decoding of repeating text, with or without drafts;
+// bench_verification: what one forward over a token and its drafts costs.
+#include <random>
+
 #include "engine/benchmark.h"
 #include "engine/conversation.h"
 #include "util/error.h"
+#include "util/timer.h"
 
 namespace trit::engine {
 
@@ -17,9 +21,11 @@ BenchSeries bench_greedy_generation(Engine& engine, int64_t n_gen, int repetitio
   const int64_t prompt_tokens = kPatternTokens * kPatternRepeats;
   if (greedy_generation_context(n_gen) > engine.context())
     fail("the greedy rows need ", greedy_generation_context(n_gen), " positions of context (raise -c)");
-  const bool drafting = speculation.mode != SpeculationMode::none;
+  const char* drafter = speculation.mode == SpeculationMode::ngram ? " + ngram"
+                        : speculation.mode == SpeculationMode::draft ? " + draft"
+                                                                     : "";
   // Timed from the first sampled token (GenerateStats::decode_seconds): the n_gen - 1 after it.
-  BenchSeries series{"tg" + std::to_string(n_gen) + " greedy" + (drafting ? " + ngram" : ""), n_gen - 1, 1, 0, {}, {}, {}, {}, {}};
+  BenchSeries series{"tg" + std::to_string(n_gen) + " greedy" + drafter, n_gen - 1};
   const auto vocab = static_cast<int64_t>(engine.tokenizer().vocab_size());
   std::vector<int32_t> prompt(static_cast<size_t>(prompt_tokens));
   for (int64_t i = 0; i < prompt_tokens; ++i) prompt[static_cast<size_t>(i)] = static_cast<int32_t>((i % kPatternTokens) * 7919 % vocab);
@@ -36,6 +42,37 @@ BenchSeries bench_greedy_generation(Engine& engine, int64_t n_gen, int repetitio
     series.seconds.push_back(stats.decode_seconds);
     series.drafted.push_back(stats.drafted_tokens);
     series.accepted.push_back(stats.accepted_tokens);
+    series.draft_seconds.push_back(stats.draft_seconds);
+  }
+  return series;
+}
+
+BenchSeries bench_verification(Engine& engine, int64_t drafts, int repetitions) {
+  const int64_t depth = kPatternTokens * kPatternRepeats, rows = 1 + drafts;
+  if (drafts < 0) fail("the number of drafts must not be negative");
+  if (depth + rows > engine.context()) fail("verifying ", drafts, " drafts needs ", depth + rows, " positions of context (raise -c)");
+  BenchSeries series{"verify 1+" + std::to_string(drafts) + " @ d" + std::to_string(depth), rows, 1, depth};
+  std::mt19937 rng(11);
+  const auto vocab = static_cast<uint32_t>(engine.tokenizer().vocab_size());
+  std::vector<int32_t> prompt(static_cast<size_t>(depth)), input(static_cast<size_t>(rows));
+  for (auto& t : prompt) t = static_cast<int32_t>(rng() % vocab);
+  for (auto& t : input) t = static_cast<int32_t>(rng() % vocab);
+  auto memory = engine.new_sequence();
+  const model::SequenceStep prefix{memory.get(), prompt, false};
+  engine.forward().run(std::span<const model::SequenceStep>(&prefix, 1));
+  memory->keep_draft_point();  // recurrent state returns here after each timed forward
+  // A repetition times kForwards forwards (one is a few ms: too short to time alone on a busy machine).
+  constexpr int kForwards = 8;
+  for (int r = -1; r < repetitions; ++r) {  // r = -1: warm-up, not recorded
+    double seconds = 0.0;
+    for (int f = 0; f < kForwards; ++f) {
+      if (!memory->rewind(depth)) fail("this model's sequence memory cannot return to ", depth, " positions");
+      const model::SequenceStep step{memory.get(), input, /*all_logits=*/true};
+      const Timer timer;
+      engine.forward().run(std::span<const model::SequenceStep>(&step, 1));
+      seconds += timer.seconds();
+    }
+    if (r >= 0) series.seconds.push_back(seconds / kForwards);
   }
   return series;
 }

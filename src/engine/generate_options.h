@@ -14,13 +14,20 @@ namespace grammar {
 struct Grammar;
 }
 
-// Speculative decoding (engine/sequence.h): drafted tokens verified together in one forward.
-enum class SpeculationMode { none, ngram };
+class DraftModel;
+
+// Speculative decoding (engine/sequence.h): drafted tokens verified together in one forward, the
+// drafts made by n-gram lookup or a draft model (engine/drafter.h).
+enum class SpeculationMode { none, ngram, draft };
 inline constexpr int kMaxDraftTokens = 256;  // the most any setting may draft per forward
 struct SpeculationOptions {
   SpeculationMode mode = SpeculationMode::none;
+  std::shared_ptr<DraftModel> draft_model;  // mode draft: the model that drafts (engine/draft_model.h)
   int draft_max = 16;  // most tokens drafted per forward (shrinks after rejections, regrows)
   int draft_min = 0;   // a shorter draft is not verified (0 or 1: any)
+  // A draft model stops drafting at a token it gives less than this probability (llama.cpp's
+  // --draft-p-min); 0: it drafts as far as the length allows.
+  float draft_p_min = 0.0f;
 };
 
 struct GenerateOptions {
@@ -58,6 +65,7 @@ struct GenerateStats {
   std::string stop_string;      // reason stop_string: which one (APIs report it)
   int64_t drafted_tokens = 0;   // speculative decoding: tokens drafted and verified
   int64_t accepted_tokens = 0;  // of those, the ones the model agreed with (each saved a forward)
+  double draft_seconds = 0.0;   // of decode_seconds, the time the drafter took (a draft model's forwards)
   double prompt_tokens_per_second() const { return prompt_seconds > 0 ? prompt_computed / prompt_seconds : 0.0; }
   double decode_tokens_per_second() const { return decode_seconds > 0 ? generated_tokens / decode_seconds : 0.0; }
 };

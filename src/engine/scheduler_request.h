@@ -24,8 +24,10 @@ struct ScheduledRequest {
   bool token_ids = false;       // emit each sampled token's id even without logprobs
   bool ignore_eos = false;      // never sample end-of-generation tokens (benchmarks, tests)
   // The request's own drafting (llama-server's speculative.n_max / n_min) over the server's
-  // (SchedulerOptions::speculation): draft_max 0 turns n-gram drafts off, more turns them on.
+  // (SchedulerOptions::speculation): draft_max 0 turns drafts off, more turns them on (the server's
+  // draft model where it has one, else n-gram lookup).
   std::optional<int> draft_max, draft_min;
+  std::optional<float> draft_p_min;  // speculative.p_min: a draft model's confidence floor
 };
 
 // A sampled token with its log-probabilities (only when the request asked for logprobs or token

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <limits>
 
-#include "engine/ngram_draft.h"
 #include "util/error.h"
 
 namespace trit::engine {
@@ -37,6 +36,8 @@ bool Sequence::copy_prefix(const model::SequenceMemory& from, std::span<const in
 }
 
 void Sequence::start(std::span<const int32_t> prompt, const GenerateOptions& options, bool ban_eog) {
+  if (options.speculation.mode == SpeculationMode::none) drafter_.reset();
+  else if (!drafter_ || !drafter_->is(options.speculation)) drafter_ = make_drafter(options.speculation);
   size_t common = cached_prefix(prompt);
   if (common == prompt.size())  // the last prompt token is fed again for its logits
     common = static_cast<size_t>(memory_->rewind_point(static_cast<int64_t>(common) - 1));
@@ -111,7 +112,9 @@ void Sequence::draft(int64_t budget) {
   most = std::min<int64_t>(most, memory_->capacity() - static_cast<int64_t>(tokens_.size()) - 1);
   if (max_tokens_ >= 0) most = std::min<int64_t>(most, max_tokens_ - stats_.generated_tokens - 1);
   if (most < std::max(1, speculation_.draft_min)) return;
-  drafts_ = ngram_draft(tokens_, static_cast<size_t>(most));
+  const Timer drafting;
+  drafts_ = drafter_->draft(tokens_, DraftLimits{static_cast<size_t>(most), speculation_.draft_p_min, bias_});
+  stats_.draft_seconds += drafting.seconds();
   if (static_cast<int64_t>(drafts_.size()) < speculation_.draft_min) drafts_.clear();
   if (drafts_.empty()) return;
   input_.assign(1, tokens_.back());

@@ -15,7 +15,7 @@
 // it (chat turns, follow-up requests).
 //
 // Speculative decoding (GenerateOptions::speculation): in decode, next_input() may return the unfed
-// token followed by drafted tokens (guesses at what comes next, engine/ngram_draft.h). The driver
+// token followed by drafted tokens (guesses at what comes next, engine/drafter.h). The driver
 // feeds them all in one forward with logits for every row (verifying() is true) and passes the rows
 // to step() in order while verifying() stays true: row i samples the token after draft i - 1, and
 // the draft is kept while the sample equals it. The first sample that differs (or the one after the
@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/drafter.h"
 #include "engine/editor_limits.h"
 #include "engine/generate_options.h"
 #include "engine/grammar/grammar_constraint.h"
@@ -164,6 +165,7 @@ class Sequence {
   // Speculative decoding: drafts_ follow the unfed token in input_ (what next_input() returned);
   // draft_at_ is the draft the next step() verifies; draft_limit_ adapts the draft length.
   SpeculationOptions speculation_;
+  std::unique_ptr<Drafter> drafter_;  // kept across generations (a draft model's memory of tokens_)
   std::vector<int32_t> input_, drafts_;
   size_t draft_at_ = 0;
   int64_t draft_limit_ = 0;

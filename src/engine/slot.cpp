@@ -10,9 +10,12 @@ void Slot::start(std::shared_ptr<RequestHandle> request, double queue_seconds, u
   GenerateOptions options = r.options;
   options.speculation = speculation;
   if (r.draft_max) {
-    options.speculation.mode = *r.draft_max > 0 ? SpeculationMode::ngram : SpeculationMode::none;
+    // On: the server's drafter (a draft model with -md), n-gram lookup when it has none.
+    const SpeculationMode on = speculation.mode == SpeculationMode::none ? SpeculationMode::ngram : speculation.mode;
+    options.speculation.mode = *r.draft_max > 0 ? on : SpeculationMode::none;
     options.speculation.draft_max = std::max(*r.draft_max, 1);
   }
+  if (r.draft_p_min) options.speculation.draft_p_min = *r.draft_p_min;
   if (r.draft_min) options.speculation.draft_min = std::min(*r.draft_min, options.speculation.draft_max);
   sequence_.start(r.prompt, options, r.ignore_eos);
   request_ = std::move(request);

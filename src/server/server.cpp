@@ -202,6 +202,7 @@ void Server::set_ready(engine::Engine& engine, engine::Scheduler& scheduler) {
   c.request_context.sampling_defaults = c.options.sampling_defaults;
   c.request_context.random_seed = c.options.random_seed;
   c.request_context.context = scheduler.context();
+  c.request_context.draft_model = scheduler.options().speculation.draft_model != nullptr;
   c.ready.store(true);
 }
 

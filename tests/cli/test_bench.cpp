@@ -123,10 +123,10 @@ TEST(BenchCli, DepthRunsTheTestsAfterThatManyTokensInTheContext) {
 // drafted/accepted counts per repetition (JSON) and an acceptance line (markdown).
 TEST(BenchCli, SpecAddsGreedyRowsWithAndWithoutDrafts) {
   const std::string model = test::have_shared() ? test::shared_dir() + "/models/moby-tiny-Q2_0.gguf" : test::make_model("tiny", "q2_0");
-  test::CommandResult r = test::run_trit("bench -m " + test::shell_quote(model) + " -p 0 -n 24 -r 2 -t 1 --spec ngram -o json");
+  test::CommandResult r = test::run_trit("bench -m " + test::shell_quote(model) + " -p 0 -n 24 -r 2 -t 1 --spec ngram --draft-max 4 -o json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  ASSERT_EQ(j["results"].size(), 3u) << r.out;
+  ASSERT_EQ(j["results"].size(), 3u + 5u) << "tg, two greedy rows, verify 1+0 .. 1+4: " << r.out;
   const auto& plain = j["results"][1];
   const auto& drafted = j["results"][2];
   EXPECT_EQ(plain["test"], "tg24 greedy");
@@ -137,9 +137,39 @@ TEST(BenchCli, SpecAddsGreedyRowsWithAndWithoutDrafts) {
   for (const auto& n : drafted["drafted_tokens"]) EXPECT_GT(n.get<int>(), 0) << "the prompt repeats: the lookup drafts";
   EXPECT_GE(drafted["acceptance_rate"].get<double>(), 0.0);
   EXPECT_LE(drafted["acceptance_rate"].get<double>(), 1.0);
-  test::CommandResult md = test::run_trit("bench -m " + test::shell_quote(model) + " -p 0 -n 24 -r 1 -t 1 --spec ngram");
+  test::CommandResult md = test::run_trit("bench -m " + test::shell_quote(model) + " -p 0 -n 24 -r 1 -t 1 --spec ngram --draft-max 2");
   ASSERT_EQ(md.exit_code, 0) << md.err;
   EXPECT_NE(md.out.find("tg24 greedy + ngram: drafted "), std::string::npos) << md.out;
+}
+
+// --spec draft -md SAME_FILE: the draft model always agrees (the mechanism's upper bound), so every
+// draft is accepted; the drafter's share of the time and verification alone are reported; one
+// "verify 1+k" row per k = 0 .. --draft-max, each a forward of 1+k tokens.
+TEST(BenchCli, SpecDraftReportsAcceptanceDrafterTimeAndVerificationCosts) {
+  const std::string model = test::make_model("tiny", "q2_0", 7);
+  const std::string args = "bench -m " + test::shell_quote(model) + " -p 0 -n 24 -r 2 -t 1 --spec draft --draft-max 3 -md " +
+                           test::shell_quote(model);
+  test::CommandResult r = test::run_trit(args + " -o json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["results"].size(), 3u + 4u) << r.out;
+  const auto& drafted = j["results"][2];
+  EXPECT_EQ(drafted["test"], "tg24 greedy + draft");
+  for (const auto& n : drafted["drafted_tokens"]) EXPECT_GT(n.get<int>(), 0);
+  EXPECT_EQ(drafted["acceptance_rate"].get<double>(), 1.0) << "the same weights draft the target's own greedy choices";
+  for (const auto& s : drafted["draft_seconds"]) EXPECT_GT(s.get<double>(), 0.0);
+  EXPECT_GT(drafted["verification_tokens_per_second"].get<double>(), drafted["mean_tokens_per_second"].get<double>());
+  for (int k = 0; k <= 3; ++k) {
+    const auto& row = j["results"][3 + k];
+    EXPECT_EQ(row["test"], "verify 1+" + std::to_string(k) + " @ d192");
+    EXPECT_EQ(row["tokens"], 1 + k);
+    EXPECT_GT(row["mean_tokens_per_second"].get<double>(), 0.0);
+  }
+  test::CommandResult md = test::run_trit(args);
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+  EXPECT_NE(md.out.find("tg24 greedy + draft: drafted "), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("verification alone"), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("k=3 "), std::string::npos) << md.out;
 }
 
 TEST(BenchCli, BadArgumentsNameTheProblem) {

@@ -1,6 +1,8 @@
 // trit run and trit chat end to end through the binary.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "common/test_util.h"
 #include "util/memory_info.h"
 
@@ -123,6 +125,53 @@ TEST(Run, BadInputsGiveOneErrorLine) {
     EXPECT_NE(r.exit_code, 0) << args;
     EXPECT_EQ(r.signal, 0) << args;
     EXPECT_FALSE(r.err.empty()) << args;
+  }
+}
+
+// -md FILE (--spec draft): a draft model of the same vocabulary gives the same text as without it,
+// on a dense target (the trained model's F16 twin drafting for it where ../shared has it) and a
+// hybrid one (a dense draft); its start-up line and the drafts' account on stderr; chat takes it;
+// wrong combinations and a missing or foreign draft model are named before anything runs.
+TEST(Run, DraftModelGivesTheSameTextAndReportsItsDrafts) {
+  const bool trained = test::have_shared();
+  const std::string model = trained ? test::shared_dir() + "/models/moby-tiny-Q2_0.gguf" : test::make_model("tiny", "q2_0", 3);
+  const std::string draft = trained ? test::shared_dir() + "/models/moby-tiny-F16.gguf" : test::make_model("tiny", "f16", 8);
+  const std::string args = "run -m " + shell_quote(model) + " --raw --temp 0 -n 48 -p 'Call me Ishmael. Some years ago'";
+  auto plain = run_trit(args), drafted = run_trit(args + " -md " + shell_quote(draft) + " --draft-max 4");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  ASSERT_EQ(drafted.exit_code, 0) << drafted.err;
+  EXPECT_EQ(plain.out, drafted.out);
+  EXPECT_NE(drafted.err.find("draft model "), std::string::npos) << drafted.err;
+  EXPECT_NE(drafted.err.find(", drafted "), std::string::npos) << drafted.err;
+  if (trained) {  // the F16 twin of a trained ternary model agrees with it most of the time
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(drafted.err, m, std::regex(R"(accepted [0-9]+ \(([0-9]+)%\))"))) << drafted.err;
+    EXPECT_GT(std::stoi(m[1]), 50) << drafted.err;
+  }
+
+  auto chat = test::run_command("printf 'the whale the whale\n/exit\n' | " + test::trit_bin() + " chat -m " + shell_quote(model) +
+                                " --temp 0 -n 24 --spec draft -md " + shell_quote(draft));
+  EXPECT_EQ(chat.exit_code, 0) << chat.err;
+
+  const std::string hybrid = "run -m " + shell_quote(test::make_model("qwen35-tiny", "pq2_0", 7)) + " --raw --temp 0 -n 24 -p 'a b a b a b'";
+  auto hybrid_plain = run_trit(hybrid), hybrid_drafted = run_trit(hybrid + " -md " + shell_quote(test::make_model("tiny", "q2_0", 7)));
+  EXPECT_EQ(hybrid_drafted.exit_code, 0) << hybrid_drafted.err;
+  EXPECT_EQ(hybrid_plain.out, hybrid_drafted.out);
+  EXPECT_NE(hybrid_drafted.err.find(", drafted "), std::string::npos) << hybrid_drafted.err;
+
+  std::vector<std::pair<std::string, std::string>> bad_values = {
+      {" --spec draft", "-md FILE"},
+      {" --spec ngram -md " + shell_quote(draft), "only used by --spec draft"},
+      {" -md /nonexistent/draft.gguf", "/nonexistent/draft.gguf: no such file"},
+      {" --spec ngram --draft-p-min 0.5", "--draft-p-min"},
+      {" -md " + shell_quote(draft) + " --draft-p-min 1.5", "--draft-p-min"},
+      {" -md " + shell_quote(draft) + " --draft-p-min nan", "--draft-p-min"}};
+  if (trained) bad_values.emplace_back(" -md " + shell_quote(test::make_model("tiny", "q2_0", 3)), "must share the model's vocabulary");
+  for (const auto& [bad, named] : bad_values) {
+    auto r = run_trit(args + bad);
+    EXPECT_NE(r.exit_code, 0) << bad;
+    EXPECT_EQ(r.signal, 0) << bad;
+    EXPECT_NE(r.err.find(named), std::string::npos) << bad << ": " << r.err;
   }
 }
 

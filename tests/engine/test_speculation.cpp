@@ -1,9 +1,11 @@
-// Speculative decoding with n-gram drafts (engine/ngram_draft.h, engine/sequence.h): the drafter's
-// lookup; greedy output with drafts equal to plain decoding, token for token, under every way a
-// generation ends (max tokens, context full, stop string, a caller that stops mid-verification) and
-// in a follow-up turn that reuses the memory; the sampler's draft rule leaving the token
-// distribution unchanged (chi-square), for one draw and over whole sampled generations; models
-// whose memory cannot drop drafts decode without them.
+// Speculative decoding (engine/sequence.h) with n-gram drafts (engine/ngram_draft.h) and draft
+// models (engine/draft_model.h): the n-gram lookup; greedy output with drafts equal to plain
+// decoding, token for token, under every way a generation ends (max tokens, context full, stop
+// string, a caller that stops mid-verification) and in a follow-up turn that reuses the memory; a
+// draft model (the same file: it always agrees; another model, dense or hybrid: it rarely does)
+// leaving 20 prompts' output unchanged on dense and hybrid targets; the sampler's draft rule leaving
+// the token distribution unchanged (chi-square), for one draw and over whole sampled generations
+// with either drafter; hybrid memory returning to its draft point.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,10 +15,12 @@
 
 #include "common/test_util.h"
 #include "engine/conversation.h"
+#include "engine/draft_model.h"
 #include "engine/engine.h"
 #include "engine/ngram_draft.h"
 #include "engine/sampling.h"
 #include "engine/sequence.h"
+#include "util/error.h"
 
 namespace trit {
 namespace {
@@ -269,34 +273,37 @@ TEST_F(SpeculationTest, HybridModelsReturnToTheDraftPoint) {
 }
 
 // Sampling (temperature 0.8) through the whole generation loop: the tokens at each of the first 4
-// positions, over 800 seeded generations with n-gram drafts and 800 without, follow one
-// distribution (a two-sample chi-square test per position, at the 0.1% level; the seeds are fixed,
-// so it cannot flake). A bias keeps the answers to the prompt's three tokens (their odds still the
-// model's), so drafts from the repeating prompt are verified, taken and refused.
-TEST_F(SpeculationTest, SampledOutputKeepsItsDistribution) {
-  make_engine(64, test::make_model("tiny", "q2_0", 7));
+// positions, over 800 seeded generations with drafts (as `drafting` makes them) and 800 without,
+// follow one distribution (a two-sample chi-square test per position, at the 0.1% level; the seeds
+// are fixed, so it cannot flake). A bias keeps the answers to the prompt's three tokens (their odds
+// still the model's), so drafts are verified, taken and refused.
+void expect_sampled_distribution_kept(engine::Engine& engine, const engine::SpeculationOptions& drafting) {
   const Tokens prompt = {11, 12, 13, 11, 12, 13, 11, 12, 13, 11};
   constexpr int kRuns = 800, kPositions = 4;
   std::vector<std::map<int32_t, int>> counts[2];  // [speculating][position][token]
   int64_t drafted = 0, accepted = 0;
   for (int speculate = 0; speculate < 2; ++speculate) {
     counts[speculate].resize(kPositions);
-    engine::Conversation c(*engine_);
+    engine::Conversation c(engine);
     for (int run = 0; run < kRuns; ++run) {
       // One token more than is counted: the memory (tokens()) need not hold the last one sampled.
-      engine::GenerateOptions o = options(kPositions + 1, 4, speculate == 1);
+      engine::GenerateOptions o;
+      o.max_tokens = kPositions + 1;
+      if (speculate == 1) o.speculation = drafting;
+      o.speculation.draft_max = 4;
       o.sampling.temperature = 0.8f;
       o.sampling.top_k = 0;
       o.sampling.top_p = 1.0f;
       o.sampling.min_p = 0.0f;
       o.sampling.seed = static_cast<uint64_t>(run + 1 + speculate * kRuns);
       for (int32_t t : {11, 12, 13}) o.sampling.logit_bias.emplace_back(t, 30.0f);
-      const Generation g = generate(c, prompt, o);
-      ASSERT_EQ(g.stats.generated_tokens, kPositions + 1);
-      ASSERT_GE(g.tokens.size(), prompt.size() + kPositions);
-      for (int k = 0; k < kPositions; ++k) ++counts[speculate][k][g.tokens[prompt.size() + k]];
-      drafted += g.stats.drafted_tokens;
-      accepted += g.stats.accepted_tokens;
+      const engine::GenerateStats stats = c.generate(prompt, o, [](const std::string&) { return true; });
+      const Tokens& tokens = c.tokens();
+      ASSERT_EQ(stats.generated_tokens, kPositions + 1);
+      ASSERT_GE(tokens.size(), prompt.size() + kPositions);
+      for (int k = 0; k < kPositions; ++k) ++counts[speculate][k][tokens[prompt.size() + k]];
+      drafted += stats.drafted_tokens;
+      accepted += stats.accepted_tokens;
     }
   }
   EXPECT_GT(accepted, 100);
@@ -324,6 +331,103 @@ TEST_F(SpeculationTest, SampledOutputKeepsItsDistribution) {
     // The 0.1% tail of chi-square(df) (Wilson-Hilferty, z = 3.09).
     const double h = 2.0 / (9.0 * df), limit = df * std::pow(1.0 - h + 3.09 * std::sqrt(h), 3.0);
     EXPECT_LT(chi2, limit) << "position " << k << ", " << cells.size() << " categories";
+  }
+}
+
+TEST_F(SpeculationTest, SampledOutputKeepsItsDistribution) {
+  make_engine(64, test::make_model("tiny", "q2_0", 7));
+  engine::SpeculationOptions ngram;
+  ngram.mode = engine::SpeculationMode::ngram;
+  expect_sampled_distribution_kept(*engine_, ngram);
+}
+
+// A draft model drafts greedily (one token for certain), so the sampler's rule is the same.
+TEST_F(SpeculationTest, SampledOutputWithADraftModelKeepsItsDistribution) {
+  const std::string path = test::make_model("tiny", "q2_0", 7);
+  make_engine(64, path);
+  engine::SpeculationOptions draft;
+  draft.mode = engine::SpeculationMode::draft;
+  draft.draft_model = std::make_shared<engine::DraftModel>(path, *engine_);
+  expect_sampled_distribution_kept(*engine_, draft);
+}
+
+// A draft model: its greedy guesses verified by the target. Dense and hybrid targets, each with
+// itself as the drafter (the same weights: every draft is the target's own greedy choice, so all
+// are taken) and with another model of the same vocabulary (random weights: drafts mostly refused;
+// a hybrid drafting for a dense target and the reverse). 20 prompts, greedy, in one conversation
+// per case (each a follow-up of the last, so the draft model's memory is reused and rewound):
+// the text equals plain decoding's.
+TEST_F(SpeculationTest, DraftModelOutputEqualsPlainDecoding) {
+  const std::string dense = test::make_model("tiny", "q2_0", 7), other_dense = test::make_model("tiny", "f16", 8),
+                    hybrid = test::make_model("qwen35-tiny", "pq2_0", 7);
+  struct Case {
+    std::string target, draft;
+    bool agrees;
+  };
+  for (const Case& c : {Case{dense, dense, true}, Case{dense, other_dense, false}, Case{dense, hybrid, false},
+                        Case{hybrid, hybrid, true}, Case{hybrid, dense, false}}) {
+    SCOPED_TRACE(c.target + " drafted by " + c.draft);
+    make_engine(512, c.target);
+    engine::GenerateOptions plain_options = options(24, 4, false), draft_options = plain_options;
+    draft_options.speculation.mode = engine::SpeculationMode::draft;
+    draft_options.speculation.draft_model = std::make_shared<engine::DraftModel>(c.draft, *engine_);
+    engine::Conversation plain(*engine_), speculating(*engine_);
+    Tokens history;
+    int64_t drafted = 0, accepted = 0;
+    for (int p = 0; p < 20; ++p) {
+      const Tokens turn = p < 10 ? encode(kPrompts[p]) : Tokens{static_cast<int32_t>(3 + p), 40, static_cast<int32_t>(200 + 7 * p)};
+      Tokens prompt = history;
+      prompt.insert(prompt.end(), turn.begin(), turn.end());
+      if (static_cast<int64_t>(prompt.size()) + 26 > engine_->context()) prompt = turn;
+      draft_options.speculation.draft_max = 1 + p % 6;
+      const Generation a = generate(plain, prompt, plain_options), b = generate(speculating, prompt, draft_options);
+      EXPECT_EQ(a.text, b.text) << "prompt " << p;
+      EXPECT_EQ(a.stats.generated_tokens, b.stats.generated_tokens) << "prompt " << p;
+      EXPECT_EQ(a.stats.reason, b.stats.reason) << "prompt " << p;
+      ASSERT_LE(b.tokens.size(), a.tokens.size());  // recurrent memory may hold only a prefix
+      EXPECT_TRUE(std::equal(b.tokens.begin(), b.tokens.end(), a.tokens.begin())) << "prompt " << p;
+      EXPECT_GT(b.stats.draft_seconds, 0.0);
+      drafted += b.stats.drafted_tokens;
+      accepted += b.stats.accepted_tokens;
+      history = a.tokens;
+    }
+    EXPECT_GT(drafted, 20 * 4);
+    if (c.agrees) {
+      EXPECT_EQ(accepted, drafted) << "the target's own weights draft its greedy choices";
+    } else {
+      EXPECT_LT(accepted, drafted / 2);
+    }
+  }
+}
+
+// --draft-p-min: a draft model stops before a token it is unsure of. Random weights are unsure of
+// everything (their top probability is far below 0.9), so nothing is drafted; at 0 it drafts.
+TEST_F(SpeculationTest, DraftModelStopsBelowItsConfidenceFloor) {
+  const std::string path = test::make_model("tiny", "q2_0", 7);
+  make_engine(128, path);
+  engine::GenerateOptions o = options(16, 4, false);
+  o.speculation.mode = engine::SpeculationMode::draft;
+  o.speculation.draft_model = std::make_shared<engine::DraftModel>(path, *engine_);
+  o.speculation.draft_p_min = 0.9f;
+  engine::Conversation c(*engine_);
+  const Tokens prompt = encode(kPrompts[0]);
+  EXPECT_EQ(generate(c, prompt, o).stats.drafted_tokens, 0);
+  o.speculation.draft_p_min = 0.0f;
+  EXPECT_GT(generate(c, prompt, o).stats.drafted_tokens, 0);
+}
+
+// A draft model must share the target's vocabulary: another one is refused at load, naming both.
+TEST(DraftModel, RefusesAnotherVocabulary) {
+  if (!test::have_shared()) GTEST_SKIP() << "SKIPPED: " << test::shared_dir() << "/models is absent (the moby model has the Qwen3 vocabulary)";
+  engine::EngineOptions o;
+  o.threads = 1;
+  o.context = 64;
+  engine::Engine target(test::make_model("tiny", "q2_0", 7), o);
+  try {
+    engine::DraftModel draft(test::shared_dir() + "/models/moby-tiny-Q2_0.gguf", target);
+    ADD_FAILURE() << "a draft model of another vocabulary was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("vocabulary of 151936 tokens, the model 507"), std::string::npos) << e.what();
   }
 }
 

@@ -138,9 +138,46 @@ TEST(RunMatchesServe, NgramSpeculationKeepsGreedyText) {
   EXPECT_EQ(server.stop(), 0) << server.log();
 }
 
+// trit serve -md: a draft model per slot, its drafts in the continuous batch; at temperature 0
+// every request's text equals trit run's without drafts, side by side in one batch and in a second
+// round (the slots' draft memories reused); /metrics counts drafts; per request, speculative.n_max 0
+// turns them off and speculative.p_min is the draft model's floor (1: nothing is sure enough).
+TEST(RunMatchesServe, DraftModelKeepsGreedyText) {
+  const bool trained = test::have_shared();
+  const std::string model = trained ? test::shared_dir() + "/models/moby-tiny-Q2_0.gguf" : test::make_model("tiny", "q2_0", 3);
+  const std::string draft = trained ? test::shared_dir() + "/models/moby-tiny-F16.gguf" : test::make_model("tiny", "f16", 8);
+  test::ServeProcess server("-m " + shell_quote(model) + " -md " + shell_quote(draft) + " -t 1 --parallel 3 --draft-max 6");
+  ASSERT_TRUE(server.ok()) << server.log();
+  const std::vector<std::string> prompts = {"The whale, the whale, the whale", "Call me Ishmael. Some years ago",
+                                            "one two three one two three one", "It was the best of times, it was"};
+  std::vector<std::string> expected;
+  for (const auto& p : prompts) expected.push_back(run_cli(model, "--raw --temp 0 -n 40 -p " + shell_quote(p)).text);
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::thread> clients;
+    std::vector<json> answers(prompts.size());
+    for (size_t i = 0; i < prompts.size(); ++i)
+      clients.emplace_back([&, i] {
+        answers[i] = post(server, "/v1/completions", {{"prompt", prompts[i]}, {"temperature", 0}, {"max_tokens", 40}});
+      });
+    for (auto& c : clients) c.join();
+    for (size_t i = 0; i < prompts.size(); ++i) EXPECT_EQ(answers[i]["choices"][0]["text"], expected[i]) << prompts[i];
+  }
+  const int64_t drafted = drafted_so_far(server, 0);
+  EXPECT_GT(drafted, 0);
+  for (const json& off : {json{{"speculative.n_max", 0}}, json{{"speculative.p_min", 1.0}}}) {
+    SCOPED_TRACE(off.dump());
+    json request = {{"prompt", prompts[1]}, {"temperature", 0}, {"max_tokens", 40}};
+    request.update(off);
+    EXPECT_EQ(post(server, "/v1/completions", request)["choices"][0]["text"], expected[1]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the metrics of the request's last step
+    EXPECT_EQ(drafted_so_far(server), drafted) << "no drafts";
+  }
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
 // llama-server's per-request fields: speculative.n_max > 0 drafts on a server started without
 // --spec, 0 turns drafts off on one started with it; the text is the same either way; bad values
-// and p_min (a draft model's setting) are 400s naming the field.
+// and p_min (a draft model's setting, on a server without one) are 400s naming the field.
 TEST(RunMatchesServe, PerRequestSpeculativeFields) {
   if (!test::have_shared()) GTEST_SKIP() << "SKIPPED: " << test::shared_dir() << "/models is absent (the moby model's text repeats, so drafts are made)";
   const std::string model = test::shared_dir() + "/models/moby-tiny-Q2_0.gguf";

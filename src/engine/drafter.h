@@ -1,0 +1,43 @@
+// Drafters for speculative decoding (engine/sequence.h): each proposes the tokens it guesses come
+// after a sequence's history; the target model verifies them all in one forward. Kinds
+// (GenerateOptions::speculation.mode):
+//   ngram  the tokens that followed the last occurrence of the newest tokens (engine/ngram_draft.h)
+//   draft  a smaller model of the same vocabulary decoding greedily (engine/draft_model.h)
+// A drafter lives with its sequence across generations (a draft model keeps its own memory of the
+// history, so a follow-up turn feeds it only what is new).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "engine/generate_options.h"
+
+namespace trit::engine {
+
+// What a draft may be.
+struct DraftLimits {
+  size_t max_tokens = 0;
+  // A drafter that knows how sure it is stops before a token it gives a lower probability.
+  float min_probability = 0.0f;
+  // Added to a draft model's logits before it picks: the request's logit_bias and its banned ids
+  // (-inf), so it does not guess tokens the target will never take.
+  std::span<const std::pair<int32_t, float>> bias;
+};
+
+class Drafter {
+ public:
+  virtual ~Drafter() = default;
+  // Up to limits.max_tokens tokens to follow `history` (the prompt and everything sampled, the
+  // newest not yet fed to the target); empty when the drafter has no guess.
+  virtual std::vector<int32_t> draft(std::span<const int32_t> history, const DraftLimits& limits) = 0;
+  // Whether this drafter is the one `options` asks for (else the sequence makes a new one).
+  virtual bool is(const SpeculationOptions& options) const = 0;
+};
+
+// The drafter `options` asks for; null for SpeculationMode::none.
+std::unique_ptr<Drafter> make_drafter(const SpeculationOptions& options);
+
+}  // namespace trit::engine
