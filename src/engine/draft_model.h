@@ -53,6 +53,7 @@ class ModelDrafter final : public Drafter {
   bool is(const SpeculationOptions& options) const override {
     return options.mode == SpeculationMode::draft && options.draft_model == model_;
   }
+  bool gives_up() const override { return true; }
 
  private:
   // Keeps the longest prefix of `history` the memory can return to, feeds the rest; returns the

@@ -14,6 +14,7 @@ class NgramDrafter final : public Drafter {
     return ngram_draft(history, limits.max_tokens);
   }
   bool is(const SpeculationOptions& options) const override { return options.mode == SpeculationMode::ngram; }
+  bool gives_up() const override { return false; }
 };
 
 }  // namespace

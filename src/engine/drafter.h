@@ -35,6 +35,10 @@ class Drafter {
   virtual std::vector<int32_t> draft(std::span<const int32_t> history, const DraftLimits& limits) = 0;
   // Whether this drafter is the one `options` asks for (else the sequence makes a new one).
   virtual bool is(const SpeculationOptions& options) const = 0;
+  // Whether to stop drafting for the rest of a generation once refused at the first token after
+  // the longest pause (engine/sequence.cpp): a draft model feeds every token before each try, so a
+  // drafter that never agrees would keep paying for that; a lookup costs nothing until it matches.
+  virtual bool gives_up() const = 0;
 };
 
 // The drafter `options` asks for; null for SpeculationMode::none.

@@ -169,8 +169,9 @@ class Sequence {
   std::vector<int32_t> input_, drafts_;
   size_t draft_at_ = 0;
   int64_t draft_limit_ = 0;
-  int64_t draft_pause_ = 0, draft_backoff_ = 0;  // decode steps left without drafting, and the next pause
-  static constexpr int64_t kMaxDraftPause = 16;
+  // Decode steps left without drafting (-1: none in this generation), and the next pause.
+  int64_t draft_pause_ = 0, draft_backoff_ = 0;
+  static constexpr int64_t kMaxDraftPause = 64;
 };
 
 }  // namespace trit::engine

@@ -416,6 +416,22 @@ TEST_F(SpeculationTest, DraftModelStopsBelowItsConfidenceFloor) {
   EXPECT_GT(generate(c, prompt, o).stats.drafted_tokens, 0);
 }
 
+// A draft model that never agrees stops drafting for the rest of the generation: a try, pauses of
+// 1, 2, 4 ... 64 steps each followed by a try, and the eighth refusal ends it (engine/sequence.cpp
+// settle_draft). Without giving up it would try every 65 steps and keep feeding the draft model.
+TEST_F(SpeculationTest, DraftModelThatNeverAgreesGivesUp) {
+  const std::string target = test::make_model("tiny", "q2_0", 7), drafter = test::make_model("tiny", "f16", 8);
+  make_engine(1024, target);
+  engine::GenerateOptions o = options(700, 8, false);
+  o.speculation.mode = engine::SpeculationMode::draft;
+  o.speculation.draft_model = std::make_shared<engine::DraftModel>(drafter, *engine_);
+  engine::Conversation c(*engine_);
+  const engine::GenerateStats stats = generate(c, encode(kPrompts[0]), o).stats;
+  ASSERT_GE(stats.generated_tokens, 400) << "the generation must run long past the give-up point";
+  ASSERT_EQ(stats.accepted_tokens, 0) << "these two random models were expected never to agree";
+  EXPECT_EQ(stats.drafted_tokens, 8);
+}
+
 // A draft model must share the target's vocabulary: another one is refused at load, naming both.
 TEST(DraftModel, RefusesAnotherVocabulary) {
   if (!test::have_shared()) GTEST_SKIP() << "SKIPPED: " << test::shared_dir() << "/models is absent (the moby model has the Qwen3 vocabulary)";
