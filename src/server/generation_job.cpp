@@ -24,11 +24,15 @@ struct Job {
   }
 };
 
+// What on_output did with a take: the client is gone, nothing reached the socket (a non-streamed
+// answer accumulates; a stream can hold text back, e.g. a tool call until it closes), or bytes did.
+enum class Delivery { client_gone, held, written };
+
 // Takes the choices' output until every one is done. on_output(index, out) gets every non-empty
-// take (and the last of each); probe runs after a second without a write to the client
-// (on_output writes when `output_writes`). Either returning false means the client is gone.
-void pump(ServerContext& ctx, Job& job, bool output_writes,
-          const std::function<bool(size_t, const engine::RequestOutput&)>& on_output,
+// take (and the last of each); probe runs after a second without bytes written to the client, so
+// a client that left is noticed even while tokens flow but none of them reach it. Delivery
+// client_gone or probe returning false cancels the job.
+void pump(ServerContext& ctx, Job& job, const std::function<Delivery(size_t, const engine::RequestOutput&)>& on_output,
           const std::function<bool()>& probe) {
   const size_t n = job.handles.size();
   std::vector<bool> done(n, false);
@@ -42,11 +46,12 @@ void pump(ServerContext& ctx, Job& job, bool output_writes,
       engine::RequestOutput out = job.handles[i]->take(wait);
       if (ctx.stopping.load()) job.cancel();
       if (out.text.empty() && out.tokens.empty() && !out.done) continue;
-      if (!on_output(i, out)) {
+      const Delivery delivery = on_output(i, out);
+      if (delivery == Delivery::client_gone) {
         job.cancel();
         return;
       }
-      if (output_writes) last = Clock::now();
+      if (delivery == Delivery::written) last = Clock::now();
       if (out.done) {
         done[i] = true;
         --remaining;
@@ -95,10 +100,10 @@ void serve_generation(ServerContext& ctx, InFlight::Ticket ticket, GenerationReq
   if (!job->request.stream) {
     bool gone = false;
     pump(
-        ctx, *job, false,
+        ctx, *job,
         [&](size_t i, const engine::RequestOutput& out) {
           job->writer->accumulate_choice(i, out);
-          return true;
+          return Delivery::held;
         },
         [&] { return !(gone = !GatedHttpServer::client_connected()); });
     if (gone) return;  // nobody reads the answer
@@ -114,11 +119,14 @@ void serve_generation(ServerContext& ctx, InFlight::Ticket ticket, GenerationReq
   res.set_chunked_content_provider(
       "text/event-stream",
       [job, c](size_t, httplib::DataSink& sink) {
-        auto write = [&](const std::string& s) { return s.empty() || sink.write(s.data(), s.size()); };
+        auto write = [&](const std::string& s) {
+          if (s.empty()) return Delivery::held;
+          return sink.write(s.data(), s.size()) ? Delivery::written : Delivery::client_gone;
+        };
         pump(
-            *c, *job, true,
+            *c, *job,
             [&](size_t i, const engine::RequestOutput& out) { return write(job->writer->stream_choice_events(i, out)); },
-            [&] { return write(job->writer->keep_alive()); });
+            [&] { return write(job->writer->keep_alive()) != Delivery::client_gone; });
         sink.done();
         return true;
       },

@@ -160,14 +160,16 @@ await check("8 concurrent clients equal the same requests alone (temperature 0)"
   streamed.forEach((t, i) => assert.equal(t, alone[i], `streamed request ${i} differs under batching`));
 });
 
-await check("a client that disconnects cancels its generation", async () => {
+// Reads `chunks` chunks of a stream, leaves, and expects the server to cancel the generation (not
+// to run it to the end of the context). extra: request fields.
+const expectAbandonedStreamCancelled = async (chunks, extra) => {
   const before = await metric("trit_requests_cancelled_total");
   const controller = new AbortController();
-  const stream = await client.chat.completions.create(chat({ max_tokens: 100000, ignore_eos: true, stream: true }),
+  const stream = await client.chat.completions.create(chat({ max_tokens: 100000, ignore_eos: true, stream: true, ...extra }),
                                                       { signal: controller.signal });
   let n = 0;
   try {
-    for await (const c of stream) if (++n === 3) controller.abort();
+    for await (const c of stream) if (++n === chunks) controller.abort();
   } catch (e) { /* the abort */ }
   let after = before;
   for (let i = 0; i < 300 && after === before; i++) {  // up to 30 s on a loaded machine
@@ -176,6 +178,21 @@ await check("a client that disconnects cancels its generation", async () => {
   }
   assert.equal(after, before + 1, "the server cancelled the abandoned stream");
   assert.equal(await metric("trit_slots_busy"), 0);
+};
+
+await check("a client that disconnects cancels its generation", async () => {
+  await expectAbandonedStreamCancelled(3, {});
+});
+
+// Every token is <tool_call>: the stream holds the open call back, so the role chunk is all that
+// reaches the client and only the server's keep-alive probe can see that it left. (A random model
+// that wrote <tool_call> once used to run such a stream to the end of the context.)
+await check("a client that disconnects while its text is held back cancels its generation", async () => {
+  const res = await fetch(base + "/tokenize", { method: "POST", headers: { Authorization: "Bearer " + key },
+                                                body: JSON.stringify({ content: "<tool_call>" }) });
+  const { tokens } = await res.json();
+  assert.equal(tokens.length, 1, "<tool_call> is one token");
+  await expectAbandonedStreamCancelled(1, { logit_bias: { [tokens[0]]: 100 } });
 });
 
 await check("models.retrieve, and a 404 model_not_found", async () => {
