@@ -216,7 +216,7 @@ void print_text(const json& j) {
                   h["gdn_v_grouped"].get<bool>() ? ", ssm_out in grouped value order" : "");
     }
     if (m["mtp_layers"].get<long long>() > 0)
-      std::printf("mtp:           %lld multi-token-prediction block(s), not used (loaded, ignored)\n",
+      std::printf("mtp:           %lld multi-token-prediction block(s): drafts with --spec mtp\n",
                   m["mtp_layers"].get<long long>());
   } else {
     std::printf("model:         not usable: %s\n", str(j["model_error"]).c_str());

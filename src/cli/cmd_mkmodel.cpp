@@ -44,6 +44,8 @@ CommandRun setup(CLI::App& sub) {
   sub.add_option("--primal-twin", o->primal_twin,
                  "With --hadamard: also write the same model unrotated (dense F32 where rotated, no Hadamard keys), "
                  "for engines without the rotation");
+  sub.add_flag("--mtp", o->mtp,
+               "qwen35 presets: add a multi-token-prediction block (nextn_predict_layers = 1) for --spec mtp");
   sub.add_flag("--force", o->overwrite, "Overwrite an existing output file");
   sub.add_flag("-q,--quiet", *quiet, "No progress or summary output");
   return [o, quiet]() {

@@ -6,6 +6,7 @@
 
 #include "cli/value_checks.h"
 #include "engine/draft_model.h"
+#include "engine/mtp_drafter.h"
 #include "engine/prompt.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -103,9 +104,10 @@ void SpeculationFlags::add_to(CLI::App& app) {
   app.add_option("--spec", mode,
                  "Speculative decoding (guesses at the next tokens, verified in one forward; the same output, faster "
                  "when they are right): none; ngram (the tokens that followed the last occurrence of the newest ones "
-                 "in the prompt and output: repetitive text); draft (a smaller model of the same vocabulary, -md). "
+                 "in the prompt and output: repetitive text); draft (a smaller model of the same vocabulary, -md); "
+                 "mtp (the model's own multi-token-prediction head, in files that carry one). "
                  "Default: draft with -md, else none")
-      ->check(CLI::IsMember({"none", "ngram", "draft"}));
+      ->check(CLI::IsMember({"none", "ngram", "draft", "mtp"}));
   app.add_option("--md,--model-draft", draft_model,
                  "Draft model for --spec draft: a GGUF file with the same vocabulary (e.g. Bonsai 1.7B for the 8B)");
   app.add_option("--draft-max", options.draft_max, "Most drafted tokens verified per forward")
@@ -115,7 +117,7 @@ void SpeculationFlags::add_to(CLI::App& app) {
       ->capture_default_str()
       ->check(whole_number(0, engine::kMaxDraftTokens, "tokens"));
   app.add_option("--draft-p-min", options.draft_p_min,
-                 "A draft model stops drafting at a token it gives less than this probability (0: off)")
+                 "A draft model or MTP head stops drafting at a token it gives less than this probability (0: off)")
       ->capture_default_str()
       ->check(finite_number_from(0.0))
       ->check(CLI::Range(0.0, 1.0));
@@ -128,12 +130,13 @@ engine::SpeculationMode SpeculationFlags::check() const {
   if (name != "draft" && !draft_model.empty())
     fail("-md (", draft_model, ") is only used by --spec draft, not --spec ", name);
   if (!draft_model.empty() && !std::filesystem::is_regular_file(draft_model)) fail("-md ", draft_model, ": no such file");
-  if (options.draft_p_min > 0.0f && name != "draft")
-    fail("--draft-p-min applies to a draft model (--spec draft -md FILE), not --spec ", name);
+  if (options.draft_p_min > 0.0f && name != "draft" && name != "mtp")
+    fail("--draft-p-min applies to a draft model (--spec draft -md FILE) or the MTP head (--spec mtp), not --spec ", name);
   if (options.draft_min > options.draft_max)
     fail("--draft-min (", options.draft_min, ") must not exceed --draft-max (", options.draft_max, ")");
-  return name == "ngram" ? engine::SpeculationMode::ngram
+  return name == "ngram"   ? engine::SpeculationMode::ngram
          : name == "draft" ? engine::SpeculationMode::draft
+         : name == "mtp"   ? engine::SpeculationMode::mtp
                            : engine::SpeculationMode::none;
 }
 
@@ -143,6 +146,10 @@ engine::SpeculationOptions SpeculationFlags::resolve(engine::Engine& target) con
   if (s.mode == engine::SpeculationMode::draft) {
     s.draft_model = std::make_shared<engine::DraftModel>(draft_model, target);
     log_info(s.draft_model->describe());
+  }
+  if (s.mode == engine::SpeculationMode::mtp) {
+    s.mtp_model = std::make_shared<engine::MtpModel>(target);
+    log_info(s.mtp_model->describe());
   }
   return s;
 }

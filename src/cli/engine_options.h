@@ -39,7 +39,7 @@ struct SamplingFlags {
   engine::SamplingParams resolve() const;
 };
 
-// --spec none|ngram|draft, -md/--model-draft, --draft-max, --draft-min (run, chat, serve, bench):
+// --spec none|ngram|draft|mtp, -md/--model-draft, --draft-max, --draft-min (run, chat, serve, bench):
 // speculative decoding (GenerateOptions::speculation). -md alone means --spec draft.
 struct SpeculationFlags {
   engine::SpeculationOptions options;

@@ -21,9 +21,8 @@ BenchSeries bench_greedy_generation(Engine& engine, int64_t n_gen, int repetitio
   const int64_t prompt_tokens = kPatternTokens * kPatternRepeats;
   if (greedy_generation_context(n_gen) > engine.context())
     fail("the greedy rows need ", greedy_generation_context(n_gen), " positions of context (raise -c)");
-  const char* drafter = speculation.mode == SpeculationMode::ngram ? " + ngram"
-                        : speculation.mode == SpeculationMode::draft ? " + draft"
-                                                                     : "";
+  const std::string drafter =
+      speculation.mode == SpeculationMode::none ? "" : std::string(" + ") + speculation_mode_name(speculation.mode);
   // Timed from the first sampled token (GenerateStats::decode_seconds): the n_gen - 1 after it.
   BenchSeries series{"tg" + std::to_string(n_gen) + " greedy" + drafter, n_gen - 1};
   const auto vocab = static_cast<int64_t>(engine.tokenizer().vocab_size());

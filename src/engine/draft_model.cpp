@@ -1,7 +1,6 @@
 #include "engine/draft_model.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -50,24 +49,6 @@ std::string DraftModel::describe() const {
 
 ModelDrafter::ModelDrafter(std::shared_ptr<DraftModel> model) : model_(std::move(model)) {}
 
-int32_t ModelDrafter::greedy(std::span<const float> row, const DraftLimits& limits) {
-  std::span<const float> vocab = row.first(model_->vocab_size());
-  if (!limits.bias.empty()) {
-    biased_.assign(vocab.begin(), vocab.end());
-    for (auto [id, add] : limits.bias)
-      if (id >= 0 && static_cast<size_t>(id) < biased_.size()) biased_[static_cast<size_t>(id)] += add;
-    vocab = biased_;
-  }
-  const auto best = std::max_element(vocab.begin(), vocab.end());
-  if (!std::isfinite(*best)) return -1;  // everything banned
-  if (limits.min_probability > 0.0f) {
-    double sum = 0.0;  // p(best) = 1 / sum exp(l - l_best)
-    for (float l : vocab) sum += std::exp(static_cast<double>(l - *best));
-    if (1.0 / sum < limits.min_probability) return -1;
-  }
-  return static_cast<int32_t>(best - vocab.begin());
-}
-
 std::span<const float> ModelDrafter::catch_up(std::span<const int32_t> history) {
   if (!memory_) memory_ = model_->new_memory();
   const size_t held = std::min(held_.size(), static_cast<size_t>(memory_->length()));
@@ -92,7 +73,8 @@ std::span<const float> ModelDrafter::catch_up(std::span<const int32_t> history) 
   return std::span<const float>(logits->data(), n_vocab);
 }
 
-std::vector<int32_t> ModelDrafter::draft(std::span<const int32_t> history, const DraftLimits& limits) {
+std::vector<int32_t> ModelDrafter::draft(std::span<const int32_t> history, model::SequenceMemory& /*target*/,
+                                         const DraftLimits& limits) {
   if (limits.max_tokens == 0 || history.empty()) return {};
   try {
     return decode(history, limits);
@@ -110,7 +92,7 @@ std::vector<int32_t> ModelDrafter::decode(std::span<const int32_t> history, cons
   std::vector<int32_t> drafts;
   const auto n_vocab = static_cast<size_t>(model_->model().config().n_vocab);
   for (;;) {
-    const int32_t token = greedy(row, limits);
+    const int32_t token = most_likely_draft(row, model_->vocab_size(), limits, biased_);
     if (token < 0) break;
     drafts.push_back(token);
     if (drafts.size() == limits.max_tokens) break;

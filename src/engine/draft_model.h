@@ -49,7 +49,8 @@ class DraftModel {
 class ModelDrafter final : public Drafter {
  public:
   explicit ModelDrafter(std::shared_ptr<DraftModel> model);
-  std::vector<int32_t> draft(std::span<const int32_t> history, const DraftLimits& limits) override;
+  std::vector<int32_t> draft(std::span<const int32_t> history, model::SequenceMemory& target,
+                             const DraftLimits& limits) override;
   bool is(const SpeculationOptions& options) const override {
     return options.mode == SpeculationMode::draft && options.draft_model == model_;
   }
@@ -60,9 +61,6 @@ class ModelDrafter final : public Drafter {
   // logits row after history's last token.
   std::span<const float> catch_up(std::span<const int32_t> history);
   std::vector<int32_t> decode(std::span<const int32_t> history, const DraftLimits& limits);  // draft() unguarded
-  // The argmax over the vocabulary of the row plus limits.bias, or -1 when its probability (the
-  // softmax of that) is below limits.min_probability.
-  int32_t greedy(std::span<const float> row, const DraftLimits& limits);
 
   std::shared_ptr<DraftModel> model_;
   std::unique_ptr<model::SequenceMemory> memory_;  // made at the first draft

@@ -3,6 +3,8 @@
 // (GenerateOptions::speculation.mode):
 //   ngram  the tokens that followed the last occurrence of the newest tokens (engine/ngram_draft.h)
 //   draft  a smaller model of the same vocabulary decoding greedily (engine/draft_model.h)
+//   mtp    the model's own multi-token-prediction head, from its final hidden state
+//          (engine/mtp_drafter.h)
 // A drafter lives with its sequence across generations (a draft model keeps its own memory of the
 // history, so a follow-up turn feeds it only what is new).
 #pragma once
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "engine/generate_options.h"
+#include "model/sequence_memory.h"
 
 namespace trit::engine {
 
@@ -31,8 +34,13 @@ class Drafter {
  public:
   virtual ~Drafter() = default;
   // Up to limits.max_tokens tokens to follow `history` (the prompt and everything sampled, the
-  // newest not yet fed to the target); empty when the drafter has no guess.
-  virtual std::vector<int32_t> draft(std::span<const int32_t> history, const DraftLimits& limits) = 0;
+  // newest not yet fed to the target, whose memory is `target`); empty when the drafter has no
+  // guess.
+  virtual std::vector<int32_t> draft(std::span<const int32_t> history, model::SequenceMemory& target,
+                                     const DraftLimits& limits) = 0;
+  // The width of the final hidden states the target's memory must keep for this drafter
+  // (model/hidden_rows.h), 0 for none.
+  virtual int64_t hidden_width() const { return 0; }
   // Whether this drafter is the one `options` asks for (else the sequence makes a new one).
   virtual bool is(const SpeculationOptions& options) const = 0;
   // Whether to stop drafting for the rest of a generation once refused at the first token after
@@ -43,5 +51,10 @@ class Drafter {
 
 // The drafter `options` asks for; null for SpeculationMode::none.
 std::unique_ptr<Drafter> make_drafter(const SpeculationOptions& options);
+
+// What a drafter that reads logits drafts from `row` (its first `vocab` entries: the tokens a
+// draft may be): the argmax of the row plus limits.bias, or -1 when everything is banned or its
+// probability (the softmax) is below limits.min_probability. scratch: for the biased row.
+int32_t most_likely_draft(std::span<const float> row, size_t vocab, const DraftLimits& limits, std::vector<float>& scratch);
 
 }  // namespace trit::engine

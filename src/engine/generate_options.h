@@ -15,18 +15,30 @@ struct Grammar;
 }
 
 class DraftModel;
+class MtpModel;
 
 // Speculative decoding (engine/sequence.h): drafted tokens verified together in one forward, the
-// drafts made by n-gram lookup or a draft model (engine/drafter.h).
-enum class SpeculationMode { none, ngram, draft };
+// drafts made by n-gram lookup, a draft model or the model's own MTP head (engine/drafter.h).
+enum class SpeculationMode { none, ngram, draft, mtp };
+// As --spec spells it.
+inline const char* speculation_mode_name(SpeculationMode mode) {
+  switch (mode) {
+    case SpeculationMode::ngram: return "ngram";
+    case SpeculationMode::draft: return "draft";
+    case SpeculationMode::mtp: return "mtp";
+    case SpeculationMode::none: break;
+  }
+  return "none";
+}
 inline constexpr int kMaxDraftTokens = 256;  // the most any setting may draft per forward
 struct SpeculationOptions {
   SpeculationMode mode = SpeculationMode::none;
   std::shared_ptr<DraftModel> draft_model;  // mode draft: the model that drafts (engine/draft_model.h)
+  std::shared_ptr<MtpModel> mtp_model;      // mode mtp: the model's MTP head (engine/mtp_drafter.h)
   int draft_max = 16;  // most tokens drafted per forward (shrinks after rejections, regrows)
   int draft_min = 0;   // a shorter draft is not verified (0 or 1: any)
-  // A draft model stops drafting at a token it gives less than this probability (llama.cpp's
-  // --draft-p-min); 0: it drafts as far as the length allows.
+  // A draft model or MTP head stops drafting at a token it gives less than this probability
+  // (llama.cpp's --draft-p-min); 0: it drafts as far as the length allows.
   float draft_p_min = 0.0f;
 };
 

@@ -38,6 +38,9 @@ bool Sequence::copy_prefix(const model::SequenceMemory& from, std::span<const in
 void Sequence::start(std::span<const int32_t> prompt, const GenerateOptions& options, bool ban_eog) {
   if (options.speculation.mode == SpeculationMode::none) drafter_.reset();
   else if (!drafter_ || !drafter_->is(options.speculation)) drafter_ = make_drafter(options.speculation);
+  // An MTP head drafts from the final hidden states of what the memory is fed.
+  const int64_t hidden_width = drafter_ ? drafter_->hidden_width() : 0;
+  if (memory_->hidden_rows().width() != hidden_width) memory_->hidden_rows().keep(hidden_width);
   size_t common = cached_prefix(prompt);
   if (common == prompt.size())  // the last prompt token is fed again for its logits
     common = static_cast<size_t>(memory_->rewind_point(static_cast<int64_t>(common) - 1));
@@ -114,7 +117,7 @@ void Sequence::draft(int64_t budget) {
   if (max_tokens_ >= 0) most = std::min<int64_t>(most, max_tokens_ - stats_.generated_tokens - 1);
   if (most < std::max(1, speculation_.draft_min)) return;
   const Timer drafting;
-  drafts_ = drafter_->draft(tokens_, DraftLimits{static_cast<size_t>(most), speculation_.draft_p_min, bias_});
+  drafts_ = drafter_->draft(tokens_, *memory_, DraftLimits{static_cast<size_t>(most), speculation_.draft_p_min, bias_});
   stats_.draft_seconds += drafting.seconds();
   if (static_cast<int64_t>(drafts_.size()) < speculation_.draft_min) drafts_.clear();
   if (drafts_.empty()) return;

@@ -55,7 +55,7 @@ void ForwardPass::ensure_capacity(int64_t n_tokens, int64_t n_logit_rows) {
   logits_.resize(n_logit_rows * c.n_vocab);
 }
 
-const std::vector<float>& ForwardPass::run(std::span<const SequenceStep> steps) {
+void ForwardPass::begin_step(std::span<const SequenceStep> steps, bool recurrent_layers) {
   const ModelConfig& c = model_.config();
   int64_t n_tokens = 0, n_logit_rows = 0;
   for (const SequenceStep& s : steps) {
@@ -63,7 +63,7 @@ const std::vector<float>& ForwardPass::run(std::span<const SequenceStep> steps) 
     if (s.memory->length() + static_cast<int64_t>(s.tokens.size()) > s.memory->capacity())
       fail("context is full: ", s.memory->length(), " + ", s.tokens.size(), " tokens exceed the context of ",
            s.memory->capacity());
-    if (c.n_delta_net_layers() > 0 && !s.memory->delta_net_state())
+    if (recurrent_layers && c.n_delta_net_layers() > 0 && !s.memory->delta_net_state())
       fail("forward: this model has Gated DeltaNet layers, and a sequence's memory holds no recurrent state");
     n_tokens += s.tokens.size();
     n_logit_rows += s.all_logits ? s.tokens.size() : 1;
@@ -106,6 +106,11 @@ const std::vector<float>& ForwardPass::run(std::span<const SequenceStep> steps) 
     for (size_t i = b; i < e; ++i)
       kernels::rope_angles(positions_[i], c.rope_dims, c.rope_base, &rope_cos_[i * half], &rope_sin_[i * half]);
   });
+}
+
+const std::vector<float>& ForwardPass::run(std::span<const SequenceStep> steps) {
+  const ModelConfig& c = model_.config();
+  begin_step(steps, true);
 
   // x: [T x n_embd] token embeddings.
   int64_t t = 0;
@@ -124,6 +129,15 @@ const std::vector<float>& ForwardPass::run(std::span<const SequenceStep> steps) 
   for (size_t i = 0; i < steps.size(); ++i)
     caches_[i]->set_length(caches_[i]->length() + static_cast<int64_t>(steps[i].tokens.size()));
 
+  // The final hidden state (RMSNorm(x) * output_norm) of every token, for a sequence whose
+  // multi-token-prediction drafter keeps them (hidden_rows.h).
+  for (size_t i = 0; i < steps.size(); ++i) {
+    HiddenRows& kept = steps[i].memory->hidden_rows();
+    if (!kept.kept()) continue;
+    for (int64_t j = step_first_[i]; j < step_first_[i + 1]; ++j)
+      kernels::rms_norm(&x_[j * c.n_embd], model_.output_norm().data(), c.n_embd, c.rms_eps, kept.write(positions_[j]));
+  }
+
   // Final norm of the rows that need logits, then the LM head: [R x n_embd] -> [R x n_vocab].
   int64_t row = 0;
   t = 0;
@@ -134,7 +148,7 @@ const std::vector<float>& ForwardPass::run(std::span<const SequenceStep> steps) 
                         &logit_in_[row++ * c.n_embd]);
     t += n;
   }
-  multiply_input({&model_.lm_head()}, logit_in_.data(), n_logit_rows, c.n_embd, {logits_.data()});
+  multiply_input({&model_.lm_head()}, logit_in_.data(), row, c.n_embd, {logits_.data()});
   return logits_;
 }
 

@@ -12,6 +12,7 @@
 #include "kernels/attention.h"
 #include "model/hybrid_memory.h"
 #include "model/kv_cache.h"
+#include "model/mtp_head.h"
 #include "model/sequence_memory.h"
 #include "model/weights.h"
 #include "util/thread_pool.h"
@@ -34,6 +35,18 @@ class ForwardPass {
   // The reference stays valid until the next run().
   const std::vector<float>& run(std::span<const SequenceStep> steps);
 
+  // The model's multi-token-prediction head (mtp_head.h, forward_mtp.cpp) over `tokens` of one
+  // sequence whose block K/V `cache` holds (a memory of head.cache_config()): row j pairs token j
+  // with hidden + j * n_embd (the model's final hidden state at the position before it) and takes
+  // the next position of the cache. Returns the logits of the last row (n_vocab floats);
+  // mtp_hidden() is its normed output, the stand-in for the model's hidden state there. Both stay
+  // valid until the next run.
+  const std::vector<float>& run_mtp(const MtpHead& head, KvSequence& cache, std::span<const int32_t> tokens,
+                                    const float* hidden);
+  std::span<const float> mtp_hidden() const {
+    return std::span<const float>(logit_in_.data(), static_cast<size_t>(model_.config().n_embd));
+  }
+
   const Model& model() const { return model_; }
 
   // A new, empty memory for one sequence of up to `capacity` positions: what this model keeps per
@@ -44,6 +57,9 @@ class ForwardPass {
 
  private:
   void ensure_capacity(int64_t n_tokens, int64_t n_logit_rows);
+  // Checks the steps and lays out the batch: positions, each token's sequence, the caches and
+  // states, attention runs, RoPE angles. recurrent_layers: the step runs the Gated DeltaNet layers.
+  void begin_step(std::span<const SequenceStep> steps, bool recurrent_layers);
   void normalize_input(const std::vector<float>& weight);
   void attention_block(const AttentionWeights& w, int64_t slot);
   void delta_net_block(const DeltaNetWeights& w, int64_t slot);
@@ -94,6 +110,7 @@ class ForwardPass {
   std::vector<float> logit_in_; // [R x n_embd] final-normed rows that need logits
   std::vector<float> logits_;   // [R x n_vocab]
   std::vector<float> rotated_;  // [T x width] T(x) of the input multiply_input rotates
+  std::vector<float> mtp_in_;   // [T x 2 n_embd] the MTP head's input: normed embedding | normed hidden
 };
 
 }  // namespace trit::model

@@ -12,6 +12,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "model/hidden_rows.h"
+
 namespace trit::model {
 
 class KvSequence;
@@ -55,6 +57,14 @@ class SequenceMemory {
   // The Gated DeltaNet layers' recurrent state (hybrid models, hybrid_memory.h); null for a model
   // without such layers.
   virtual DeltaNetState* delta_net_state() { return nullptr; }
+
+  // The final hidden states of the newest positions, when a multi-token-prediction drafter keeps
+  // them (hidden_rows.h); the forward pass writes them.
+  HiddenRows& hidden_rows() { return hidden_rows_; }
+  const HiddenRows& hidden_rows() const { return hidden_rows_; }
+
+ private:
+  HiddenRows hidden_rows_;
 };
 
 }  // namespace trit::model

@@ -35,7 +35,7 @@ struct RequestContext {
   engine::SamplingParams sampling_defaults;  // from the serve command's flags
   bool random_seed = true;                   // no --seed given: each request without one draws one
   int64_t context = 0;                       // positions per slot
-  bool draft_model = false;                  // the server drafts with a model (-md): speculative.p_min applies
+  bool drafts_by_model = false;  // the server drafts with a model (-md) or MTP head: speculative.p_min applies
 };
 
 }  // namespace trit::server

@@ -86,15 +86,15 @@ void parse_common(const json& body, const RequestContext& ctx, GenerationRequest
   g.scheduled.ignore_eos = get_bool(body, "ignore_eos").value_or(false);
   if (const json* so = get_object(body, "stream_options")) g.include_usage = get_bool(*so, "include_usage").value_or(false);
   g.model = get_string(body, "model").value_or("");
-  // llama-server's per-request drafting: n_max switches it (0: off; more: the server's draft model,
-  // else n-gram lookup), p_min is the draft model's confidence floor (n-gram lookup has none).
+  // llama-server's per-request drafting: n_max switches it (0: off; more: the server's draft model
+  // or MTP head, else n-gram lookup), p_min is their confidence floor (n-gram lookup has none).
   if (auto v = get_integer(body, "speculative.n_max", 0, engine::kMaxDraftTokens)) g.scheduled.draft_max = static_cast<int>(*v);
   if (auto v = get_integer(body, "speculative.n_min", 0, engine::kMaxDraftTokens)) g.scheduled.draft_min = static_cast<int>(*v);
   if (g.scheduled.draft_max && g.scheduled.draft_min && *g.scheduled.draft_min > *g.scheduled.draft_max)
     throw ApiError(400, "'speculative.n_min' must not exceed 'speculative.n_max'", "speculative.n_min");
   if (auto v = get_number(body, "speculative.p_min", 0.0, 1.0)) {
-    if (!ctx.draft_model)
-      throw ApiError(400, "'speculative.p_min' applies to a draft model; this server drafts by n-gram lookup (speculative.n_max, n_min)",
+    if (!ctx.drafts_by_model)
+      throw ApiError(400, "'speculative.p_min' applies to a draft model or MTP head; this server drafts by n-gram lookup (speculative.n_max, n_min)",
                      "speculative.p_min");
     g.scheduled.draft_p_min = static_cast<float>(*v);
   }

@@ -202,7 +202,8 @@ void Server::set_ready(engine::Engine& engine, engine::Scheduler& scheduler) {
   c.request_context.sampling_defaults = c.options.sampling_defaults;
   c.request_context.random_seed = c.options.random_seed;
   c.request_context.context = scheduler.context();
-  c.request_context.draft_model = scheduler.options().speculation.draft_model != nullptr;
+  const engine::SpeculationOptions& speculation = scheduler.options().speculation;
+  c.request_context.drafts_by_model = speculation.draft_model != nullptr || speculation.mtp_model != nullptr;
   c.ready.store(true);
 }
 

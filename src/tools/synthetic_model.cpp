@@ -66,7 +66,7 @@ struct ArchPlan {
   const char* name;  // general.architecture and the key prefix
   const char* pre;   // tokenizer.ggml.pre the fork expects for this architecture
   std::vector<PlannedTensor> (*plan)(const SyntheticPreset&, int64_t vocab);
-  void (*metadata)(gguf::Writer&, const SyntheticPreset&, uint32_t file_type);
+  void (*metadata)(gguf::Writer&, const SyntheticPreset&, uint32_t file_type, int64_t mtp_layers);
 };
 
 const ArchPlan& arch_plan(SyntheticArch arch) {
@@ -113,6 +113,12 @@ Prepared prepare(const SyntheticOptions& o) {
   p.vocab.pre = p.arch->pre;
   const int64_t n_vocab = static_cast<int64_t>(p.vocab.tokens.size());
   p.plan = p.arch->plan(*p.preset, n_vocab);
+  if (o.mtp) {
+    if (p.preset->arch != SyntheticArch::qwen35)
+      fail("--mtp: preset ", p.preset->name, " is a Qwen3 model; multi-token-prediction blocks are written for qwen35 presets");
+    if (o.hadamard) fail("--mtp with --hadamard is not supported (the rotation of an MTP block's weights is not defined)");
+    add_qwen35_mtp_tensors(p.plan, *p.preset);
+  }
   p.result.vocab = n_vocab;
   if (!o.primal_twin.empty() && !o.hadamard) fail("--primal-twin needs --hadamard (a file without rotation is its own twin)");
   if (o.hadamard_block != 0 && !o.hadamard) fail("--hadamard-block needs --hadamard");
@@ -173,7 +179,7 @@ SyntheticResult make_synthetic_model(const SyntheticOptions& o) {
   writer.set("general.architecture", Value{std::string(p.arch->name)});
   writer.set("general.name", Value{"Synthetic-Ternary-Bonsai-" + std::string(p.preset->name)});
   writer.set("general.alignment", Value{uint32_t{32}});
-  p.arch->metadata(writer, *p.preset, type.file_type);
+  p.arch->metadata(writer, *p.preset, type.file_type, o.mtp ? 1 : 0);
   if (o.hadamard) write_hadamard_metadata(writer, p.plan, p.preset->arch, o.seed, p.result.hadamard_block);
   tokenizer::write_vocab(writer, p.vocab);
   for (const PlannedTensor& t : p.plan) {

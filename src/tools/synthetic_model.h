@@ -54,6 +54,9 @@ struct SyntheticOptions {
   bool hadamard = false;
   int64_t hadamard_block = 0;
   std::string primal_twin;
+  // qwen35: a multi-token-prediction block after the layers (nextn_predict_layers = 1), as the
+  // community files that add one to the 27B (synthetic_qwen35.cpp).
+  bool mtp = false;
 };
 
 struct SyntheticResult {

@@ -32,11 +32,14 @@ struct PlannedTensor {
 // attn_output, attn_q_norm, attn_k_norm, ffn_norm, ffn_gate, ffn_up, ffn_down.
 std::vector<PlannedTensor> plan_qwen3_tensors(const SyntheticPreset& p, int64_t vocab);
 // The qwen3.* keys, general.file_type among them where the real files have it.
-void write_qwen3_metadata(gguf::Writer& writer, const SyntheticPreset& p, uint32_t file_type);
+void write_qwen3_metadata(gguf::Writer& writer, const SyntheticPreset& p, uint32_t file_type, int64_t mtp_layers);
 
 // qwen35: see synthetic_qwen35.cpp for the order.
 std::vector<PlannedTensor> plan_qwen35_tensors(const SyntheticPreset& p, int64_t vocab);
-void write_qwen35_metadata(gguf::Writer& writer, const SyntheticPreset& p, uint32_t file_type);
+// The multi-token-prediction block appended to a qwen35 plan (blk.<n_layers>), and the keys with
+// mtp_layers (0 or 1) counted in block_count and as nextn_predict_layers.
+void add_qwen35_mtp_tensors(std::vector<PlannedTensor>& plan, const SyntheticPreset& p);
+void write_qwen35_metadata(gguf::Writer& writer, const SyntheticPreset& p, uint32_t file_type, int64_t mtp_layers);
 // Layer il of a qwen35 model is full attention (else Gated DeltaNet).
 bool qwen35_is_attention_layer(int64_t il);
 

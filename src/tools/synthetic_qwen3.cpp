@@ -34,7 +34,7 @@ std::vector<PlannedTensor> plan_qwen3_tensors(const SyntheticPreset& p, int64_t 
   return t;
 }
 
-void write_qwen3_metadata(gguf::Writer& writer, const SyntheticPreset& p, uint32_t file_type) {
+void write_qwen3_metadata(gguf::Writer& writer, const SyntheticPreset& p, uint32_t file_type, int64_t /*mtp_layers*/) {
   using gguf::Value;
   auto u32 = [](int64_t v) { return Value{static_cast<uint32_t>(v)}; };
   writer.set("qwen3.block_count", u32(p.n_layers));

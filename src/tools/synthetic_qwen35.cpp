@@ -15,6 +15,11 @@
 //     attn_norm [e], attn_qkv [e, 2 kh S + vh S], attn_gate [e, vh S], ssm_conv1d [4, 2 kh S + vh S],
 //     ssm_dt.bias [vh], ssm_a [vh], ssm_beta, ssm_alpha [e, vh] (BF16), ssm_norm [S], ssm_out [vh S, e],
 //   then post_attention_norm [e], ffn_gate, ffn_up [e, n_ff], ffn_down [n_ff, e].
+// With --mtp, a multi-token-prediction block follows as blk.<n_layers> (block_count counts it,
+// nextn_predict_layers = 1; the names PrismML's fork binds): a full-attention block's tensors (attn_norm,
+// attn_q, attn_k, attn_v, attn_output, attn_q_norm, attn_k_norm, post_attention_norm, ffn_*) and
+// nextn.eh_proj [2e, e], nextn.enorm, nextn.hnorm, nextn.shared_head_norm [e]; it shares
+// token_embd and the LM head.
 // Matrices in the chosen type, ssm_beta/ssm_alpha always BF16 (as the real files), everything else
 // F32. The order is the forward order, as the dense files keep it (the fork binds by name, so the
 // order only matters for byte-level comparisons); the real 27B file's order was not available.
@@ -81,13 +86,37 @@ std::vector<PlannedTensor> plan_qwen35_tensors(const SyntheticPreset& p, int64_t
   return t;
 }
 
-void write_qwen35_metadata(gguf::Writer& writer, const SyntheticPreset& p, uint32_t file_type) {
+void add_qwen35_mtp_tensors(std::vector<PlannedTensor>& t, const SyntheticPreset& p) {
+  auto u = [](int64_t v) { return static_cast<uint64_t>(v); };
+  const uint64_t e = u(p.n_embd), ff = u(p.n_ff), hd = u(p.head_dim);
+  const uint64_t q = u(p.n_head * p.head_dim), kv = u(p.n_head_kv * p.head_dim);
+  using K = PlannedTensor::Kind;
+  const std::string b = "blk." + std::to_string(p.n_layers) + ".";
+  for (PlannedTensor tensor : std::vector<PlannedTensor>{{b + "nextn.eh_proj.weight", {2 * e, e}, K::matrix},
+                                                         {b + "nextn.enorm.weight", {e}, K::f32_vector},
+                                                         {b + "nextn.hnorm.weight", {e}, K::f32_vector},
+                                                         {b + "attn_norm.weight", {e}, K::f32_vector},
+                                                         {b + "attn_q.weight", {e, 2 * q}, K::matrix},
+                                                         {b + "attn_k.weight", {e, kv}, K::matrix},
+                                                         {b + "attn_v.weight", {e, kv}, K::matrix},
+                                                         {b + "attn_output.weight", {q, e}, K::matrix},
+                                                         {b + "attn_q_norm.weight", {hd}, K::f32_vector},
+                                                         {b + "attn_k_norm.weight", {hd}, K::f32_vector},
+                                                         {b + "post_attention_norm.weight", {e}, K::f32_vector},
+                                                         {b + "ffn_gate.weight", {e, ff}, K::matrix},
+                                                         {b + "ffn_up.weight", {e, ff}, K::matrix},
+                                                         {b + "ffn_down.weight", {ff, e}, K::matrix},
+                                                         {b + "nextn.shared_head_norm.weight", {e}, K::f32_vector}})
+    t.push_back(std::move(tensor));
+}
+
+void write_qwen35_metadata(gguf::Writer& writer, const SyntheticPreset& p, uint32_t file_type, int64_t mtp_layers) {
   check_preset(p);
   using gguf::Value;
   auto u32 = [](int64_t v) { return Value{static_cast<uint32_t>(v)}; };
   std::vector<Value> sections;
   for (int32_t s : kRopeSections) sections.push_back(Value{s});
-  writer.set("qwen35.block_count", u32(p.n_layers));
+  writer.set("qwen35.block_count", u32(p.n_layers + mtp_layers));
   writer.set("qwen35.context_length", u32(p.n_ctx));
   writer.set("qwen35.embedding_length", u32(p.n_embd));
   writer.set("qwen35.feed_forward_length", u32(p.n_ff));
@@ -106,6 +135,7 @@ void write_qwen35_metadata(gguf::Writer& writer, const SyntheticPreset& p, uint3
   writer.set("qwen35.ssm.inner_size", u32(p.ssm_v_heads * p.ssm_state));
   writer.set("qwen35.full_attention_interval", u32(kFullAttentionInterval));
   writer.set("qwen35.rope.dimension_count", u32(p.rope_dims));
+  if (mtp_layers > 0) writer.set("qwen35.nextn_predict_layers", u32(mtp_layers));
 }
 
 }  // namespace trit::tools

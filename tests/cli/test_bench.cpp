@@ -172,6 +172,22 @@ TEST(BenchCli, SpecDraftReportsAcceptanceDrafterTimeAndVerificationCosts) {
   EXPECT_NE(md.out.find("k=3 "), std::string::npos) << md.out;
 }
 
+// --spec mtp on a qwen35 file with an MTP block: the greedy row with the head's drafts, its share
+// of the time, and the verify rows.
+TEST(BenchCli, SpecMtpDraftsWithTheModelsHead) {
+  const std::string model = test::make_model("qwen35-tiny", "pq2_0", 7, "--mtp");
+  test::CommandResult r = test::run_trit("bench -m " + test::shell_quote(model) +
+                                         " -p 0 -n 24 -r 2 -t 1 --spec mtp --draft-max 2 -o json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["results"].size(), 3u + 3u) << r.out;
+  const auto& drafted = j["results"][2];
+  EXPECT_EQ(drafted["test"], "tg24 greedy + mtp");
+  for (const auto& n : drafted["drafted_tokens"]) EXPECT_GT(n.get<int>(), 0);
+  for (const auto& s : drafted["draft_seconds"]) EXPECT_GT(s.get<double>(), 0.0);
+  EXPECT_EQ(j["results"][5]["test"], "verify 1+2 @ d192");
+}
+
 TEST(BenchCli, BadArgumentsNameTheProblem) {
   const std::string model = test::make_model("tiny", "q2_0");
   test::CommandResult r = test::run_trit("bench -m " + test::shell_quote(model) + " -p -3");

@@ -175,6 +175,37 @@ TEST(Run, DraftModelGivesTheSameTextAndReportsItsDrafts) {
   }
 }
 
+// --spec mtp: a qwen35 file with an MTP block (mkmodel --mtp) drafts with it: the same text, the
+// head's start-up line and the drafts' account; chat takes it; a file without the block and
+// combinations that cannot run are refused naming the problem.
+TEST(Run, MtpHeadGivesTheSameTextAndReportsItsDrafts) {
+  const std::string model = test::make_model("qwen35-tiny", "pq2_0", 7, "--mtp");
+  const std::string args = "run -m " + shell_quote(model) + " --raw --temp 0 -n 32 -p 'a b a b a b'";
+  auto plain = run_trit(args), drafted = run_trit(args + " --spec mtp --draft-max 3");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  ASSERT_EQ(drafted.exit_code, 0) << drafted.err;
+  EXPECT_EQ(plain.out, drafted.out);
+  EXPECT_NE(drafted.err.find("MTP head: block 8"), std::string::npos) << drafted.err;
+  EXPECT_NE(drafted.err.find(", drafted "), std::string::npos) << drafted.err;
+  auto chat = test::run_command("printf 'the whale the whale\n/exit\n' | " + test::trit_bin() + " chat -m " +
+                                shell_quote(model) + " --temp 0 -n 24 --spec mtp");
+  EXPECT_EQ(chat.exit_code, 0) << chat.err;
+
+  const std::string without = "run -m " + shell_quote(test::make_model("qwen35-tiny", "pq2_0", 7)) + " -n 4 -p hi";
+  for (const auto& [bad, named] : std::vector<std::pair<std::string, std::string>>{
+           {without + " --spec mtp", "has no multi-token-prediction block"},
+           {args + " --spec mtp -md " + shell_quote(model), "only used by --spec draft"},
+           {args + " --spec ngram --draft-p-min 0.5", "--draft-p-min"}}) {
+    auto r = run_trit(bad);
+    EXPECT_NE(r.exit_code, 0) << bad;
+    EXPECT_EQ(r.signal, 0) << bad;
+    EXPECT_NE(r.err.find(named), std::string::npos) << bad << ": " << r.err;
+  }
+  auto with_floor = run_trit(args + " --spec mtp --draft-p-min 0.99");
+  EXPECT_EQ(with_floor.exit_code, 0) << with_floor.err;
+  EXPECT_EQ(with_floor.out, plain.out);
+}
+
 // --spec ngram: the same text as without it (a dense and a hybrid model), and the drafts' account on
 // stderr; chat takes it too; bad values are named.
 TEST(Run, NgramSpeculationGivesTheSameTextAndReportsItsDrafts) {

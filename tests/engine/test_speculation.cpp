@@ -16,6 +16,7 @@
 #include "common/test_util.h"
 #include "engine/conversation.h"
 #include "engine/draft_model.h"
+#include "engine/mtp_drafter.h"
 #include "engine/engine.h"
 #include "engine/ngram_draft.h"
 #include "engine/sampling.h"
@@ -102,6 +103,19 @@ struct Generation {
   engine::GenerateStats stats;
 };
 
+const char* const kPrompts[] = {
+    "Call me Ishmael. Some years ago, never mind how long precisely",
+    "The whale, the whale, the whale",
+    "It was the best of times, it was the worst of times, it was",
+    "one two three one two three one two",
+    "Queequeg was a native of Rokovoko, an island far away",
+    "The sea",
+    "a b c d e f g a b c d e f g a b c",
+    "There she blows! There she blows! There",
+    "And God created great whales.",
+    "Loomings. Whenever I find myself growing grim about the mouth",
+};
+
 class SpeculationTest : public ::testing::Test {
  protected:
   // The trained moby model where ../shared has it (its greedy text repeats, so drafts are taken),
@@ -136,6 +150,35 @@ class SpeculationTest : public ::testing::Test {
   }
   Tokens encode(const std::string& text) const { return engine_->tokenizer().encode(text); }
 
+  // 20 prompts, greedy, in one conversation each way (every prompt a follow-up of the last, so a
+  // drafter's memory is reused and rewound), draft_max 1..6: the speculating text equals the plain.
+  // Returns the drafted and accepted tokens.
+  std::pair<int64_t, int64_t> twenty_prompts_equal_plain_decoding(const engine::GenerateOptions& plain_options,
+                                                                  engine::GenerateOptions speculating_options) {
+    engine::Conversation plain(*engine_), speculating(*engine_);
+    Tokens history;
+    int64_t drafted = 0, accepted = 0;
+    for (int p = 0; p < 20; ++p) {
+      const Tokens turn = p < 10 ? encode(kPrompts[p]) : Tokens{static_cast<int32_t>(3 + p), 40, static_cast<int32_t>(200 + 7 * p)};
+      Tokens prompt = history;
+      prompt.insert(prompt.end(), turn.begin(), turn.end());
+      if (static_cast<int64_t>(prompt.size()) + plain_options.max_tokens + 2 > engine_->context()) prompt = turn;
+      speculating_options.speculation.draft_max = 1 + p % 6;
+      const Generation a = generate(plain, prompt, plain_options), b = generate(speculating, prompt, speculating_options);
+      EXPECT_EQ(a.text, b.text) << "prompt " << p;
+      EXPECT_EQ(a.stats.generated_tokens, b.stats.generated_tokens) << "prompt " << p;
+      EXPECT_EQ(a.stats.reason, b.stats.reason) << "prompt " << p;
+      EXPECT_LE(b.tokens.size(), a.tokens.size());  // recurrent memory may hold only a prefix
+      EXPECT_TRUE(std::equal(b.tokens.begin(), b.tokens.begin() + std::min(a.tokens.size(), b.tokens.size()), a.tokens.begin()))
+          << "prompt " << p;
+      EXPECT_GT(b.stats.draft_seconds, 0.0);
+      drafted += b.stats.drafted_tokens;
+      accepted += b.stats.accepted_tokens;
+      history = a.tokens;
+    }
+    return {drafted, accepted};
+  }
+
   std::unique_ptr<engine::Engine> engine_;
 };
 
@@ -146,18 +189,6 @@ void expect_same(const Generation& plain, const Generation& drafted, const std::
   EXPECT_EQ(plain.stats.reason, drafted.stats.reason) << what;
 }
 
-const char* const kPrompts[] = {
-    "Call me Ishmael. Some years ago, never mind how long precisely",
-    "The whale, the whale, the whale",
-    "It was the best of times, it was the worst of times, it was",
-    "one two three one two three one two",
-    "Queequeg was a native of Rokovoko, an island far away",
-    "The sea",
-    "a b c d e f g a b c d e f g a b c",
-    "There she blows! There she blows! There",
-    "And God created great whales.",
-    "Loomings. Whenever I find myself growing grim about the mouth",
-};
 
 TEST_F(SpeculationTest, GreedyOutputEqualsPlainDecoding) {
   make_engine(256);
@@ -351,6 +382,39 @@ TEST_F(SpeculationTest, SampledOutputWithADraftModelKeepsItsDistribution) {
   expect_sampled_distribution_kept(*engine_, draft);
 }
 
+// The MTP head drafts greedily too, from the hybrid model's own hidden states.
+TEST_F(SpeculationTest, SampledOutputWithAnMtpHeadKeepsItsDistribution) {
+  make_engine(64, test::make_model("qwen35-tiny", "pq2_0", 7, "--mtp"));
+  engine::SpeculationOptions mtp;
+  mtp.mode = engine::SpeculationMode::mtp;
+  mtp.mtp_model = std::make_shared<engine::MtpModel>(*engine_);
+  expect_sampled_distribution_kept(*engine_, mtp);
+}
+
+// The MTP head of a qwen35 file (the only kind that carries one): 20 prompts, greedy, one
+// conversation, as for a draft model. Its random weights rarely agree with the model; with one
+// token's logit raised by the request's logit_bias (which the head applies too) every draft is
+// taken, so the accepted path (recurrent state feeding the drafts again, the head stepping over
+// them) runs as well.
+TEST_F(SpeculationTest, MtpOutputEqualsPlainDecoding) {
+  make_engine(512, test::make_model("qwen35-tiny", "pq2_0", 7, "--mtp"));
+  auto head = std::make_shared<engine::MtpModel>(*engine_);
+  for (const bool biased : {false, true}) {
+    SCOPED_TRACE(biased ? "one token favoured" : "plain");
+    engine::GenerateOptions plain_options = options(24, 4, false), mtp_options = plain_options;
+    if (biased) plain_options.sampling.logit_bias = mtp_options.sampling.logit_bias = {{40, 12.0f}};
+    mtp_options.speculation.mode = engine::SpeculationMode::mtp;
+    mtp_options.speculation.mtp_model = head;
+    const auto [drafted, accepted] = twenty_prompts_equal_plain_decoding(plain_options, mtp_options);
+    EXPECT_GT(drafted, 20 * 2);
+    if (biased) {
+      EXPECT_GT(accepted, drafted * 9 / 10) << "the favoured token is every draft and every choice";
+    } else {
+      EXPECT_LT(accepted, drafted / 2);
+    }
+  }
+}
+
 // A draft model: its greedy guesses verified by the target. Dense and hybrid targets, each with
 // itself as the drafter (the same weights: every draft is the target's own greedy choice, so all
 // are taken) and with another model of the same vocabulary (random weights: drafts mostly refused;
@@ -371,26 +435,7 @@ TEST_F(SpeculationTest, DraftModelOutputEqualsPlainDecoding) {
     engine::GenerateOptions plain_options = options(24, 4, false), draft_options = plain_options;
     draft_options.speculation.mode = engine::SpeculationMode::draft;
     draft_options.speculation.draft_model = std::make_shared<engine::DraftModel>(c.draft, *engine_);
-    engine::Conversation plain(*engine_), speculating(*engine_);
-    Tokens history;
-    int64_t drafted = 0, accepted = 0;
-    for (int p = 0; p < 20; ++p) {
-      const Tokens turn = p < 10 ? encode(kPrompts[p]) : Tokens{static_cast<int32_t>(3 + p), 40, static_cast<int32_t>(200 + 7 * p)};
-      Tokens prompt = history;
-      prompt.insert(prompt.end(), turn.begin(), turn.end());
-      if (static_cast<int64_t>(prompt.size()) + 26 > engine_->context()) prompt = turn;
-      draft_options.speculation.draft_max = 1 + p % 6;
-      const Generation a = generate(plain, prompt, plain_options), b = generate(speculating, prompt, draft_options);
-      EXPECT_EQ(a.text, b.text) << "prompt " << p;
-      EXPECT_EQ(a.stats.generated_tokens, b.stats.generated_tokens) << "prompt " << p;
-      EXPECT_EQ(a.stats.reason, b.stats.reason) << "prompt " << p;
-      ASSERT_LE(b.tokens.size(), a.tokens.size());  // recurrent memory may hold only a prefix
-      EXPECT_TRUE(std::equal(b.tokens.begin(), b.tokens.end(), a.tokens.begin())) << "prompt " << p;
-      EXPECT_GT(b.stats.draft_seconds, 0.0);
-      drafted += b.stats.drafted_tokens;
-      accepted += b.stats.accepted_tokens;
-      history = a.tokens;
-    }
+    const auto [drafted, accepted] = twenty_prompts_equal_plain_decoding(plain_options, draft_options);
     EXPECT_GT(drafted, 20 * 4);
     if (c.agrees) {
       EXPECT_EQ(accepted, drafted) << "the target's own weights draft its greedy choices";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "model/reference_math.h"
 
@@ -31,7 +32,8 @@ ReferenceQwen35::Vec ReferenceQwen35::vector(const std::string& name) const { re
 
 ReferenceQwen35::ReferenceQwen35(const gguf::File& file) : file_(file) {
   const std::string p = "qwen35.";
-  n_layers_ = file.get_uint(p + "block_count");
+  const int64_t mtp_layers = file.get_uint_or(p + "nextn_predict_layers", 0);
+  n_layers_ = file.get_uint(p + "block_count") - mtp_layers;
   n_embd_ = file.get_uint(p + "embedding_length");
   n_ff_ = file.get_uint(p + "feed_forward_length");
   n_head_ = file.get_uint(p + "attention.head_count");
@@ -77,6 +79,26 @@ ReferenceQwen35::ReferenceQwen35(const gguf::File& file) : file_(file) {
       L.k_norm = vector(b + "attn_k_norm.weight");
     }
     layers_.push_back(std::move(L));
+  }
+  if (mtp_layers > 0) {
+    const std::string b = "blk." + std::to_string(n_layers_) + ".";
+    has_mtp_ = true;
+    mtp_.delta_net = false;
+    mtp_.attn_norm = vector(b + "attn_norm.weight");
+    mtp_.post_norm = vector(b + "post_attention_norm.weight");
+    mtp_.gate = matrix(b + "ffn_gate.weight");
+    mtp_.up = matrix(b + "ffn_up.weight");
+    mtp_.down = matrix(b + "ffn_down.weight");
+    mtp_.wq = matrix(b + "attn_q.weight");
+    mtp_.wk = matrix(b + "attn_k.weight");
+    mtp_.wv = matrix(b + "attn_v.weight");
+    mtp_.wo = matrix(b + "attn_output.weight");
+    mtp_.q_norm = vector(b + "attn_q_norm.weight");
+    mtp_.k_norm = vector(b + "attn_k_norm.weight");
+    mtp_enorm_ = vector(b + "nextn.enorm.weight");
+    mtp_hnorm_ = vector(b + "nextn.hnorm.weight");
+    mtp_head_norm_ = vector(b + "nextn.shared_head_norm.weight");
+    mtp_eh_ = matrix(b + "nextn.eh_proj.weight");
   }
 }
 
@@ -183,7 +205,19 @@ void ReferenceQwen35::delta_net(const Layer& L, std::vector<Vec>& x) const {
   }
 }
 
-std::vector<std::vector<double>> ReferenceQwen35::forward(const std::vector<int32_t>& tokens, bool last_only) const {
+// x += Wdown (silu(Wgate n) * (Wup n)), n = RMSNorm(x) * post_attention_norm
+void ReferenceQwen35::mlp(const Layer& L, std::vector<Vec>& x) const {
+  for (Vec& xt : x) {
+    const Vec n = rms_norm(xt, L.post_norm, eps_);
+    Vec gt = matvec(L.gate, n);
+    const Vec up = matvec(L.up, n);
+    for (int64_t i = 0; i < n_ff_; ++i) gt[i] = silu(gt[i]) * up[i];
+    const Vec down = matvec(L.down, gt);
+    for (int64_t i = 0; i < n_embd_; ++i) xt[i] += down[i];
+  }
+}
+
+std::vector<ReferenceQwen35::Vec> ReferenceQwen35::residual(const std::vector<int32_t>& tokens) const {
   const int64_t T = tokens.size();
   std::vector<Vec> x(T);
   for (int64_t t = 0; t < T; ++t) x[t] = embedding_[tokens[t]];
@@ -192,19 +226,42 @@ std::vector<std::vector<double>> ReferenceQwen35::forward(const std::vector<int3
       delta_net(L, x);
     else
       attention(L, x);
-    // x += Wdown (silu(Wgate n) * (Wup n)), n = RMSNorm(x) * post_attention_norm
-    for (int64_t t = 0; t < T; ++t) {
-      const Vec n = rms_norm(x[t], L.post_norm, eps_);
-      Vec gt = matvec(L.gate, n);
-      const Vec up = matvec(L.up, n);
-      for (int64_t i = 0; i < n_ff_; ++i) gt[i] = silu(gt[i]) * up[i];
-      const Vec down = matvec(L.down, gt);
-      for (int64_t i = 0; i < n_embd_; ++i) x[t][i] += down[i];
-    }
+    mlp(L, x);
   }
+  return x;
+}
+
+std::vector<std::vector<double>> ReferenceQwen35::forward(const std::vector<int32_t>& tokens, bool last_only) const {
+  const std::vector<Vec> x = residual(tokens);
+  const int64_t T = tokens.size();
   std::vector<Vec> logits;
   for (int64_t t = last_only ? T - 1 : 0; t < T; ++t) logits.push_back(matvec(output_, rms_norm(x[t], output_norm_, eps_)));
   return logits;
+}
+
+std::vector<std::vector<double>> ReferenceQwen35::hidden(const std::vector<int32_t>& tokens) const {
+  std::vector<Vec> h = residual(tokens);
+  for (Vec& row : h) row = rms_norm(row, output_norm_, eps_);
+  return h;
+}
+
+// x_j = W_eh [RMSNorm(embed(t_j)) * enorm ; RMSNorm(h_j) * hnorm], then one attention layer and
+// its MLP; logits = output RMSNorm(x_last) * shared_head_norm.
+std::vector<double> ReferenceQwen35::mtp(const std::vector<int32_t>& tokens, const std::vector<Vec>& hiddens,
+                                         Vec* last_hidden) const {
+  if (!has_mtp_) throw std::runtime_error("the file has no MTP block");
+  std::vector<Vec> x(tokens.size());
+  for (size_t j = 0; j < tokens.size(); ++j) {
+    Vec in = rms_norm(embedding_[tokens[j]], mtp_enorm_, eps_);
+    const Vec h = rms_norm(hiddens[j], mtp_hnorm_, eps_);
+    in.insert(in.end(), h.begin(), h.end());
+    x[j] = matvec(mtp_eh_, in);
+  }
+  attention(mtp_, x);
+  mlp(mtp_, x);
+  const Vec normed = rms_norm(x.back(), mtp_head_norm_, eps_);
+  if (last_hidden) *last_hidden = normed;
+  return matvec(output_, normed);
 }
 
 std::vector<int32_t> ReferenceQwen35::greedy(std::vector<int32_t> prompt, int n) const {

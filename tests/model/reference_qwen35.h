@@ -17,6 +17,13 @@ class ReferenceQwen35 {
   // Logits ([n_vocab] doubles) for every position of `tokens`, or only the last one.
   std::vector<std::vector<double>> forward(const std::vector<int32_t>& tokens, bool last_only = false) const;
   std::vector<int32_t> greedy(std::vector<int32_t> prompt, int n) const;
+  // The final hidden state (RMSNorm(x) * output_norm, the LM head's input) at every position.
+  std::vector<std::vector<double>> hidden(const std::vector<int32_t>& tokens) const;
+  // The multi-token-prediction block (files with nextn_predict_layers = 1) over rows j that pair
+  // tokens[j] with hiddens[j] at positions 0, 1, ...: the last row's logits, and in
+  // *last_hidden its normed output.
+  std::vector<double> mtp(const std::vector<int32_t>& tokens, const std::vector<std::vector<double>>& hiddens,
+                          std::vector<double>* last_hidden = nullptr) const;
   int64_t n_vocab() const { return n_vocab_; }
 
  private:
@@ -38,6 +45,8 @@ class ReferenceQwen35 {
   Vec vector(const std::string& name) const;
   void attention(const Layer& L, std::vector<Vec>& x) const;
   void delta_net(const Layer& L, std::vector<Vec>& x) const;
+  void mlp(const Layer& L, std::vector<Vec>& x) const;
+  std::vector<Vec> residual(const std::vector<int32_t>& tokens) const;  // x after the last layer
 
   const gguf::File& file_;
   int64_t n_layers_, n_embd_, n_ff_, n_head_, n_head_kv_, head_dim_, rope_dims_, n_vocab_;
@@ -46,6 +55,11 @@ class ReferenceQwen35 {
   Matrix embedding_, output_;
   Vec output_norm_;
   std::vector<Layer> layers_;
+  // The MTP block (absent: has_mtp_ false): an attention layer and its own norms and projection.
+  bool has_mtp_ = false;
+  Layer mtp_;
+  Vec mtp_enorm_, mtp_hnorm_, mtp_head_norm_;
+  Matrix mtp_eh_;
 };
 
 }  // namespace trit::test

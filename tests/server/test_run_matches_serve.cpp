@@ -109,6 +109,29 @@ int64_t drafted_so_far(test::ServeProcess& server, int64_t above = -1) {
   return count;
 }
 
+const std::vector<std::string> kSpeculationPrompts = {"The whale, the whale, the whale", "Call me Ishmael. Some years ago",
+                                                       "one two three one two three one", "It was the best of times, it was"};
+
+// Two rounds of the prompts sent side by side (one batch; the second reuses the slots' memories):
+// each greedy answer of `tokens` tokens equals trit run's. Returns trit run's texts.
+std::vector<std::string> expect_concurrent_rounds_match_run(test::ServeProcess& server, const std::string& model,
+                                                            const std::vector<std::string>& prompts, int tokens) {
+  std::vector<std::string> expected;
+  for (const auto& p : prompts)
+    expected.push_back(run_cli(model, "--raw --temp 0 -n " + std::to_string(tokens) + " -p " + shell_quote(p)).text);
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::thread> clients;
+    std::vector<json> answers(prompts.size());
+    for (size_t i = 0; i < prompts.size(); ++i)
+      clients.emplace_back([&, i] {
+        answers[i] = post(server, "/v1/completions", {{"prompt", prompts[i]}, {"temperature", 0}, {"max_tokens", tokens}});
+      });
+    for (auto& c : clients) c.join();
+    for (size_t i = 0; i < prompts.size(); ++i) EXPECT_EQ(answers[i]["choices"][0]["text"], expected[i]) << prompts[i];
+  }
+  return expected;
+}
+
 // trit serve --spec ngram: at temperature 0 every request's text equals trit run's without drafts,
 // also with requests decoding side by side in one batch (each slot's drafts get their own logits
 // rows), and /metrics counts the drafts.
@@ -117,20 +140,8 @@ TEST(RunMatchesServe, NgramSpeculationKeepsGreedyText) {
   const std::string model = trained ? test::shared_dir() + "/models/moby-tiny-Q2_0.gguf" : test::make_model("tiny", "q2_0", 3);
   test::ServeProcess server("-m " + shell_quote(model) + " -t 1 --parallel 3 --spec ngram --draft-max 6");
   ASSERT_TRUE(server.ok()) << server.log();
-  const std::vector<std::string> prompts = {"The whale, the whale, the whale", "Call me Ishmael. Some years ago",
-                                            "one two three one two three one", "It was the best of times, it was"};
-  std::vector<std::string> expected;
-  for (const auto& p : prompts) expected.push_back(run_cli(model, "--raw --temp 0 -n 40 -p " + shell_quote(p)).text);
-  for (int round = 0; round < 2; ++round) {
-    std::vector<std::thread> clients;
-    std::vector<json> answers(prompts.size());
-    for (size_t i = 0; i < prompts.size(); ++i)
-      clients.emplace_back([&, i] {
-        answers[i] = post(server, "/v1/completions", {{"prompt", prompts[i]}, {"temperature", 0}, {"max_tokens", 40}});
-      });
-    for (auto& c : clients) c.join();
-    for (size_t i = 0; i < prompts.size(); ++i) EXPECT_EQ(answers[i]["choices"][0]["text"], expected[i]) << prompts[i];
-  }
+  const std::vector<std::string> prompts = kSpeculationPrompts;
+  const std::vector<std::string> expected = expect_concurrent_rounds_match_run(server, model, prompts, 40);
   const int64_t drafted = drafted_so_far(server, trained ? 0 : -1);
   if (trained) {
     EXPECT_GT(drafted, 0) << "the moby model's greedy text repeats: drafts are made";
@@ -148,20 +159,8 @@ TEST(RunMatchesServe, DraftModelKeepsGreedyText) {
   const std::string draft = trained ? test::shared_dir() + "/models/moby-tiny-F16.gguf" : test::make_model("tiny", "f16", 8);
   test::ServeProcess server("-m " + shell_quote(model) + " -md " + shell_quote(draft) + " -t 1 --parallel 3 --draft-max 6");
   ASSERT_TRUE(server.ok()) << server.log();
-  const std::vector<std::string> prompts = {"The whale, the whale, the whale", "Call me Ishmael. Some years ago",
-                                            "one two three one two three one", "It was the best of times, it was"};
-  std::vector<std::string> expected;
-  for (const auto& p : prompts) expected.push_back(run_cli(model, "--raw --temp 0 -n 40 -p " + shell_quote(p)).text);
-  for (int round = 0; round < 2; ++round) {
-    std::vector<std::thread> clients;
-    std::vector<json> answers(prompts.size());
-    for (size_t i = 0; i < prompts.size(); ++i)
-      clients.emplace_back([&, i] {
-        answers[i] = post(server, "/v1/completions", {{"prompt", prompts[i]}, {"temperature", 0}, {"max_tokens", 40}});
-      });
-    for (auto& c : clients) c.join();
-    for (size_t i = 0; i < prompts.size(); ++i) EXPECT_EQ(answers[i]["choices"][0]["text"], expected[i]) << prompts[i];
-  }
+  const std::vector<std::string> prompts = kSpeculationPrompts;
+  const std::vector<std::string> expected = expect_concurrent_rounds_match_run(server, model, prompts, 40);
   const int64_t drafted = drafted_so_far(server, 0);
   EXPECT_GT(drafted, 0);
   for (const json& off : {json{{"speculative.n_max", 0}}, json{{"speculative.p_min", 1.0}}}) {
@@ -172,6 +171,26 @@ TEST(RunMatchesServe, DraftModelKeepsGreedyText) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the metrics of the request's last step
     EXPECT_EQ(drafted_so_far(server), drafted) << "no drafts";
   }
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
+// --spec mtp on a server: each slot's MTP drafts verified in the shared batch, the text as `trit
+// run` gives it; speculative.n_max 0 turns it off for a request, p_min is taken.
+TEST(RunMatchesServe, MtpHeadKeepsGreedyText) {
+  const std::string model = test::make_model("qwen35-tiny", "pq2_0", 7, "--mtp");
+  test::ServeProcess server("-m " + shell_quote(model) + " --spec mtp -t 1 --parallel 3 --draft-max 3");
+  ASSERT_TRUE(server.ok()) << server.log();
+  EXPECT_NE(server.log().find("MTP head: block 8"), std::string::npos) << server.log();
+  const std::vector<std::string> prompts = kSpeculationPrompts;
+  const std::vector<std::string> expected = expect_concurrent_rounds_match_run(server, model, prompts, 32);
+  const int64_t drafted = drafted_so_far(server, 0);
+  EXPECT_GT(drafted, 0);
+  json off = {{"prompt", prompts[1]}, {"temperature", 0}, {"max_tokens", 32}, {"speculative.n_max", 0}};
+  EXPECT_EQ(post(server, "/v1/completions", off)["choices"][0]["text"], expected[1]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the metrics of the request's last step
+  EXPECT_EQ(drafted_so_far(server), drafted) << "no drafts";
+  json floor = {{"prompt", prompts[1]}, {"temperature", 0}, {"max_tokens", 32}, {"speculative.p_min", 0.5}};
+  EXPECT_EQ(post(server, "/v1/completions", floor)["choices"][0]["text"], expected[1]);
   EXPECT_EQ(server.stop(), 0) << server.log();
 }
 
