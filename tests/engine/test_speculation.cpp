@@ -406,7 +406,7 @@ TEST_F(SpeculationTest, MtpOutputEqualsPlainDecoding) {
     mtp_options.speculation.mode = engine::SpeculationMode::mtp;
     mtp_options.speculation.mtp_model = head;
     const auto [drafted, accepted] = twenty_prompts_equal_plain_decoding(plain_options, mtp_options);
-    EXPECT_GT(drafted, 20 * 2);
+    EXPECT_GE(drafted, 20) << "a try or more per prompt";
     if (biased) {
       EXPECT_GT(accepted, drafted * 9 / 10) << "the favoured token is every draft and every choice";
     } else {
@@ -436,7 +436,7 @@ TEST_F(SpeculationTest, DraftModelOutputEqualsPlainDecoding) {
     draft_options.speculation.mode = engine::SpeculationMode::draft;
     draft_options.speculation.draft_model = std::make_shared<engine::DraftModel>(c.draft, *engine_);
     const auto [drafted, accepted] = twenty_prompts_equal_plain_decoding(plain_options, draft_options);
-    EXPECT_GT(drafted, 20 * 4);
+    EXPECT_GE(drafted, 20 * 2) << "a try or more per prompt (a refused drafter pauses 1, 2, 4 ... steps)";
     if (c.agrees) {
       EXPECT_EQ(accepted, drafted) << "the target's own weights draft its greedy choices";
     } else {
