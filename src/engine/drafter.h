@@ -41,6 +41,9 @@ class Drafter {
   // The width of the final hidden states the target's memory must keep for this drafter
   // (model/hidden_rows.h), 0 for none.
   virtual int64_t hidden_width() const { return 0; }
+  // Between the chunks of a prompt: takes in what the target has fed so far (an MTP head reads
+  // the hidden states as they come, so that a long prompt's are never all kept at once).
+  virtual void observe(std::span<const int32_t> /*history*/, model::SequenceMemory& /*target*/) {}
   // Whether this drafter is the one `options` asks for (else the sequence makes a new one).
   virtual bool is(const SpeculationOptions& options) const = 0;
   // Whether to stop drafting for the rest of a generation once refused at the first token after

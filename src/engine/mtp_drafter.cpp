@@ -74,6 +74,17 @@ std::span<const float> MtpDrafter::step_ahead(int32_t token) {
   return std::span<const float>(logits.data(), logits.size());
 }
 
+void MtpDrafter::observe(std::span<const int32_t> history, model::SequenceMemory& target) {
+  if (history.size() < 2) return;
+  try {
+    catch_up(history, target);
+  } catch (...) {
+    if (cache_) cache_->clear();
+    held_.clear();
+    throw;
+  }
+}
+
 std::vector<int32_t> MtpDrafter::draft(std::span<const int32_t> history, model::SequenceMemory& target,
                                        const DraftLimits& limits) {
   if (limits.max_tokens == 0 || history.size() < 2) return {};

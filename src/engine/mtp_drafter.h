@@ -55,6 +55,7 @@ class MtpDrafter final : public Drafter {
   }
   bool gives_up() const override { return true; }
   int64_t hidden_width() const override { return model_->head().model().config().n_embd; }
+  void observe(std::span<const int32_t> history, model::SequenceMemory& target) override;
 
  private:
   std::vector<int32_t> decode(std::span<const int32_t> history, model::SequenceMemory& target,

@@ -95,6 +95,8 @@ std::span<const int32_t> Sequence::next_input(int64_t budget) {
   if (n == 1 && sampled_any_ && speculation_.mode != SpeculationMode::none) {
     draft(budget);
     if (!drafts_.empty()) return input_;
+  } else if (drafter_ && !sampled_any_ && fed > 0 && n > 0) {
+    drafter_->observe(tokens_, *memory_);  // before the next prompt chunk
   }
   return std::span<const int32_t>(tokens_.data() + fed, static_cast<size_t>(std::max<int64_t>(n, 0)));
 }

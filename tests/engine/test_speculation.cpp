@@ -415,6 +415,30 @@ TEST_F(SpeculationTest, MtpOutputEqualsPlainDecoding) {
   }
 }
 
+// The MTP head reads the model's hidden states between a prompt's chunks, so a long prompt's are
+// never all kept: at most a chunk's (and the newest) wait for it.
+TEST_F(SpeculationTest, MtpHeadTakesAPromptsHiddenStatesChunkByChunk) {
+  make_engine(256, test::make_model("qwen35-tiny", "pq2_0", 7, "--mtp"));
+  engine::GenerateOptions o = options(4, 3, false);
+  o.speculation.mode = engine::SpeculationMode::mtp;
+  o.speculation.mtp_model = std::make_shared<engine::MtpModel>(*engine_);
+  engine::Sequence sequence(engine_->new_sequence(), engine_->tokenizer());
+  Tokens prompt;
+  for (int i = 0; i < 100; ++i) prompt.push_back(static_cast<int32_t>(3 + (i * 37) % 400));
+  sequence.start(prompt, o);
+  constexpr int64_t kChunk = 8;
+  while (sequence.prefilling()) {
+    const auto input = sequence.next_input(kChunk);
+    const model::HiddenRows& kept = sequence.memory().hidden_rows();
+    EXPECT_LE(kept.end() - kept.first(), kChunk + 1) << "at " << sequence.memory().length();
+    const bool last = sequence.completes(static_cast<int64_t>(input.size()));
+    model::SequenceStep step{&sequence.memory(), input, false};
+    const std::vector<float>& logits = engine_->forward().run(std::span(&step, 1));
+    if (last) sequence.step(std::span<const float>(logits.data(), static_cast<size_t>(engine_->config().n_vocab)));
+  }
+  EXPECT_EQ(sequence.memory().hidden_rows().end(), 100);
+}
+
 // A draft model: its greedy guesses verified by the target. Dense and hybrid targets, each with
 // itself as the drafter (the same weights: every draft is the target's own greedy choice, so all
 // are taken) and with another model of the same vocabulary (random weights: drafts mostly refused;
