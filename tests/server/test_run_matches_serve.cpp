@@ -109,6 +109,19 @@ int64_t drafted_so_far(test::ServeProcess& server, int64_t above = -1) {
   return count;
 }
 
+// The draft count once the last request's step has been counted (the answer reaches the client
+// before the step's metrics are updated): two reads 200 ms apart that agree.
+int64_t settled_drafts(test::ServeProcess& server) {
+  int64_t last = drafted_so_far(server);
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const int64_t now = drafted_so_far(server);
+    if (now == last) return now;
+    last = now;
+  }
+  return last;
+}
+
 const std::vector<std::string> kSpeculationPrompts = {"The whale, the whale, the whale", "Call me Ishmael. Some years ago",
                                                        "one two three one two three one", "It was the best of times, it was"};
 
@@ -161,15 +174,14 @@ TEST(RunMatchesServe, DraftModelKeepsGreedyText) {
   ASSERT_TRUE(server.ok()) << server.log();
   const std::vector<std::string> prompts = kSpeculationPrompts;
   const std::vector<std::string> expected = expect_concurrent_rounds_match_run(server, model, prompts, 40);
-  const int64_t drafted = drafted_so_far(server, 0);
+  const int64_t drafted = settled_drafts(server);
   EXPECT_GT(drafted, 0);
   for (const json& off : {json{{"speculative.n_max", 0}}, json{{"speculative.p_min", 1.0}}}) {
     SCOPED_TRACE(off.dump());
     json request = {{"prompt", prompts[1]}, {"temperature", 0}, {"max_tokens", 40}};
     request.update(off);
     EXPECT_EQ(post(server, "/v1/completions", request)["choices"][0]["text"], expected[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the metrics of the request's last step
-    EXPECT_EQ(drafted_so_far(server), drafted) << "no drafts";
+    EXPECT_EQ(settled_drafts(server), drafted) << "no drafts";
   }
   EXPECT_EQ(server.stop(), 0) << server.log();
 }
@@ -183,12 +195,11 @@ TEST(RunMatchesServe, MtpHeadKeepsGreedyText) {
   EXPECT_NE(server.log().find("MTP head: block 8"), std::string::npos) << server.log();
   const std::vector<std::string> prompts = kSpeculationPrompts;
   const std::vector<std::string> expected = expect_concurrent_rounds_match_run(server, model, prompts, 32);
-  const int64_t drafted = drafted_so_far(server, 0);
+  const int64_t drafted = settled_drafts(server);
   EXPECT_GT(drafted, 0);
   json off = {{"prompt", prompts[1]}, {"temperature", 0}, {"max_tokens", 32}, {"speculative.n_max", 0}};
   EXPECT_EQ(post(server, "/v1/completions", off)["choices"][0]["text"], expected[1]);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the metrics of the request's last step
-  EXPECT_EQ(drafted_so_far(server), drafted) << "no drafts";
+  EXPECT_EQ(settled_drafts(server), drafted) << "no drafts";
   json floor = {{"prompt", prompts[1]}, {"temperature", 0}, {"max_tokens", 32}, {"speculative.p_min", 0.5}};
   EXPECT_EQ(post(server, "/v1/completions", floor)["choices"][0]["text"], expected[1]);
   EXPECT_EQ(server.stop(), 0) << server.log();
@@ -211,8 +222,7 @@ TEST(RunMatchesServe, PerRequestSpeculativeFields) {
     request["speculative.n_min"] = 0;
     EXPECT_EQ(post(server, "/v1/completions", request)["choices"][0]["text"], expected);
     if (server_drafts) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the metrics of the request's last step
-      EXPECT_EQ(drafted_so_far(server), 0) << "n_max 0 turned drafting off";
+      EXPECT_EQ(settled_drafts(server), 0) << "n_max 0 turned drafting off";
     } else {
       EXPECT_GT(drafted_so_far(server, 0), 0) << "n_max 6 turned drafting on";
     }

@@ -91,6 +91,18 @@
     let answer = "", reasoning = "", usage = null, timings = null, finish = null, tokens = 0;
     const started = performance.now();
     let firstTokenAt = 0;
+    // The text is drawn at most once a frame: a fast model streams thousands of tokens a second,
+    // and redrawing the growing answer (and its layout, to scroll) for each one would keep the
+    // page too busy to take a click on Stop.
+    let frame = 0;
+    const draw = () => {
+      frame = 0;
+      if (reasoning) reasoningBox(div).textContent = reasoning;
+      contentEl.textContent = answer;
+      scrollDown();
+    };
+    const redraw = () => { if (!frame) frame = requestAnimationFrame(draw); };
+    const drawNow = () => { if (frame) { cancelAnimationFrame(frame); draw(); } };
     try {
       const res = await fetch("/v1/chat/completions", {
         method: "POST", headers: headers(), body: JSON.stringify(body), signal: controller.signal,
@@ -126,13 +138,13 @@
             if (delta.reasoning_content) {
               if (!firstTokenAt) firstTokenAt = performance.now();
               reasoning += delta.reasoning_content;
-              reasoningBox(div).textContent = reasoning;
+              redraw();
               tokens++;
             }
             if (delta.content) {
               if (!firstTokenAt) firstTokenAt = performance.now();
               answer += delta.content;
-              contentEl.textContent = answer;
+              redraw();
               tokens++;
             }
             for (const call of delta.tool_calls || []) {
@@ -140,12 +152,13 @@
               t.className = "tool-call";
               t.textContent = "tool call: " + call.function.name + "(" + call.function.arguments + ")";
               div.appendChild(t);
+              redraw();
             }
-            scrollDown();
           }
         }
       }
     } catch (err) {
+      drawNow();
       if (err.name === "AbortError") {
         finish = "stopped";
       } else {
@@ -153,6 +166,7 @@
         contentEl.textContent = (answer ? answer + "\n\n" : "") + "Error: " + err.message;
       }
     } finally {
+      drawNow();
       contentEl.classList.remove("cursor");
       controller = null;
       setBusy(false);
