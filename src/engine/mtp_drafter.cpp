@@ -8,7 +8,7 @@
 namespace trit::engine {
 
 MtpModel::MtpModel(Engine& target)
-    : options_(target.options()), batch_(target.options().batch), vocab_size_(target.tokenizer().vocab_size()) {
+    : options_(target.options()), vocab_size_(target.tokenizer().vocab_size()) {
   head_ = model::MtpHead::load(target.model(), options_.activations);
   forward_ = std::make_unique<model::ForwardPass>(target.model(), target.pool());
 }
@@ -74,13 +74,17 @@ std::span<const float> MtpDrafter::step_ahead(int32_t token) {
   return std::span<const float>(logits.data(), logits.size());
 }
 
+void MtpDrafter::forget() {
+  if (cache_) cache_->clear();
+  held_.clear();
+}
+
 void MtpDrafter::observe(std::span<const int32_t> history, model::SequenceMemory& target) {
   if (history.size() < 2) return;
   try {
     catch_up(history, target);
   } catch (...) {
-    if (cache_) cache_->clear();
-    held_.clear();
+    forget();
     throw;
   }
 }
@@ -90,9 +94,8 @@ std::vector<int32_t> MtpDrafter::draft(std::span<const int32_t> history, model::
   if (limits.max_tokens == 0 || history.size() < 2) return {};
   try {
     return decode(history, target, limits);
-  } catch (...) {  // a failed forward may leave the cache half written
-    if (cache_) cache_->clear();
-    held_.clear();
+  } catch (...) {
+    forget();
     throw;
   }
 }

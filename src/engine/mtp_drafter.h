@@ -31,7 +31,7 @@ class MtpModel {
   model::ForwardPass& forward() { return *forward_; }
   const model::MtpHead& head() const { return *head_; }
   size_t vocab_size() const { return vocab_size_; }
-  int64_t batch() const { return batch_; }
+  int64_t batch() const { return options_.batch; }
   // An empty KV cache of the head for one sequence, of the target's context.
   std::unique_ptr<model::KvSequence> new_cache() const;
   // One line for start-up: the block, its weights and its cache per sequence.
@@ -39,7 +39,6 @@ class MtpModel {
 
  private:
   EngineOptions options_;  // the target's context, KV types and batch
-  int64_t batch_;
   size_t vocab_size_;
   std::unique_ptr<model::MtpHead> head_;
   std::unique_ptr<model::ForwardPass> forward_;
@@ -65,6 +64,8 @@ class MtpDrafter final : public Drafter {
   std::span<const float> catch_up(std::span<const int32_t> history, model::SequenceMemory& target);
   // One more row after the newest: `token` with the head's last output as its hidden state.
   std::span<const float> step_ahead(int32_t token);
+  // After a failed forward, which may leave the cache half written: starts over at the next call.
+  void forget();
 
   std::shared_ptr<MtpModel> model_;
   std::unique_ptr<model::KvSequence> cache_;  // made at the first draft

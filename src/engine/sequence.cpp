@@ -151,12 +151,12 @@ void Sequence::settle_draft(const Step& step, bool pushed) {
   forget_fed_past(static_cast<int64_t>(tokens_.size()) - (pushed ? 1 : 0));
   // Adaptive length, as a poor drafter must cost little: each token of a verification costs a
   // good part of a decode step (the matmuls of a few tokens are compute-bound: on the 4b, 2 tokens
-  // take 1.4x the time of one). The length starts at 1 and doubles when
-  // a draft is taken whole (up to draft_max); a rejection cuts it to what this draft got right (at
-  // least 1); a draft refused from its first token pauses drafting for 1, 2, 4 ... 64 steps, until
-  // one is taken again; a drafter that gives_up() is refused once more after the 64 and stops for
-  // this generation (draft_pause_ -1). A draft model that never agrees then costs its tries and
-  // feeding it the first ~130 tokens.
+  // take 1.4x the time of one). The length starts at 1 and doubles when a draft is taken whole (up
+  // to draft_max); a rejection cuts it to what this draft got right (at least 1); a draft refused
+  // from its first token pauses drafting for 1, 2, 4 ... 64 steps, until one is taken again; a
+  // drafter that gives_up() is refused once more after the 64 and stops for this generation
+  // (draft_pause_ -1). A draft model that never agrees then costs its tries and feeding it the
+  // first ~130 tokens.
   draft_limit_ = draft_at_ == drafts_.size() ? std::min<int64_t>(2 * draft_limit_, speculation_.draft_max)
                                              : std::max<int64_t>(static_cast<int64_t>(draft_at_), 1);
   const bool give_up = draft_at_ == 0 && draft_backoff_ == kMaxDraftPause && drafter_->gives_up();
