@@ -126,13 +126,14 @@ void Sequence::draft(int64_t budget) {
   input_.assign(1, tokens_.back());
   input_.insert(input_.end(), drafts_.begin(), drafts_.end());
   stats_.drafted_tokens += static_cast<int64_t>(drafts_.size());
-  memory_->keep_draft_point();
+  memory_->keep_draft_point_after_next_token();  // after input_[0], which is always kept
 }
 
 void Sequence::forget_fed_past(int64_t length) {
   length = std::min(length, memory_->length());
-  // A KV cache drops the positions; recurrent state returns to the draft point taken before the
-  // drafts were fed, and the tokens after it are unfed again (the next input feeds them anew).
+  // A KV cache drops the positions; recurrent state returns to the draft point taken just before
+  // the drafts were fed, and the accepted drafts after it are unfed again (the next input feeds
+  // them anew).
   // (A generation that ends right there keeps only the memory's part of tokens(), as finish() says.)
   if (memory_->rewind(length)) return;
   if (!memory_->rewind(memory_->rewind_point(length)))  // rewind_point() promises it can

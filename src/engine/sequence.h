@@ -22,8 +22,8 @@
 // last draft) becomes the unfed token, and the memory forgets the drafts it was fed past that point.
 // The samples are drawn as without drafts (Sampler::sample), so the output is the same, token for
 // token at temperature 0, in distribution above it. A KV cache drops the rejected positions;
-// recurrent state (hybrid models) returns to the draft point it kept before the drafts and feeds
-// the accepted ones again with the next input.
+// recurrent state (hybrid models) returns to the draft point, its state after the unfed token
+// (taken by the verifying forward), and feeds the accepted drafts again with the next input.
 #pragma once
 #include <cstdint>
 #include <memory>

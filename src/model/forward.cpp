@@ -74,10 +74,12 @@ void ForwardPass::begin_step(std::span<const SequenceStep> steps, bool recurrent
   sequence_of_.clear();
   caches_.clear();
   states_.clear();
+  draft_points_.clear();
   step_first_.assign(1, 0);
   for (size_t i = 0; i < steps.size(); ++i) {
     caches_.push_back(&steps[i].memory->attention_cache());
     states_.push_back(steps[i].memory->delta_net_state());
+    draft_points_.push_back(recurrent_layers ? steps[i].memory->draft_point_to_fill() : nullptr);
     for (size_t j = 0; j < steps[i].tokens.size(); ++j) {
       positions_.push_back(steps[i].memory->length() + static_cast<int64_t>(j));
       sequence_of_.push_back(static_cast<int64_t>(i));

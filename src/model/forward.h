@@ -80,6 +80,9 @@ class ForwardPass {
   std::vector<int64_t> sequence_of_;  // [T] index into steps of each token
   std::vector<KvSequence*> caches_;   // [steps] each sequence's attention cache
   std::vector<DeltaNetState*> states_;  // [steps] each sequence's recurrent state (hybrid models)
+  // [steps] where to copy a sequence's recurrent state after its first token (speculative decoding's
+  // draft point, SequenceMemory::draft_point_to_fill), else null
+  std::vector<DeltaNetState*> draft_points_;
   std::vector<int64_t> step_first_;   // [steps + 1] first token of each sequence in the batch
   // Tokens [first, first + count) of one sequence (consecutive positions) attend as one run.
   struct TokenRun {

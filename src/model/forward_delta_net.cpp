@@ -20,12 +20,25 @@ void ForwardPass::delta_net_block(const DeltaNetWeights& w, int64_t slot) {
   const int64_t n_steps = static_cast<int64_t>(states_.size());
   multiply_input({w.wqkv.get(), w.wgate.get(), w.wbeta.get(), w.walpha.get()}, xn_.data(), T, c.n_embd,
                  {qkv_.data(), z_.data(), beta_.data(), alpha_.data()});
+  // A sequence with a draft point to fill runs its first token alone, then copies the state it
+  // leaves (conv inputs, each head's S) there before the rest: a run of tokens computes the same as
+  // one token at a time.
+  auto tokens_before_copy = [&](int64_t s) {
+    const int64_t n = step_first_[s + 1] - step_first_[s];
+    return draft_points_[s] ? std::min<int64_t>(n, 1) : n;
+  };
   // The conv runs along each sequence's tokens (in place in qkv), with that sequence's conv state.
   pool_.parallel_for(static_cast<size_t>(n_steps), 1, [&](size_t b, size_t e, int) {
     for (size_t s = b; s < e; ++s) {
-      float* x = &qkv_[step_first_[s] * qkv_dim];
-      kernels::causal_conv1d_silu(states_[s]->conv(slot), x, qkv_dim, step_first_[s + 1] - step_first_[s],
-                                  w.conv.data(), d.conv_kernel, qkv_dim, x, qkv_dim);
+      float* conv = states_[s]->conv(slot);
+      const int64_t first = step_first_[s], n = step_first_[s + 1] - first, head = tokens_before_copy(s);
+      auto run = [&](int64_t from, int64_t count) {
+        float* x = &qkv_[(first + from) * qkv_dim];
+        kernels::causal_conv1d_silu(conv, x, qkv_dim, count, w.conv.data(), d.conv_kernel, qkv_dim, x, qkv_dim);
+      };
+      run(0, head);
+      if (draft_points_[s]) std::copy_n(conv, states_[s]->conv_floats(), draft_points_[s]->conv(slot));
+      if (head < n) run(head, n - head);
     }
   });
   pool_.parallel_for(T, 1, [&](size_t b, size_t e, int) {
@@ -43,11 +56,17 @@ void ForwardPass::delta_net_block(const DeltaNetWeights& w, int64_t slot) {
   pool_.parallel_chunks(static_cast<size_t>(n_steps * nv), 1, [&](size_t b, size_t e, int) {
     for (size_t item = b; item < e; ++item) {
       const int64_t s = static_cast<int64_t>(item) / nv, h = static_cast<int64_t>(item) % nv;
-      const int64_t first = step_first_[s];
-      const float* q = &qkv_[first * qkv_dim];
-      kernels::delta_net(states_[s]->ssm(slot), q, q + d.n_k_heads * hd, qkv_dim, q + 2 * d.n_k_heads * hd, qkv_dim,
-                         &decay_[first * nv], &beta_[first * nv], nv, &delta_out_[first * inner], inner,
-                         step_first_[s + 1] - first, shape, h, h + 1);
+      float* ssm = states_[s]->ssm(slot);
+      const int64_t first = step_first_[s], n = step_first_[s + 1] - first, head = tokens_before_copy(s);
+      auto run = [&](int64_t from, int64_t count) {
+        const int64_t t = first + from;
+        const float* q = &qkv_[t * qkv_dim];
+        kernels::delta_net(ssm, q, q + d.n_k_heads * hd, qkv_dim, q + 2 * d.n_k_heads * hd, qkv_dim, &decay_[t * nv],
+                           &beta_[t * nv], nv, &delta_out_[t * inner], inner, count, shape, h, h + 1);
+      };
+      run(0, head);
+      if (draft_points_[s]) std::copy_n(ssm + h * hd * hd, hd * hd, draft_points_[s]->ssm(slot) + h * hd * hd);
+      if (head < n) run(head, n - head);
     }
   });
   pool_.parallel_for(T, 1, [&](size_t b, size_t e, int) {

@@ -1,18 +1,19 @@
 #include "model/hybrid_memory.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace trit::model {
 namespace {
 
-int64_t conv_floats(const ModelConfig& c) { return (c.delta_net.conv_kernel - 1) * c.delta_net.qkv_dim(); }
-int64_t ssm_floats(const ModelConfig& c) { return c.delta_net.n_v_heads * c.delta_net.head_dim * c.delta_net.head_dim; }
+int64_t conv_floats_per_layer(const ModelConfig& c) { return (c.delta_net.conv_kernel - 1) * c.delta_net.qkv_dim(); }
+int64_t ssm_floats_per_layer(const ModelConfig& c) { return c.delta_net.n_v_heads * c.delta_net.head_dim * c.delta_net.head_dim; }
 
 }  // namespace
 
 DeltaNetState::DeltaNetState(const ModelConfig& config)
-    : conv_floats_(conv_floats(config)),
-      ssm_floats_(ssm_floats(config)),
+    : conv_floats_(conv_floats_per_layer(config)),
+      ssm_floats_(ssm_floats_per_layer(config)),
       conv_(config.n_delta_net_layers() * conv_floats_, 0.0f),
       ssm_(config.n_delta_net_layers() * ssm_floats_, 0.0f) {}
 
@@ -27,7 +28,7 @@ void DeltaNetState::copy_from(const DeltaNetState& other) {
 }
 
 size_t DeltaNetState::bytes_for(const ModelConfig& config) {
-  return static_cast<size_t>(config.n_delta_net_layers()) * (conv_floats(config) + ssm_floats(config)) * sizeof(float);
+  return static_cast<size_t>(config.n_delta_net_layers()) * (conv_floats_per_layer(config) + ssm_floats_per_layer(config)) * sizeof(float);
 }
 
 HybridSequence::HybridSequence(const ModelConfig& config, int64_t capacity, kernels::KvTypes kv_types)
@@ -35,6 +36,7 @@ HybridSequence::HybridSequence(const ModelConfig& config, int64_t capacity, kern
 
 bool HybridSequence::rewind(int64_t length) {
   if (length == kv_.length()) return true;
+  draft_point_due_ = -1;
   if (length == 0) {
     clear();
     return true;
@@ -84,6 +86,7 @@ bool HybridSequence::copy_prefix(const SequenceMemory& from, int64_t length) {
   for (const Checkpoint& c : other->checkpoints_)
     if (c.length < length) checkpoints_.push_back(c);
   if (draft_point_) draft_point_->length = -1;
+  draft_point_due_ = -1;
   return true;
 }
 
@@ -91,6 +94,22 @@ void HybridSequence::keep_draft_point() {
   if (!draft_point_) draft_point_ = std::make_unique<Checkpoint>(Checkpoint{0, state_});
   draft_point_->length = kv_.length();
   draft_point_->state.copy_from(state_);
+  draft_point_due_ = -1;
+}
+
+void HybridSequence::keep_draft_point_after_next_token() {
+  if (!draft_point_) draft_point_ = std::make_unique<Checkpoint>(Checkpoint{0, state_});
+  draft_point_->length = -1;  // not known until the forward pass fills it
+  draft_point_due_ = kv_.length() + 1;
+}
+
+DeltaNetState* HybridSequence::draft_point_to_fill() {
+  const int64_t due = std::exchange(draft_point_due_, -1);
+  // Only for the forward that feeds the position right after the request (a rewind or a clear
+  // in between, or another forward first, and the point is not taken).
+  if (due < 0 || due != kv_.length() + 1) return nullptr;
+  draft_point_->length = due;  // filled by the forward pass now starting
+  return &draft_point_->state;
 }
 
 void HybridSequence::checkpoint() {
@@ -120,6 +139,7 @@ void HybridSequence::clear() {
   state_.clear();
   checkpoints_.clear();
   if (draft_point_) draft_point_->length = -1;
+  draft_point_due_ = -1;
 }
 
 size_t HybridSequence::bytes_for(const ModelConfig& config, int64_t capacity, kernels::KvTypes kv_types) {

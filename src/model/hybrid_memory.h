@@ -5,8 +5,8 @@
 // of a checkpoint, a copy of the state taken by checkpoint() (the generation loop takes one at the
 // end of each prompt, engine/sequence.cpp). At most kMaxCheckpoints are kept, the shortest dropped
 // first; rewinding to one drops those past it (their positions are gone). Speculative decoding keeps
-// one more, the draft point (keep_draft_point()), where a verification that rejected drafts returns. Any other prefix is
-// recomputed by the caller from the nearest rewind_point(). copy_prefix() takes another sequence's
+// one more, the draft point (keep_draft_point(), or one token later, filled by the forward pass),
+// where a verification that rejected drafts returns. Any other prefix is recomputed by the caller from the nearest rewind_point(). copy_prefix() takes another sequence's
 // first positions where that one knows its state (its length or a checkpoint: a rewind_point()),
 // with its checkpoints below them, so a copy answers the same shorter prompts the original would.
 //
@@ -32,6 +32,8 @@ class DeltaNetState {
 
   float* conv(int64_t slot) { return &conv_[slot * conv_floats_]; }
   float* ssm(int64_t slot) { return &ssm_[slot * ssm_floats_]; }
+  int64_t conv_floats() const { return conv_floats_; }  // per layer
+  int64_t ssm_floats() const { return ssm_floats_; }    // per layer
   void clear();
   void copy_from(const DeltaNetState& other);
   size_t bytes() const { return (conv_.size() + ssm_.size()) * sizeof(float); }
@@ -53,6 +55,8 @@ class HybridSequence final : public SequenceMemory {
   bool takes_checkpoints() const override { return true; }
   void checkpoint() override;
   void keep_draft_point() override;
+  void keep_draft_point_after_next_token() override;
+  DeltaNetState* draft_point_to_fill() override;
   void clear() override;
   bool copies_prefix() const override { return true; }
   [[nodiscard]] bool copy_prefix(const SequenceMemory& from, int64_t length) override;
@@ -79,6 +83,9 @@ class HybridSequence final : public SequenceMemory {
   DeltaNetState state_;
   std::vector<Checkpoint> checkpoints_;  // sorted by length
   std::unique_ptr<Checkpoint> draft_point_;  // keep_draft_point(); length -1 once rewound past
+  // keep_draft_point_after_next_token(): the draft point's length once the next forward fills it
+  // (draft_point_to_fill()); -1 when none is asked for.
+  int64_t draft_point_due_ = -1;
 };
 
 }  // namespace trit::model

@@ -35,11 +35,20 @@ class SequenceMemory {
   // its current length, so that a later rewind() can return there. A no-op for a KV cache.
   virtual bool takes_checkpoints() const { return false; }
   virtual void checkpoint() {}
-  // Speculative decoding (engine/sequence.h): called before a forward over drafted tokens. Memory
-  // that takes checkpoints keeps its state at the current length as the draft point (one, replaced
-  // each time, apart from the checkpoints) so that rewind() can return there past rejected drafts;
-  // the accepted ones are then fed again. A no-op for a KV cache, which rewinds anywhere.
+  // Speculative decoding (engine/sequence.h, draft_model.h): called before a forward over drafted
+  // tokens. Memory that takes checkpoints keeps its state at the current length as the draft point
+  // (one, replaced each time, apart from the checkpoints) so that rewind() can return there past
+  // rejected drafts; the accepted ones are then fed again. A no-op for a KV cache, which rewinds
+  // anywhere.
   virtual void keep_draft_point() {}
+  // The same, one position later: the draft point is the state after the first token the next
+  // forward feeds (a verification's known token before its drafts, which is always kept), taken by
+  // that forward pass (draft_point_to_fill()). A draft refused from its first token then costs no
+  // token fed again.
+  virtual void keep_draft_point_after_next_token() {}
+  // For the forward pass only, as it begins a step: where to copy the recurrent state after this
+  // sequence's first token, when keep_draft_point_after_next_token() asked for it; else null.
+  virtual DeltaNetState* draft_point_to_fill() { return nullptr; }
   // Whether copy_prefix() works: a KV cache can take another's rows; recurrent state cannot (it
   // holds no rows per position).
   virtual bool copies_prefix() const { return false; }

@@ -280,6 +280,45 @@ TEST(Qwen35Forward, DraftPointIsReturnedToAndLeavesTheCheckpoints) {
   EXPECT_EQ(memory->rewind_point(3), 0);
 }
 
+// The draft point one token later (what a verification asks for): the forward that feeds the
+// known token and the drafts copies the state after the known token, in a batch with another
+// sequence; returning there and feeding on gives the logits of a memory fed those tokens plainly,
+// to the bit. A point asked for and then passed by a rewind or another forward is not taken.
+TEST(Qwen35Forward, DraftPointAfterTheNextTokenIsTheStateThere) {
+  engine::Engine engine(test::make_model("qwen35-tiny", "pq2_0", 7), options());
+  const int vocab = static_cast<int>(engine.config().n_vocab);
+  const auto prefix = random_tokens(5, vocab, 70), verified = random_tokens(4, vocab, 71),
+             next = random_tokens(2, vocab, 72), other = random_tokens(3, vocab, 73);
+  auto run = [&](std::vector<model::SequenceStep> steps) { return engine.forward().run(steps); };
+  auto drafting = engine.new_sequence(), bystander = engine.new_sequence(), plain = engine.new_sequence();
+  run({{drafting.get(), prefix}, {bystander.get(), other}});
+  drafting->keep_draft_point_after_next_token();
+  run({{bystander.get(), next}, {drafting.get(), verified, true}});  // the drafting one second in the batch
+  EXPECT_EQ(drafting->rewind_point(8), 6) << "the point after the known token, at 5";
+  EXPECT_FALSE(drafting->rewind(7));
+  ASSERT_TRUE(drafting->rewind(6));
+  const std::vector<float> got = run({{drafting.get(), next}});
+  run({{plain.get(), prefix}});
+  run({{plain.get(), std::span(verified).first(1)}});
+  const std::vector<float> expected = run({{plain.get(), next}});
+  for (int i = 0; i < vocab; ++i) ASSERT_EQ(got[i], expected[i]) << "logit " << i << " after returning to the draft point";
+
+  // Asked for, then a rewind: no point there. Asked for again: taken by the next forward.
+  auto fresh = engine.new_sequence();
+  run({{fresh.get(), std::span(prefix).first(3)}});
+  fresh->checkpoint();
+  run({{fresh.get(), std::span(prefix).subspan(3)}});
+  fresh->keep_draft_point_after_next_token();  // at 5 + 1
+  ASSERT_TRUE(fresh->rewind(3));
+  run({{fresh.get(), verified}});
+  EXPECT_EQ(fresh->rewind_point(6), 3) << "only the checkpoint";
+  fresh->keep_draft_point_after_next_token();  // at 7 + 1
+  run({{fresh.get(), next}});
+  EXPECT_EQ(fresh->rewind_point(8), 8);
+  ASSERT_TRUE(fresh->rewind(8));
+  EXPECT_EQ(fresh->length(), 8);
+}
+
 // The synthetic weights keep a long sequence numerically sane: the recurrent state is a
 // contraction (decay <= 1, beta < 1, unit keys), so logits stay finite and of one scale.
 TEST(Qwen35Forward, LogitsStayFiniteAndOfOneScaleOverALongSequence) {
