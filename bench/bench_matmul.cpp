@@ -4,6 +4,7 @@
 //                       the streaming-read benchmark BM_ReadBandwidth in the same run (decode
 //                       cycles through 320 MiB of copies so weights come from DRAM, not L3);
 //   batch   (8 tokens): the decode step of 8 server slots; weights from DRAM like decode, "GMAC/s";
+//   verify  (9 tokens): a speculative verification of 8 drafts, weights from DRAM too;
 //   prefill (64..512):  multiply-adds per second (counter "GMAC/s").
 // Threads: ThreadPool::default_threads() (physical cores), or TRIT_BENCH_THREADS.
 //   bench_matmul --benchmark_filter='q2_0/avx512'  --benchmark_min_time=1
@@ -62,7 +63,7 @@ void run_matmul(benchmark::State& state, const formats::TypeInfo* type, kernels:
   // 32 MiB L3. So decode (and an 8-slot batch step) cycles through copies totalling kDecodeBytes,
   // as a model's layers do.
   constexpr size_t kDecodeBytes = size_t{320} << 20;
-  const size_t copies = n_tokens <= 8 ? (kDecodeBytes + bytes.size() - 1) / bytes.size() : 1;
+  const size_t copies = n_tokens <= 9 ? (kDecodeBytes + bytes.size() - 1) / bytes.size() : 1;
   // The generic kernels read the bytes in place, so each of their copies needs its own buffer.
   std::vector<std::vector<uint8_t>> sources;
   std::vector<std::unique_ptr<kernels::PreparedMatrix>> matrices;
@@ -107,7 +108,7 @@ int register_all() {
     if (!type->coded()) continue;
     for (auto isa : kernels::supported_isas())
       for (const Shape& shape : kShapes)
-        for (int64_t n : {1, 8, 64, 512}) {
+        for (int64_t n : {1, 8, 9, 64, 512}) {
           if (isa == kernels::Isa::generic && n > 64) continue;  // minutes per iteration, says nothing new
           std::string name = std::string(type->name) + "/" + kernels::isa_name(isa) + "/" +
                              shape.name + "/n" + std::to_string(n);

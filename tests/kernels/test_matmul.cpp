@@ -111,7 +111,7 @@ class MatmulTest : public ::testing::TestWithParam<std::tuple<const TypeInfo*, I
 
 TEST_P(MatmulTest, MatchesScalarReferenceAtOddSizes) {
   const auto [format, isa] = GetParam();
-  const Shape shapes[] = {{1, 1, 1}, {37, 3, 1}, {53, 2, 2}, {17, 5, 7}, {70, 4, 33}, {45, 2, 9}, {129, 3, 16}};
+  const Shape shapes[] = {{1, 1, 1}, {37, 3, 1}, {53, 2, 2}, {17, 5, 7}, {70, 4, 33}, {45, 2, 9}, {129, 3, 16}, {21, 2, 10}, {33, 3, 23}};
   uint32_t seed = 1234;
   for (const Shape& s : shapes)
     for (int threads : {1, 2, 3}) check_matrix(format, isa, s, threads, seed++);

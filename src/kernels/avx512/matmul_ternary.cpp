@@ -9,9 +9,9 @@
 //   out += float(acc) * (d_rows * s)  (16 weight scales of the block times the token's scale)
 // Q1_0 bits are expanded to codes 0/2 so the same offset arithmetic applies (2b - 1 = +-1).
 //
-// Tiling (panel_tile.inc): a tile is one panel (16 rows) x NT tokens (up to 8), accumulators in
+// Tiling (panel_tile.inc): a tile is one panel (16 rows) x NT tokens (up to 12), accumulators in
 // registers over the whole row. Prompt batches walk chunks of panels that stay in L2 while every
-// 8-token tile passes over them. Decode (1 token) has its own loop (panels_decode): two panels at once, a software
+// token tile passes over them. Decode (1 token) has its own loop (panels_decode): two panels at once, a software
 // prefetch a few KB ahead in each stream, planes masked without shifts.
 // GCC 12's avx512fintrin.h builds its `undefined` pass-through vectors as `__m512 __Y = __Y;`,
 // which -Wmaybe-uninitialized reports at every inlined cvtph/cvtepi32 call: a header false positive.
