@@ -30,7 +30,7 @@ ReferenceQwen35::Matrix ReferenceQwen35::matrix(const std::string& name) const {
 
 ReferenceQwen35::Vec ReferenceQwen35::vector(const std::string& name) const { return read_vector(file_, name); }
 
-ReferenceQwen35::ReferenceQwen35(const gguf::File& file) : file_(file) {
+ReferenceQwen35::ReferenceQwen35(const gguf::File& file, Residency residency) : file_(file) {
   const std::string p = "qwen35.";
   const int64_t mtp_layers = file.get_uint_or(p + "nextn_predict_layers", 0);
   n_layers_ = file.get_uint(p + "block_count") - mtp_layers;
@@ -46,40 +46,13 @@ ReferenceQwen35::ReferenceQwen35(const gguf::File& file) : file_(file) {
   n_v_heads_ = file.get_uint(p + "ssm.time_step_rank");
   state_ = file.get_uint(p + "ssm.state_size");
   conv_kernel_ = file.get_uint(p + "ssm.conv_kernel");
-  const int64_t interval = file.get_uint_or(p + "full_attention_interval", 4);
+  full_attention_interval_ = file.get_uint_or(p + "full_attention_interval", 4);
   embedding_ = matrix("token_embd.weight");
   n_vocab_ = embedding_.size();
   output_ = file.find_tensor("output.weight") ? matrix("output.weight") : embedding_;
   output_norm_ = vector("output_norm.weight");
-  for (int64_t l = 0; l < n_layers_; ++l) {
-    const std::string b = "blk." + std::to_string(l) + ".";
-    Layer L;
-    L.delta_net = (l + 1) % interval != 0;
-    L.attn_norm = vector(b + "attn_norm.weight");
-    L.post_norm = vector(b + "post_attention_norm.weight");
-    L.gate = matrix(b + "ffn_gate.weight");
-    L.up = matrix(b + "ffn_up.weight");
-    L.down = matrix(b + "ffn_down.weight");
-    if (L.delta_net) {
-      L.wqkv = matrix(b + "attn_qkv.weight");
-      L.wz = matrix(b + "attn_gate.weight");
-      L.wbeta = matrix(b + "ssm_beta.weight");
-      L.walpha = matrix(b + "ssm_alpha.weight");
-      L.wout = matrix(b + "ssm_out.weight");
-      L.conv = matrix(b + "ssm_conv1d.weight");
-      L.dt_bias = vector(b + "ssm_dt.bias");
-      L.a = vector(b + "ssm_a");
-      L.ssm_norm = vector(b + "ssm_norm.weight");
-    } else {
-      L.wq = matrix(b + "attn_q.weight");
-      L.wk = matrix(b + "attn_k.weight");
-      L.wv = matrix(b + "attn_v.weight");
-      L.wo = matrix(b + "attn_output.weight");
-      L.q_norm = vector(b + "attn_q_norm.weight");
-      L.k_norm = vector(b + "attn_k_norm.weight");
-    }
-    layers_.push_back(std::move(L));
-  }
+  if (residency == Residency::all)
+    for (int64_t l = 0; l < n_layers_; ++l) layers_.push_back(load_layer(l));
   if (mtp_layers > 0) {
     const std::string b = "blk." + std::to_string(n_layers_) + ".";
     has_mtp_ = true;
@@ -100,6 +73,36 @@ ReferenceQwen35::ReferenceQwen35(const gguf::File& file) : file_(file) {
     mtp_head_norm_ = vector(b + "nextn.shared_head_norm.weight");
     mtp_eh_ = matrix(b + "nextn.eh_proj.weight");
   }
+}
+
+ReferenceQwen35::Layer ReferenceQwen35::load_layer(int64_t l) const {
+  const std::string b = "blk." + std::to_string(l) + ".";
+  Layer L;
+  L.delta_net = (l + 1) % full_attention_interval_ != 0;
+  L.attn_norm = vector(b + "attn_norm.weight");
+  L.post_norm = vector(b + "post_attention_norm.weight");
+  L.gate = matrix(b + "ffn_gate.weight");
+  L.up = matrix(b + "ffn_up.weight");
+  L.down = matrix(b + "ffn_down.weight");
+  if (L.delta_net) {
+    L.wqkv = matrix(b + "attn_qkv.weight");
+    L.wz = matrix(b + "attn_gate.weight");
+    L.wbeta = matrix(b + "ssm_beta.weight");
+    L.walpha = matrix(b + "ssm_alpha.weight");
+    L.wout = matrix(b + "ssm_out.weight");
+    L.conv = matrix(b + "ssm_conv1d.weight");
+    L.dt_bias = vector(b + "ssm_dt.bias");
+    L.a = vector(b + "ssm_a");
+    L.ssm_norm = vector(b + "ssm_norm.weight");
+  } else {
+    L.wq = matrix(b + "attn_q.weight");
+    L.wk = matrix(b + "attn_k.weight");
+    L.wv = matrix(b + "attn_v.weight");
+    L.wo = matrix(b + "attn_output.weight");
+    L.q_norm = vector(b + "attn_q_norm.weight");
+    L.k_norm = vector(b + "attn_k_norm.weight");
+  }
+  return L;
 }
 
 // x[t] += Wo (Attn(q, k, v) * sigmoid(gate)); Wq gives per head [query | gate].
@@ -221,7 +224,9 @@ std::vector<ReferenceQwen35::Vec> ReferenceQwen35::residual(const std::vector<in
   const int64_t T = tokens.size();
   std::vector<Vec> x(T);
   for (int64_t t = 0; t < T; ++t) x[t] = embedding_[tokens[t]];
-  for (const Layer& L : layers_) {
+  Layer loaded;
+  for (int64_t l = 0; l < n_layers_; ++l) {
+    const Layer& L = layers_.empty() ? (loaded = load_layer(l)) : layers_[l];
     if (L.delta_net)
       delta_net(L, x);
     else

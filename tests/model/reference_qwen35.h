@@ -2,6 +2,10 @@
 // every weight dequantized to double, f64 arithmetic, each call recomputing the whole sequence
 // from zero state, S kept in its textbook orientation S[i (key)][j (value)]. Written from the
 // math in docs/formats.md (shared/QWEN35.md), not from the engine, so it is an independent oracle.
+// Weights are dequantized once and kept (Residency::all), or, for a file whose doubles would not fit
+// in memory (qwen35-small in f64 is 19 GB), one layer at a time as each call reaches it
+// (Residency::layer_by_layer: the same numbers, slower, at most one layer's doubles beside the
+// embedding and the LM head).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -12,7 +16,8 @@ namespace trit::test {
 
 class ReferenceQwen35 {
  public:
-  explicit ReferenceQwen35(const gguf::File& file);
+  enum class Residency { all, layer_by_layer };
+  explicit ReferenceQwen35(const gguf::File& file, Residency residency = Residency::all);
 
   // Logits ([n_vocab] doubles) for every position of `tokens`, or only the last one.
   std::vector<std::vector<double>> forward(const std::vector<int32_t>& tokens, bool last_only = false) const;
@@ -43,6 +48,7 @@ class ReferenceQwen35 {
   };
   Matrix matrix(const std::string& name) const;
   Vec vector(const std::string& name) const;
+  Layer load_layer(int64_t layer) const;
   void attention(const Layer& L, std::vector<Vec>& x) const;
   void delta_net(const Layer& L, std::vector<Vec>& x) const;
   void mlp(const Layer& L, std::vector<Vec>& x) const;
@@ -54,7 +60,8 @@ class ReferenceQwen35 {
   double rope_base_, eps_;
   Matrix embedding_, output_;
   Vec output_norm_;
-  std::vector<Layer> layers_;
+  int64_t full_attention_interval_;
+  std::vector<Layer> layers_;  // empty with Residency::layer_by_layer
   // The MTP block (absent: has_mtp_ false): an attention layer and its own norms and projection.
   bool has_mtp_ = false;
   Layer mtp_;

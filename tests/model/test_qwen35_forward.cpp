@@ -280,6 +280,18 @@ TEST(Qwen35Forward, DraftPointIsReturnedToAndLeavesTheCheckpoints) {
   EXPECT_EQ(memory->rewind_point(3), 0);
 }
 
+// The reference reading its weights one layer at a time (for files whose doubles do not fit in
+// memory: tests/reference/reference_logits.cpp) computes the same doubles as keeping them all.
+TEST(Qwen35Reference, LayerByLayerEqualsKeepingEveryWeight) {
+  engine::Engine engine(test::make_model("qwen35-tiny", "pq2_0", 7), options());
+  const auto prompt = random_tokens(6, static_cast<int>(engine.config().n_vocab), 5);
+  const auto kept = test::ReferenceQwen35(engine.model().file()).forward(prompt);
+  const auto streamed =
+      test::ReferenceQwen35(engine.model().file(), test::ReferenceQwen35::Residency::layer_by_layer).forward(prompt);
+  ASSERT_EQ(kept.size(), streamed.size());
+  for (size_t t = 0; t < kept.size(); ++t) ASSERT_EQ(kept[t], streamed[t]) << "position " << t;
+}
+
 // The draft point one token later (what a verification asks for): the forward that feeds the
 // known token and the drafts copies the state after the known token, in a batch with another
 // sequence; returning there and feeding on gives the logits of a memory fed those tokens plainly,
