@@ -20,7 +20,6 @@
 #include "server/server.h"
 #include "util/error.h"
 #include "util/log.h"
-#include "util/memory_info.h"
 
 namespace trit::cli {
 namespace {
@@ -155,21 +154,12 @@ struct ServeCommand {
       engine::Engine engine(path, engine_flags.resolve());
       scheduler_options.speculation = speculation.resolve(engine);
       scheduler_options.prompt_cache_bytes = static_cast<size_t>(cache_ram_mib) << 20;
-      // The prompt cache takes at most half of what the slots leave of the memory available now.
-      if (const std::optional<size_t> available = available_memory_bytes()) {
-        const size_t slots_bytes = engine.sequence_bytes() * static_cast<size_t>(scheduler_options.slots);
-        const size_t cap = available > slots_bytes ? (*available - slots_bytes) / 2 : 0;
-        if (scheduler_options.prompt_cache_bytes > cap) {
-          log_warn(cat("--cache-ram ", cache_ram_mib, " MiB is more than half the memory the slots leave; using ", cap >> 20, " MiB"));
-          scheduler_options.prompt_cache_bytes = cap;
-        }
-      }
       engine::Scheduler scheduler(engine, scheduler_options);
       const double memory_mib = engine.sequence_bytes() / (1024.0 * 1024.0);
       log_info(engine.describe());
       log_info(cat(scheduler_options.slots, " slots x ", engine.context(), " positions: sequence memory ",
                    memory_mib * scheduler_options.slots, " MiB in all at most; queue of ", scheduler_options.queue_limit,
-                   "; prompt cache ", scheduler.keeps_prompts() ? cat("up to ", scheduler_options.prompt_cache_bytes >> 20, " MiB") : std::string("off")));
+                   "; prompt cache ", scheduler.keeps_prompts() ? cat("up to ", scheduler.options().prompt_cache_bytes >> 20, " MiB") : std::string("off")));
       hold_loading_while_asked(http);
       http.set_ready(engine, scheduler);
       log_info(cat("ready: http://", server_options.host, ":", port, "/"));

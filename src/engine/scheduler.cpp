@@ -1,9 +1,11 @@
 #include "engine/scheduler.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "util/error.h"
 #include "util/log.h"
+#include "util/memory_info.h"
 
 namespace trit::engine {
 
@@ -11,6 +13,7 @@ Scheduler::Scheduler(Engine& engine, const SchedulerOptions& options) : engine_(
   if (options_.slots <= 0) fail("the number of slots must be positive, got ", options_.slots);
   if (options_.queue_limit < 0) fail("the queue limit must not be negative, got ", options_.queue_limit);
   if (options_.prefill_chunk <= 0) fail("the prefill chunk must be positive, got ", options_.prefill_chunk);
+  cap_prompt_cache();
   for (int i = 0; i < options_.slots; ++i) slots_.push_back(std::make_unique<Slot>(i, engine_.new_sequence(), engine_.tokenizer()));
   if (options_.prompt_cache_bytes > 0 && slots_.front()->memory().copies_prefix())
     prompt_cache_ = std::make_unique<PromptCache>(options_.prompt_cache_bytes,
@@ -20,6 +23,20 @@ Scheduler::Scheduler(Engine& engine, const SchedulerOptions& options) : engine_(
   metrics_.kv_positions_total = static_cast<int64_t>(options_.slots) * engine_.context();
   for (auto& slot : slots_) slot_states_.push_back(slot->state());
   thread_ = std::thread([this] { loop(); });
+}
+
+// The prompt cache takes at most half of what the slots will leave of the memory available now
+// (measured before the slots take theirs).
+void Scheduler::cap_prompt_cache() {
+  if (options_.prompt_cache_bytes == 0) return;
+  const std::optional<size_t> available = available_memory_bytes();
+  if (!available) return;
+  const size_t slots_bytes = engine_.sequence_bytes() * static_cast<size_t>(options_.slots);
+  const size_t cap = *available > slots_bytes ? (*available - slots_bytes) / 2 : 0;
+  if (options_.prompt_cache_bytes <= cap) return;
+  log_warn(cat("a prompt cache of ", options_.prompt_cache_bytes >> 20,
+               " MiB is more than half the memory the slots leave; using ", cap >> 20, " MiB"));
+  options_.prompt_cache_bytes = cap;
 }
 
 Scheduler::~Scheduler() {

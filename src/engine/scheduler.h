@@ -78,6 +78,7 @@ class Scheduler {
   SchedulerMetrics metrics() const;
   // Every slot's state as of the scheduler's latest change (any thread).
   std::vector<SlotState> slot_states() const;
+  // The options in force: prompt_cache_bytes at most half the memory the slots leave.
   const SchedulerOptions& options() const { return options_; }
   // Whether sequences a slot moves on from are kept in RAM (--cache-ram; memory that can copy a prefix).
   bool keeps_prompts() const { return prompt_cache_ != nullptr; }
@@ -88,6 +89,7 @@ class Scheduler {
     std::shared_ptr<RequestHandle> handle;
     Timer waiting;
   };
+  void cap_prompt_cache();  // in the constructor, before the slots take their memory
   void loop();
   void admit();
   void step();

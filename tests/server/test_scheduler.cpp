@@ -10,6 +10,7 @@
 #include "common/test_util.h"
 #include "engine/scheduler.h"
 #include "util/error.h"
+#include "util/memory_info.h"
 
 namespace trit {
 namespace {
@@ -192,6 +193,20 @@ TEST_P(SchedulerTest, RamPromptCacheAnswersAnEvictedPrompt) {
       EXPECT_EQ(m.prompt_cache_entries, 0);
     }
   }
+}
+
+// A prompt cache larger than the machine is cut to half of what the slots leave (with a warning),
+// never allowed to grow into swap.
+TEST_P(SchedulerTest, PromptCacheIsCappedByTheMemoryTheSlotsLeave) {
+  const std::optional<size_t> available = available_memory_bytes();
+  if (!available) GTEST_SKIP() << "this system does not report its available memory";
+  engine::SchedulerOptions o = options(2, 64, 512);
+  o.prompt_cache_bytes = size_t{1} << 50;  // 1 PiB
+  engine::Scheduler s(*engine_, o);
+  EXPECT_LE(s.options().prompt_cache_bytes, *available / 2);
+  o.prompt_cache_bytes = size_t{1} << 20;  // 1 MiB fits
+  engine::Scheduler small(*engine_, o);
+  EXPECT_EQ(small.options().prompt_cache_bytes, size_t{1} << 20);
 }
 
 TEST_P(SchedulerTest, CancelStopsAGeneration) {
