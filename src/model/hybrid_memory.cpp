@@ -90,16 +90,19 @@ bool HybridSequence::copy_prefix(const SequenceMemory& from, int64_t length) {
   return true;
 }
 
+HybridSequence::Checkpoint& HybridSequence::draft_point_storage() {
+  if (!draft_point_) draft_point_ = std::make_unique<Checkpoint>(Checkpoint{-1, state_});
+  return *draft_point_;
+}
+
 void HybridSequence::keep_draft_point() {
-  if (!draft_point_) draft_point_ = std::make_unique<Checkpoint>(Checkpoint{0, state_});
-  draft_point_->length = kv_.length();
+  draft_point_storage().length = kv_.length();
   draft_point_->state.copy_from(state_);
   draft_point_due_ = -1;
 }
 
 void HybridSequence::keep_draft_point_after_next_token() {
-  if (!draft_point_) draft_point_ = std::make_unique<Checkpoint>(Checkpoint{0, state_});
-  draft_point_->length = -1;  // not known until the forward pass fills it
+  draft_point_storage().length = -1;  // not known until the forward pass fills it
   draft_point_due_ = kv_.length() + 1;
 }
 

@@ -78,6 +78,7 @@ class HybridSequence final : public SequenceMemory {
   // The state after the first `length` positions if this sequence knows it (its length, a
   // checkpoint, the draft point), else null.
   const DeltaNetState* state_at(int64_t length) const;
+  Checkpoint& draft_point_storage();  // made on first use (a sequence that never drafts has none)
 
   KvSequence kv_;
   DeltaNetState state_;
