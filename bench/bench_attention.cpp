@@ -56,6 +56,7 @@ std::vector<float> random_floats(size_t n, uint32_t seed) {
 // A head-major cache of `positions` rows of `type` for every kv head (the engine's layout).
 struct Cache {
   std::vector<uint8_t> k, v;
+  std::vector<const uint8_t*> k_pages, v_pages;
   KvLayerView view;
   Cache(const AttentionShape& shape, int64_t positions, KvType type) {
     const int64_t rows = shape.n_head_kv * positions, row_bytes = kv_row_bytes(type, shape.head_dim);
@@ -67,7 +68,9 @@ struct Cache {
       store_kv_row_generic(type, kf.data() + r * shape.head_dim, shape.head_dim, k.data() + r * row_bytes);
       store_kv_row_generic(type, vf.data() + r * shape.head_dim, shape.head_dim, v.data() + r * row_bytes);
     }
-    view = {{type, k.data(), row_bytes, positions * row_bytes}, {type, v.data(), row_bytes, positions * row_bytes}};
+    k_pages = contiguous_kv_pages(k.data(), positions, row_bytes);
+    v_pages = contiguous_kv_pages(v.data(), positions, row_bytes);
+    view = {{type, k_pages.data(), 0, row_bytes, positions * row_bytes}, {type, v_pages.data(), 0, row_bytes, positions * row_bytes}};
   }
 };
 

@@ -1,8 +1,9 @@
 // trit serve: the OpenAI-compatible HTTP server with continuous batching and the chat page.
 //
-// Memory: every one of the --parallel slots owns a KV cache of -c positions (one request's prompt
-// plus answer must fit in -c; -c is not divided among slots), so the KV memory is
-// parallel x -c x (bytes per position), printed at start-up.
+// Memory: the --parallel slots take their KV cache pages from one pool of -c positions (as
+// llama-server's unified KV cache), so the KV memory is -c x (bytes per position) however many
+// slots there are, taken as sequences grow; one request's prompt plus answer may use up to
+// --ctx-per-slot positions of it (default: all of -c). Printed at start-up.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -61,9 +62,13 @@ struct ServeCommand {
         ->capture_default_str()
         ->check(CLI::Range(0, 65535));
     app.add_option("--parallel,--np", scheduler_options.slots,
-                   "Slots: requests generated together, each with its own KV cache of -c positions")
+                   "Slots: requests generated together, their KV caches taken from one pool of -c positions")
         ->capture_default_str()
         ->check(CLI::Range(1, 256));
+    app.add_option("--ctx-per-slot", scheduler_options.context_per_slot,
+                   "Most positions one request (prompt and answer) may take of the -c pool (0: all of it)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     app.add_option("--queue", scheduler_options.queue_limit, "Requests that may wait for a slot (more get 503)")
         ->capture_default_str()
         ->check(CLI::Range(0, 100000));
@@ -155,10 +160,14 @@ struct ServeCommand {
       scheduler_options.speculation = speculation.resolve(engine);
       scheduler_options.prompt_cache_bytes = static_cast<size_t>(cache_ram_mib) << 20;
       engine::Scheduler scheduler(engine, scheduler_options);
-      const double memory_mib = engine.sequence_bytes() / (1024.0 * 1024.0);
+      const double mib = 1024.0 * 1024.0;
+      const size_t pool_bytes = model::KvSequence::bytes_for(engine.config(), engine.context(), engine.options().kv_types);
+      const double state_mib = (engine.sequence_bytes() - pool_bytes) / mib;
       log_info(engine.describe());
-      log_info(cat(scheduler_options.slots, " slots x ", engine.context(), " positions: sequence memory ",
-                   memory_mib * scheduler_options.slots, " MiB in all at most; queue of ", scheduler_options.queue_limit,
+      log_info(cat(scheduler_options.slots, " slots share a KV pool of ", engine.context(), " positions (",
+                   pool_bytes / mib, " MiB at most, in pages of ", kernels::kKvPagePositions,
+                   " positions taken as sequences grow)", state_mib > 0 ? cat(" + ", state_mib, " MiB of recurrent state per slot") : std::string(),
+                   "; each request up to ", scheduler.context(), " positions; queue of ", scheduler_options.queue_limit,
                    "; prompt cache ", scheduler.keeps_prompts() ? cat("up to ", scheduler.options().prompt_cache_bytes >> 20, " MiB") : std::string("off")));
       hold_loading_while_asked(http);
       http.set_ready(engine, scheduler);

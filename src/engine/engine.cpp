@@ -35,23 +35,40 @@ std::unique_ptr<model::SequenceMemory> Engine::new_sequence() const {
   return forward_->new_memory(options_.context, options_.kv_types);
 }
 
-void check_sequence_fits(const model::ForwardPass& forward, const EngineOptions& options, size_t available) {
-  const size_t need = forward.memory_bytes(options.context, options.kv_types);
+void check_sequence_fits(const model::ForwardPass& forward, const EngineOptions& options, size_t available, int sequences) {
+  // The KV cache grows in pages of kKvPagePositions positions; a hybrid model adds a fixed
+  // recurrent state (and its checkpoints) per sequence.
+  constexpr int64_t page = kernels::kKvPagePositions;
+  const size_t per_page = forward.memory_bytes(page + 1, options.kv_types) - forward.memory_bytes(page, options.kv_types);
+  const size_t per_sequence = forward.memory_bytes(page, options.kv_types) - per_page;
+  const size_t pages = static_cast<size_t>(model::KvPagePool::pages_for(options.context));
+  const size_t fixed = per_sequence * static_cast<size_t>(sequences);
+  const size_t need = pages * per_page + fixed;
   // Headroom for the activations and the allocator; the rest may hold sequence memory.
   const size_t usable = available - std::min(available, available / 20);
   if (need <= usable) return;
-  const size_t per_position = forward.memory_bytes(2, options.kv_types) - forward.memory_bytes(1, options.kv_types);
-  const size_t fixed = forward.memory_bytes(1, options.kv_types) - per_position;
-  const int64_t fits = usable > fixed && per_position > 0 ? static_cast<int64_t>((usable - fixed) / per_position) : 0;
+  const int64_t fits = usable > fixed && per_page > 0 ? static_cast<int64_t>((usable - fixed) / per_page) * page : 0;
   const double mib = 1024.0 * 1024.0;
-  fail("a sequence of context ", options.context, " needs ", static_cast<int64_t>(need / mib), " MiB (",
-       per_position / 1024.0, " KiB per position", fixed > 0 ? cat(" + ", static_cast<int64_t>(fixed / mib), " MiB of recurrent state") : std::string(),
+  fail(sequences == 1 ? cat("a sequence of context ", options.context)
+                      : cat("a KV cache pool of ", options.context, " positions for ", sequences, " sequences"),
+       " needs ", static_cast<int64_t>(need / mib), " MiB (", per_page / 1024.0 / page, " KiB per position",
+       fixed > 0 ? cat(" + ", static_cast<int64_t>(fixed / mib), " MiB of recurrent state") : std::string(),
        "), but only ", static_cast<int64_t>(available / mib),
        " MiB of memory is available: lower -c (at most about ", fits, " fits now)",
        options.kv_types.k == kernels::KvType::q4_0 && options.kv_types.v == kernels::KvType::q4_0
            ? ""
            : ", use a smaller KV cache type (-ctk/-ctv q8_0 or q4_0)",
-       " or run fewer sequences (trit serve --parallel)");
+       sequences > 1 ? " or run fewer sequences (trit serve --parallel)" : "");
+}
+
+std::shared_ptr<model::KvPagePool> Engine::new_kv_pool(int sequences) const {
+  if (const std::optional<size_t> available = available_memory_bytes())
+    check_sequence_fits(*forward_, options_, *available, sequences);
+  return std::make_shared<model::KvPagePool>(config(), options_.context, options_.kv_types);
+}
+
+std::unique_ptr<model::SequenceMemory> Engine::new_sequence(std::shared_ptr<model::KvPagePool> pool, int64_t capacity) const {
+  return forward_->new_memory(std::move(pool), capacity);
 }
 
 std::unique_ptr<model::SequenceMemory> Engine::new_memory(int64_t capacity) const {

@@ -39,6 +39,11 @@ class Engine {
   // (a prompt cache copy, bounded by its own budget).
   std::unique_ptr<model::SequenceMemory> new_memory(int64_t capacity) const;
   size_t sequence_bytes() const;
+  // A pool of KV cache pages for context() positions shared by `sequences` sequences (trit serve's
+  // slots: -c is the pool), checked against the memory available like new_sequence(); and a
+  // sequence of up to `capacity` positions taking its pages from it.
+  std::shared_ptr<model::KvPagePool> new_kv_pool(int sequences) const;
+  std::unique_ptr<model::SequenceMemory> new_sequence(std::shared_ptr<model::KvPagePool> pool, int64_t capacity) const;
   // One line for start-up: threads, ISA, context and KV cache size.
   std::string describe() const;
 
@@ -51,8 +56,10 @@ class Engine {
 };
 
 // Refuses (trit::Error, naming the sizes and the largest context that fits) a sequence whose memory
-// would not fit in `available` bytes with some headroom; Engine::new_sequence() calls it with the
-// system's available memory.
-void check_sequence_fits(const model::ForwardPass& forward, const EngineOptions& options, size_t available);
+// would not fit in `available` bytes with some headroom, or a pool of context positions for
+// `sequences` sequences (each with its recurrent state, for a hybrid model); Engine::new_sequence()
+// and new_kv_pool() call it with the system's available memory.
+void check_sequence_fits(const model::ForwardPass& forward, const EngineOptions& options, size_t available,
+                         int sequences = 1);
 
 }  // namespace trit::engine

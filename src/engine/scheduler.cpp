@@ -13,14 +13,23 @@ Scheduler::Scheduler(Engine& engine, const SchedulerOptions& options) : engine_(
   if (options_.slots <= 0) fail("the number of slots must be positive, got ", options_.slots);
   if (options_.queue_limit < 0) fail("the queue limit must not be negative, got ", options_.queue_limit);
   if (options_.prefill_chunk <= 0) fail("the prefill chunk must be positive, got ", options_.prefill_chunk);
+  if (options_.context_per_slot < 0) fail("the context per slot must not be negative, got ", options_.context_per_slot);
+  if (options_.context_per_slot > engine_.context())
+    fail("the context per slot (", options_.context_per_slot, ") is larger than the KV pool of ", engine_.context(),
+         " positions (-c) it is taken from");
+  if (options_.context_per_slot == 0) options_.context_per_slot = engine_.context();
   cap_prompt_cache();
-  for (int i = 0; i < options_.slots; ++i) slots_.push_back(std::make_unique<Slot>(i, engine_.new_sequence(), engine_.tokenizer()));
+  pool_ = engine_.new_kv_pool(options_.slots);
+  for (int i = 0; i < options_.slots; ++i)
+    slots_.push_back(std::make_unique<Slot>(i, engine_.new_sequence(pool_, options_.context_per_slot), engine_.tokenizer()));
   if (options_.prompt_cache_bytes > 0 && slots_.front()->memory().copies_prefix())
     prompt_cache_ = std::make_unique<PromptCache>(options_.prompt_cache_bytes,
                                                   [this](int64_t capacity) { return engine_.new_memory(capacity); });
   metrics_.slots = options_.slots;
   idle_slots_ = options_.slots;
-  metrics_.kv_positions_total = static_cast<int64_t>(options_.slots) * engine_.context();
+  metrics_.kv_pages_total = pool_->pages_total();
+  metrics_.kv_page_positions = kernels::kKvPagePositions;
+  metrics_.kv_positions_total = pool_->pages_total() * kernels::kKvPagePositions;
   for (auto& slot : slots_) slot_states_.push_back(slot->state());
   thread_ = std::thread([this] { loop(); });
 }
@@ -31,7 +40,9 @@ void Scheduler::cap_prompt_cache() {
   if (options_.prompt_cache_bytes == 0) return;
   const std::optional<size_t> available = available_memory_bytes();
   if (!available) return;
-  const size_t slots_bytes = engine_.sequence_bytes() * static_cast<size_t>(options_.slots);
+  // The pool of -c positions, and each slot's recurrent state (hybrid models).
+  const size_t pool_bytes = model::KvSequence::bytes_for(engine_.config(), engine_.context(), engine_.options().kv_types);
+  const size_t slots_bytes = pool_bytes + (engine_.sequence_bytes() - pool_bytes) * static_cast<size_t>(options_.slots);
   const size_t cap = *available > slots_bytes ? (*available - slots_bytes) / 2 : 0;
   if (options_.prompt_cache_bytes <= cap) return;
   log_warn(cat("a prompt cache of ", options_.prompt_cache_bytes >> 20,
@@ -49,7 +60,7 @@ Scheduler::~Scheduler() {
 }
 
 std::shared_ptr<RequestHandle> Scheduler::submit(ScheduledRequest request) {
-  check_prompt(request.prompt, engine_.context(), engine_.config().n_vocab);
+  check_prompt(request.prompt, options_.context_per_slot, engine_.config().n_vocab);
 
   auto handle = std::make_shared<RequestHandle>(std::move(request));
   {
@@ -130,10 +141,26 @@ void Scheduler::admit() {
       }
     }
     if (!best) break;
+    const std::vector<int32_t>& prompt = front.handle->request().prompt;
     if (best->memory().copies_prefix()) {
       keep_in_prompt_cache(*best, best_prefix);
-      if (!share_prefix(*best, best_prefix, front.handle->request().prompt)) break;
+      if (!share_prefix(*best, best_prefix, prompt)) break;
     }
+    // Pages for the prompt past what the slot keeps; those that prompts already running will take
+    // are spoken for. Short of them, the request waits while others run (their pages come back).
+    const int64_t kept = best->memory().rewind_point(static_cast<int64_t>(best->cached_prefix(prompt)));
+    const int64_t need = model::KvPagePool::pages_for(static_cast<int64_t>(prompt.size())) - kept / kernels::kKvPagePositions;
+    int64_t promised = 0;
+    bool any_busy = false;
+    for (const auto& slot : slots_) {
+      if (!slot->busy()) continue;
+      any_busy = true;
+      if (slot->prefilling())
+        promised += std::max<int64_t>(0, model::KvPagePool::pages_for(static_cast<int64_t>(slot->prompt().size())) -
+                                             slot->memory().attention_cache().pages_held());
+    }
+    if (any_busy && need > pages_available(best) - promised) break;
+    (void)free_pages(need, best);  // the rest comes from running slots as they end
     best->start(front.handle, front.waiting.seconds(), ++tick_, options_.speculation);
     metrics_.prompt_tokens_cached += best->memory().length();
     queue_.pop_front();
@@ -183,6 +210,52 @@ void Scheduler::keep_in_prompt_cache(const Slot& slot, size_t kept) {
   metrics_.prompt_cache_bytes = static_cast<int64_t>(prompt_cache_->bytes());
 }
 
+int64_t Scheduler::pages_available(const Slot* spare) const {
+  int64_t pages = pool_->pages_free();
+  for (const auto& slot : slots_)
+    if (!slot->busy() && slot.get() != spare) pages += slot->memory().attention_cache().pages_held_alone();
+  return pages;
+}
+
+bool Scheduler::free_pages(int64_t pages, const Slot* spare) {
+  if (pool_->pages_free() >= pages) return true;
+  std::vector<Slot*> idle;
+  for (auto& slot : slots_)
+    if (!slot->busy() && slot.get() != spare && slot->memory().attention_cache().pages_held() > 0) idle.push_back(slot.get());
+  std::sort(idle.begin(), idle.end(), [](Slot* a, Slot* b) { return a->last_used() < b->last_used(); });
+  for (Slot* slot : idle) {
+    keep_in_prompt_cache(*slot, 0);
+    slot->forget();
+    if (pool_->pages_free() >= pages) return true;
+  }
+  return false;
+}
+
+void Scheduler::reserve_pages(std::vector<model::SequenceStep>& steps, std::vector<Slot*>& stepped,
+                              std::vector<bool>& completes) {
+  for (size_t i = 0; i < steps.size();) {
+    model::KvSequence& cache = steps[i].memory->attention_cache();
+    const int64_t length = cache.length() + static_cast<int64_t>(steps[i].tokens.size());
+    if (cache.reserve(length) || (free_pages(cache.pages_needed(length), nullptr) && cache.reserve(length))) {
+      ++i;
+      continue;
+    }
+    const std::string error = cat("the KV cache pool is full: its ", pool_->pages_total(), " pages of ",
+                                  kernels::kKvPagePositions, " positions (-c ", engine_.context(),
+                                  ") are held by the requests running now; raise -c or lower --parallel");
+    log_warn(cat("slot ", stepped[i]->id(), ": ", error));
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stepped[i]->finish(StopReason::failed, error);
+      ++metrics_.kv_pool_full_failures;
+      count_idle_locked();
+    }
+    steps.erase(steps.begin() + static_cast<std::ptrdiff_t>(i));
+    stepped.erase(stepped.begin() + static_cast<std::ptrdiff_t>(i));
+    completes.erase(completes.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+}
+
 void Scheduler::count_idle_locked() {
   idle_slots_ = static_cast<int>(std::count_if(slots_.begin(), slots_.end(), [](const auto& s) { return !s->busy(); }));
   metrics_.slots_busy = options_.slots - idle_slots_;
@@ -227,11 +300,13 @@ void Scheduler::step() {
     auto input = slot->next_input(budget);
     if (input.empty()) continue;
     budget -= static_cast<int64_t>(input.size());
-    prompt_fed += static_cast<int64_t>(input.size());
     steps.push_back({&slot->memory(), input, false});
     stepped.push_back(slot);
     completes.push_back(slot->completes(static_cast<int64_t>(input.size())));
   }
+  reserve_pages(steps, stepped, completes);
+  for (size_t i = 0; i < steps.size(); ++i)
+    if (stepped[i]->prefilling()) prompt_fed += static_cast<int64_t>(steps[i].tokens.size());
   if (steps.empty()) {
     std::lock_guard<std::mutex> lock(mutex_);
     count_idle_locked();
@@ -282,6 +357,7 @@ void Scheduler::update_metrics(double seconds, int64_t sampled, int64_t prompt_f
   metrics_.slots_busy = busy;
   idle_slots_ = options_.slots - busy;
   metrics_.kv_positions_used = used;
+  metrics_.kv_pages_used = pool_->pages_used();
   metrics_.draft_tokens_total = 0;
   metrics_.draft_accepted_total = 0;
   for (auto& slot : slots_) {

@@ -11,9 +11,14 @@
 // holds copies those rows instead of feeding them again, and waits at the head of the queue while
 // a slot is still feeding that prefix (so the n choices of one prompt compute it once).
 //
-// Context and slots: every slot owns a KV cache of the engine's context (-c) positions, so a
-// request's prompt plus its answer must fit in -c, and the KV memory is slots x -c positions
-// (Engine::describe() gives the bytes of one). -c is NOT divided among slots.
+// Context and slots: the KV caches of all slots take their pages from one pool of the engine's
+// context (-c) positions (model/kv_pool.h), so -c bounds what all slots hold together; one
+// request's prompt plus answer may use up to context_per_slot of it (default: all of it). Idle
+// slots keep their pages for prefix reuse until the pool runs short: then the least recently used
+// idle slot gives them back (into the RAM prompt cache first, when there is one). Slots that share
+// a prompt prefix share its pages (copy-on-write). A request whose prompt needs more pages than
+// the pool can free waits at the head of the queue while other requests run, and fails with a
+// message when nothing runs; a generation that finds the pool full fails likewise.
 //
 // Each row of a step is computed as if its sequence ran alone (row-independent kernels), so at
 // temperature 0 a request's output does not depend on what else is running.
@@ -38,6 +43,7 @@ struct SchedulerOptions {
   int64_t prefill_chunk = 128;  // most prompt tokens per step while other slots decode
   SpeculationOptions speculation;  // every request's drafts (trit serve --spec)
   size_t prompt_cache_bytes = 0;   // RAM for sequences a slot moved on from (0: none kept)
+  int64_t context_per_slot = 0;    // most positions one request may use (0: the whole pool, -c)
 };
 
 // Counters for /metrics. Totals since start; the rest is the state after the latest step.
@@ -56,7 +62,11 @@ struct SchedulerMetrics {
   int slots_busy = 0;
   int slots = 0;
   int64_t kv_positions_used = 0;   // cached positions over all slots
-  int64_t kv_positions_total = 0;  // slots x context
+  int64_t kv_positions_total = 0;  // the pool's positions (-c rounded up to whole pages)
+  int64_t kv_pages_used = 0;       // pages of the pool held by slots (a shared page counts once)
+  int64_t kv_pages_total = 0;
+  int64_t kv_page_positions = 0;   // positions per page
+  int64_t kv_pool_full_failures = 0;  // generations ended because the pool had no page left
   int64_t draft_tokens_total = 0;     // speculative decoding, finished requests: tokens drafted
   int64_t draft_accepted_total = 0;   // and of those accepted
   int64_t prompt_cache_hits = 0;      // requests that took their prefix from the RAM prompt cache
@@ -82,7 +92,8 @@ class Scheduler {
   const SchedulerOptions& options() const { return options_; }
   // Whether sequences a slot moves on from are kept in RAM (--cache-ram; memory that can copy a prefix).
   bool keeps_prompts() const { return prompt_cache_ != nullptr; }
-  int64_t context() const { return engine_.context(); }
+  // The most positions one request may use (its prompt plus answer).
+  int64_t context() const { return options_.context_per_slot; }
 
  private:
   struct Queued {
@@ -104,9 +115,18 @@ class Scheduler {
   // Before `slot` takes a prompt it shares only `kept` tokens with: copies what it holds into the
   // prompt cache, if there is one and more than a few tokens would be lost.
   void keep_in_prompt_cache(const Slot& slot, size_t kept);
+  // Frees pages until `pages` are free, taking them from idle slots other than `spare`, least
+  // recently used first (each kept in the prompt cache first). Whether that many are free now.
+  bool free_pages(int64_t pages, const Slot* spare);
+  // Pages the pool can give now: free ones and those idle slots other than `spare` hold alone.
+  int64_t pages_available(const Slot* spare) const;
+  // Reserves the pages of every step's positions before the forward pass; a slot that cannot get
+  // its pages even after freeing idle slots' ends with an error and leaves the step.
+  void reserve_pages(std::vector<model::SequenceStep>& steps, std::vector<Slot*>& stepped, std::vector<bool>& completes);
 
   Engine& engine_;
   SchedulerOptions options_;
+  std::shared_ptr<model::KvPagePool> pool_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::unique_ptr<PromptCache> prompt_cache_;  // null: --cache-ram 0
   uint64_t tick_ = 0;

@@ -43,6 +43,10 @@ class Slot {
   bool copy_prefix(const PromptCache::Match& cached) {
     return !busy() && sequence_.copy_prefix(*cached.memory, cached.tokens, cached.length);
   }
+  // Idle: forgets what its memory holds, giving its KV pages back to the pool.
+  void forget() {
+    if (!busy()) sequence_.clear();
+  }
   // The tokens its memory holds (kept for reuse between requests).
   std::span<const int32_t> held_tokens() const { return sequence_.held_tokens(); }
 

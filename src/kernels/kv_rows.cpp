@@ -48,6 +48,12 @@ std::string kv_type_names() {
 
 bool kv_type_fits(KvType type, int64_t head_dim) { return head_dim > 0 && head_dim % kv_type_info(type).block_size == 0; }
 
+std::vector<const uint8_t*> contiguous_kv_pages(const uint8_t* base, int64_t positions, int64_t row_bytes) {
+  std::vector<const uint8_t*> pages;
+  for (int64_t p = 0; p < positions; p += kKvPagePositions) pages.push_back(base + p * row_bytes);
+  return pages;
+}
+
 int64_t kv_row_bytes(KvType type, int64_t head_dim) {
   return static_cast<int64_t>(kv_type_info(type).bytes_for(static_cast<uint64_t>(head_dim)));
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace trit::formats {
 struct TypeInfo;
@@ -36,16 +37,29 @@ std::string kv_type_names();
 int64_t kv_row_bytes(KvType type, int64_t head_dim);
 bool kv_type_fits(KvType type, int64_t head_dim);
 
-// One plane (K or V) of one layer's cache: the row of kv head g at position p starts at
-// base + g * head_bytes + p * row_bytes.
+// Positions per page of a KV cache (model/kv_pool.h): a page holds these positions of every
+// attention layer and kv head, so a sequence's rows are contiguous within a page only. Attention
+// reads the cache in spans of 64 positions, which never cross a page.
+constexpr int64_t kKvPagePositions = 64;
+
+// One plane (K or V) of one layer's cache, in pages: the row of kv head g at position p starts at
+// pages[p / kKvPagePositions] + offset + g * head_bytes + (p % kKvPagePositions) * row_bytes. A
+// page table, so sequences can share pages and grow without moving their rows.
 struct KvPlane {
   KvType type = KvType::f16;
-  const uint8_t* base = nullptr;
+  const uint8_t* const* pages = nullptr;  // the sequence's pages in position order
+  size_t offset = 0;                      // of this layer's plane in a page
   int64_t row_bytes = 0;
   int64_t head_bytes = 0;
 
-  const uint8_t* row(int64_t kv_head, int64_t pos) const { return base + kv_head * head_bytes + pos * row_bytes; }
+  const uint8_t* row(int64_t kv_head, int64_t pos) const {
+    return pages[pos / kKvPagePositions] + offset + kv_head * head_bytes + (pos % kKvPagePositions) * row_bytes;
+  }
 };
+
+// The page table of one plane stored contiguously ([kv_head][positions][row_bytes] at base, so
+// head_bytes = positions * row_bytes): for tests and benchmarks that build a cache by hand.
+std::vector<const uint8_t*> contiguous_kv_pages(const uint8_t* base, int64_t positions, int64_t row_bytes);
 
 struct KvLayerView {
   KvPlane k, v;

@@ -15,6 +15,12 @@ std::unique_ptr<SequenceMemory> ForwardPass::new_memory(int64_t capacity, kernel
   return std::make_unique<KvSequence>(model_.config(), capacity, kv_types);
 }
 
+std::unique_ptr<SequenceMemory> ForwardPass::new_memory(std::shared_ptr<KvPagePool> pool, int64_t capacity) const {
+  if (model_.config().n_delta_net_layers() > 0)
+    return std::make_unique<HybridSequence>(model_.config(), std::move(pool), capacity);
+  return std::make_unique<KvSequence>(std::move(pool), capacity);
+}
+
 size_t ForwardPass::memory_bytes(int64_t capacity, kernels::KvTypes kv_types) const {
   if (model_.config().n_delta_net_layers() > 0) return HybridSequence::bytes_for(model_.config(), capacity, kv_types);
   return KvSequence::bytes_for(model_.config(), capacity, kv_types);
@@ -77,7 +83,12 @@ void ForwardPass::begin_step(std::span<const SequenceStep> steps, bool recurrent
   draft_points_.clear();
   step_first_.assign(1, 0);
   for (size_t i = 0; i < steps.size(); ++i) {
-    caches_.push_back(&steps[i].memory->attention_cache());
+    KvSequence& cache = steps[i].memory->attention_cache();
+    if (!cache.reserve(cache.length() + static_cast<int64_t>(steps[i].tokens.size())))
+      fail("the KV cache pool is full: ", cache.pool().pages_total(), " pages of ", kernels::kKvPagePositions,
+           " positions are all in use, and a sequence needs ", cache.pages_needed(cache.length() + static_cast<int64_t>(steps[i].tokens.size())),
+           " more (raise -c, or run fewer sequences at once)");
+    caches_.push_back(&cache);
     states_.push_back(steps[i].memory->delta_net_state());
     draft_points_.push_back(recurrent_layers ? steps[i].memory->draft_point_to_fill() : nullptr);
     for (size_t j = 0; j < steps[i].tokens.size(); ++j) {

@@ -53,6 +53,8 @@ class ForwardPass {
   // sequence (a KV cache whose K and V rows are `kv_types`, plus the recurrent state of a hybrid model), and
   // how many bytes it takes.
   std::unique_ptr<SequenceMemory> new_memory(int64_t capacity, kernels::KvTypes kv_types) const;
+  // The same, its KV cache's pages taken from a pool that other sequences share (kv_pool.h).
+  std::unique_ptr<SequenceMemory> new_memory(std::shared_ptr<KvPagePool> pool, int64_t capacity) const;
   size_t memory_bytes(int64_t capacity, kernels::KvTypes kv_types) const;
 
  private:

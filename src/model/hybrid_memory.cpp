@@ -34,6 +34,9 @@ size_t DeltaNetState::bytes_for(const ModelConfig& config) {
 HybridSequence::HybridSequence(const ModelConfig& config, int64_t capacity, kernels::KvTypes kv_types)
     : kv_(config, capacity, kv_types), state_(config) {}
 
+HybridSequence::HybridSequence(const ModelConfig& config, std::shared_ptr<KvPagePool> pool, int64_t capacity)
+    : kv_(std::move(pool), capacity), state_(config) {}
+
 bool HybridSequence::rewind(int64_t length) {
   if (length == kv_.length()) return true;
   draft_point_due_ = -1;

@@ -47,6 +47,8 @@ class DeltaNetState {
 class HybridSequence final : public SequenceMemory {
  public:
   HybridSequence(const ModelConfig& config, int64_t capacity, kernels::KvTypes kv_types);
+  // Its KV cache's pages from a shared pool (kv_pool.h).
+  HybridSequence(const ModelConfig& config, std::shared_ptr<KvPagePool> pool, int64_t capacity);
 
   int64_t capacity() const override { return kv_.capacity(); }
   int64_t length() const override { return kv_.length(); }

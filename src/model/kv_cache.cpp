@@ -1,58 +1,109 @@
 #include "model/kv_cache.h"
 
-#include <cstring>
-
-#include "formats/type_info.h"
 #include "util/error.h"
 
 namespace trit::model {
-namespace {
 
-void check_fits(kernels::KvType type, const ModelConfig& config, const char* which) {
-  if (!kernels::kv_type_fits(type, config.head_dim))
-    fail("KV cache type ", kernels::kv_type_name(type), " for ", which, " needs a head size that is a multiple of its block (",
-         kernels::kv_type_info(type).block_size, "); this model's is ", config.head_dim);
-}
-
-}  // namespace
+using kernels::kKvPagePositions;
 
 size_t KvSequence::bytes_for(const ModelConfig& config, int64_t capacity, kernels::KvTypes types) {
-  check_fits(types.k, config, "K");
-  check_fits(types.v, config, "V");
-  const int64_t row = kernels::kv_row_bytes(types.k, config.head_dim) + kernels::kv_row_bytes(types.v, config.head_dim);
-  return static_cast<size_t>(config.n_attention_layers()) * capacity * config.n_head_kv * row;
+  return KvPagePool::page_bytes_for(config, types) * static_cast<size_t>(KvPagePool::pages_for(capacity));
 }
 
 KvSequence::KvSequence(const ModelConfig& config, int64_t capacity, kernels::KvTypes types)
-    : n_layers_(config.n_attention_layers()), n_head_kv_(config.n_head_kv), head_dim_(config.head_dim), capacity_(capacity),
-      types_(types) {
-  if (capacity <= 0) fail("KV cache capacity must be positive");
-  storage_.resize(bytes_for(config, capacity, types));
-  k_row_bytes_ = kernels::kv_row_bytes(types.k, head_dim_);
-  v_row_bytes_ = kernels::kv_row_bytes(types.v, head_dim_);
+    : pool_(std::make_shared<KvPagePool>(config, capacity, types)), own_pool_(true), capacity_(capacity) {
+  pages_.reserve(static_cast<size_t>(KvPagePool::pages_for(capacity)));
+  page_bases_.reserve(pages_.capacity());
+}
+
+KvSequence::KvSequence(std::shared_ptr<KvPagePool> pool, int64_t capacity)
+    : pool_(std::move(pool)), own_pool_(false), capacity_(capacity) {
+  if (capacity <= 0) fail("KV cache capacity must be positive, got ", capacity);
+  pages_.reserve(static_cast<size_t>(KvPagePool::pages_for(capacity)));
+  page_bases_.reserve(pages_.capacity());
+}
+
+KvSequence::~KvSequence() { keep_pages(0); }
+
+size_t KvSequence::bytes() const { return own_pool_ ? pool_->bytes() : pool_->page_bytes() * pages_.size(); }
+
+void KvSequence::keep_pages(int64_t count) {
+  while (static_cast<int64_t>(pages_.size()) > count) {
+    pool_->release(pages_.back());
+    pages_.pop_back();
+    page_bases_.pop_back();
+  }
+}
+
+void KvSequence::add_page(int32_t page) {
+  pages_.push_back(page);
+  page_bases_.push_back(pool_->page(page));
 }
 
 bool KvSequence::rewind(int64_t length) {
   if (length < 0 || length > length_) return false;
-  length_ = length;  // rows past it are simply overwritten later
+  length_ = length;
+  keep_pages(KvPagePool::pages_for(length));
+  return true;
+}
+
+int64_t KvSequence::pages_held_alone() const {
+  int64_t alone = 0;
+  for (int32_t page : pages_) alone += pool_->references(page) == 1 ? 1 : 0;
+  return alone;
+}
+
+int64_t KvSequence::pages_needed(int64_t length) const {
+  int64_t needed = 0;
+  for (int64_t i = length_ / kKvPagePositions; i < KvPagePool::pages_for(length); ++i)
+    if (i >= pages_held() || pool_->references(pages_[i]) > 1) ++needed;
+  return needed;
+}
+
+bool KvSequence::reserve(int64_t length) {
+  if (length > capacity_) return false;
+  for (int64_t i = length_ / kKvPagePositions; i < KvPagePool::pages_for(length); ++i) {
+    if (i < pages_held() && pool_->references(pages_[i]) == 1) continue;
+    const int32_t page = pool_->acquire();
+    if (page < 0) {
+      keep_pages(std::max(i, KvPagePool::pages_for(length_)));
+      return false;
+    }
+    if (i < pages_held()) {
+      // Shared with another sequence: take a copy of the positions before ours to write into.
+      pool_->copy_positions(pool_->page(page), page_bases_[i], std::clamp<int64_t>(length_ - i * kKvPagePositions, 0, kKvPagePositions));
+      pool_->release(pages_[i]);
+      pages_[i] = page;
+      page_bases_[i] = pool_->page(page);
+    } else {
+      add_page(page);
+    }
+  }
   return true;
 }
 
 bool KvSequence::copy_prefix(const SequenceMemory& from, int64_t length) {
   const auto* other = dynamic_cast<const KvSequence*>(&from);
-  if (!other || other == this || other->types_.k != types_.k || other->types_.v != types_.v ||
-      other->n_layers_ != n_layers_ || other->n_head_kv_ != n_head_kv_ || other->head_dim_ != head_dim_ || length < 0 ||
-      length > other->length_ || length > capacity_)
+  if (!other || other == this || length < 0 || length > other->length_ || length > capacity_) return false;
+  const KvPagePool &mine = *pool_, &theirs = *other->pool_;
+  if (mine.types().k != theirs.types().k || mine.types().v != theirs.types().v || mine.n_layers() != theirs.n_layers() ||
+      mine.n_head_kv() != theirs.n_head_kv() || mine.head_dim() != theirs.head_dim())
     return false;
-  // Per layer, K then V, per kv head: `length` contiguous rows at the head's base.
-  for (int64_t layer = 0; layer < n_layers_; ++layer) {
-    uint8_t* to = storage_.data() + layer_offset(layer);
-    const uint8_t* src = other->storage_.data() + other->layer_offset(layer);
-    for (int64_t row_bytes : {k_row_bytes_, v_row_bytes_}) {
-      for (int64_t g = 0; g < n_head_kv_; ++g)
-        std::memcpy(to + g * capacity_ * row_bytes, src + g * other->capacity_ * row_bytes, length * row_bytes);
-      to += n_head_kv_ * capacity_ * row_bytes;
-      src += n_head_kv_ * other->capacity_ * row_bytes;
+  const int64_t pages = KvPagePool::pages_for(length);
+  if (pool_ == other->pool_) {
+    // The same pool: hold its pages too (a write into a shared one copies it first).
+    keep_pages(0);
+    for (int64_t i = 0; i < pages; ++i) {
+      pool_->retain(other->pages_[i]);
+      add_page(other->pages_[i]);
+    }
+  } else {
+    if (pool_->pages_free() + pages_held_alone() < pages) return false;
+    keep_pages(0);
+    for (int64_t i = 0; i < pages; ++i) {
+      add_page(pool_->acquire());
+      pool_->copy_positions(pool_->page(pages_[i]), other->page_bases_[i],
+                            std::min(kKvPagePositions, length - i * kKvPagePositions));
     }
   }
   length_ = length;
@@ -60,19 +111,19 @@ bool KvSequence::copy_prefix(const SequenceMemory& from, int64_t length) {
 }
 
 void KvSequence::store(int64_t layer, int64_t pos, const float* k, const float* v) {
-  uint8_t* k_base = storage_.data() + layer_offset(layer);
-  uint8_t* v_base = k_base + k_plane_bytes();
-  for (int64_t g = 0; g < n_head_kv_; ++g) {
-    const int64_t row = g * capacity_ + pos;
-    kernels::store_kv_row(types_.k, k + g * head_dim_, head_dim_, k_base + row * k_row_bytes_);
-    kernels::store_kv_row(types_.v, v + g * head_dim_, head_dim_, v_base + row * v_row_bytes_);
+  uint8_t* const page = page_bases_[pos / kKvPagePositions];
+  const int64_t in_page = pos % kKvPagePositions, head_dim = pool_->head_dim();
+  uint8_t* const k_rows = page + pool_->k_offset(layer) + in_page * pool_->k_row_bytes();
+  uint8_t* const v_rows = page + pool_->v_offset(layer) + in_page * pool_->v_row_bytes();
+  for (int64_t g = 0; g < pool_->n_head_kv(); ++g) {
+    kernels::store_kv_row(types().k, k + g * head_dim, head_dim, k_rows + g * pool_->k_head_bytes());
+    kernels::store_kv_row(types().v, v + g * head_dim, head_dim, v_rows + g * pool_->v_head_bytes());
   }
 }
 
 kernels::KvLayerView KvSequence::layer_view(int64_t layer) const {
-  const uint8_t* base = storage_.data() + layer_offset(layer);
-  return {{types_.k, base, k_row_bytes_, capacity_ * k_row_bytes_},
-          {types_.v, base + k_plane_bytes(), v_row_bytes_, capacity_ * v_row_bytes_}};
+  return {{types().k, page_bases_.data(), pool_->k_offset(layer), pool_->k_row_bytes(), pool_->k_head_bytes()},
+          {types().v, page_bases_.data(), pool_->v_offset(layer), pool_->v_row_bytes(), pool_->v_head_bytes()}};
 }
 
 }  // namespace trit::model

@@ -1,59 +1,81 @@
 // The model's per-sequence memory for Qwen3: a KV cache, behind SequenceMemory
 // (sequence_memory.h). It can rewind to any shorter length, as its rows are per position.
-// The forward pass alone uses store(), layer_view() and set_length().
+// The forward pass alone uses reserve(), store(), layer_view() and set_length().
 //
-// Storage. One KvSequence per conversation: for every attention layer (its slot, ModelConfig::slot_of), K and V rows of
-// head_dim values per kv head for positions 0..capacity-1, K in one KV type and V in another
-// (kernels/kv_rows.h: f16 by default, f32, q8_0, q4_0). Layout per layer: the K plane, rows of
-// kv_row_bytes(k type) at k[(kv_head * capacity + pos) * row_bytes], then the V plane alike:
-// head-major, so the rows attention reads for one kv head are contiguous (position-major rows put
-// every head's slice a whole position apart, and at 2 KiB strides those slices fight over L1/L2
-// sets).
+// Storage: pages of a KvPagePool (kv_pool.h), kernels::kKvPagePositions positions each, every
+// attention layer's K and V rows of those positions in one page. The sequence holds a page table
+// (its pages in position order) and takes pages as it grows (reserve), returning those past its
+// length when it rewinds or clears. A sequence either has a pool of its own, sized to its
+// capacity (run, chat, perplexity, bench, a prompt cache copy), or shares one with others (trit
+// serve's slots: -c is the pool). Within one pool, copy_prefix() shares the other sequence's pages
+// instead of copying rows; a page held by more than one sequence is copied by whichever writes
+// into it first (copy-on-write, in reserve()), so a prompt prefix common to many requests is
+// stored once.
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "kernels/attention.h"
 #include "model/config.h"
+#include "model/kv_pool.h"
 #include "model/sequence_memory.h"
 
 namespace trit::model {
 
 class KvSequence final : public SequenceMemory {
  public:
+  // A sequence of up to `capacity` positions with a pool of its own.
   KvSequence(const ModelConfig& config, int64_t capacity, kernels::KvTypes types);
+  // A sequence of up to `capacity` positions taking its pages from a shared pool.
+  KvSequence(std::shared_ptr<KvPagePool> pool, int64_t capacity);
+  ~KvSequence() override;
+  KvSequence(const KvSequence&) = delete;
+  KvSequence& operator=(const KvSequence&) = delete;
 
   int64_t capacity() const override { return capacity_; }
   int64_t length() const override { return length_; }  // positions filled
-  kernels::KvTypes types() const { return types_; }
+  kernels::KvTypes types() const { return pool_->types(); }
   [[nodiscard]] bool rewind(int64_t length) override;
   int64_t rewind_point(int64_t length) const override { return std::clamp<int64_t>(length, 0, length_); }
-  void clear() override { length_ = 0; }
+  void clear() override { (void)rewind(0); }
   bool copies_prefix() const override { return true; }
   [[nodiscard]] bool copy_prefix(const SequenceMemory& from, int64_t length) override;
-  size_t bytes() const override { return storage_.size(); }
+  // Its own pool's storage, or the pages it holds of a shared pool.
+  size_t bytes() const override;
   KvSequence& attention_cache() override { return *this; }
 
-  // The forward pass, after appending positions.
+  int64_t pages_held() const { return static_cast<int64_t>(pages_.size()); }
+  // Of those, the pages no other sequence holds (they return to the pool when this one lets go).
+  int64_t pages_held_alone() const;
+  // Pages a step to `length` positions would take from the pool (new pages and copies of shared
+  // ones); 0 when it holds them all.
+  int64_t pages_needed(int64_t length) const;
+  const KvPagePool& pool() const { return *pool_; }
+
+  // The forward pass, before writing positions length()..length - 1: makes their pages present and
+  // held by this sequence alone. False when the pool has no free page left (positions before
+  // length() are untouched either way).
+  [[nodiscard]] bool reserve(int64_t length);
+  // After appending positions.
   void set_length(int64_t length) { length_ = length; }
 
-  // Writes position pos of attention layer slot `layer` from f32 rows of kv_dim.
+  // Writes position pos (reserved) of attention layer slot `layer` from f32 rows of kv_dim.
   void store(int64_t layer, int64_t pos, const float* k, const float* v);
   kernels::KvLayerView layer_view(int64_t layer) const;
 
   static size_t bytes_for(const ModelConfig& config, int64_t capacity, kernels::KvTypes types);
 
  private:
-  // Bytes of one layer's K plane and V plane.
-  size_t k_plane_bytes() const { return static_cast<size_t>(n_head_kv_ * capacity_ * k_row_bytes_); }
-  size_t v_plane_bytes() const { return static_cast<size_t>(n_head_kv_ * capacity_ * v_row_bytes_); }
-  size_t layer_offset(int64_t layer) const { return static_cast<size_t>(layer) * (k_plane_bytes() + v_plane_bytes()); }
+  void keep_pages(int64_t count);  // returns pages past the first `count` to the pool
+  void add_page(int32_t page);
 
-  int64_t n_layers_, n_head_kv_, head_dim_, capacity_, length_ = 0;
-  kernels::KvTypes types_;
-  int64_t k_row_bytes_, v_row_bytes_;
-  std::vector<uint8_t> storage_;  // [layer][K plane | V plane][kv_head][capacity][row bytes]
+  std::shared_ptr<KvPagePool> pool_;
+  bool own_pool_;
+  int64_t capacity_, length_ = 0;
+  std::vector<int32_t> pages_;              // page ids in position order
+  std::vector<uint8_t*> page_bases_;  // and their storage (the kernels' page table)
 };
 
 }  // namespace trit::model

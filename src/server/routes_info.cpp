@@ -49,12 +49,20 @@ std::string metrics_text(ServerContext& ctx) {
   metric(out, "trit_queue_length", "gauge", "Requests waiting for a slot", double(m.queue_length));
   metric(out, "trit_slots", "gauge", "Slots (sequences decoded together)", double(m.slots));
   metric(out, "trit_slots_busy", "gauge", "Slots generating now", double(m.slots_busy));
-  metric(out, "trit_kv_cache_positions_used", "gauge", "KV cache positions holding tokens, all slots",
+  metric(out, "trit_kv_cache_positions_used", "gauge",
+         "KV cache positions holding tokens, summed over slots (a prefix slots share counts in each)",
          double(m.kv_positions_used));
-  metric(out, "trit_kv_cache_positions_total", "gauge", "KV cache positions, all slots (slots x context)",
+  metric(out, "trit_kv_cache_positions_total", "gauge", "KV cache positions of the pool all slots share (-c)",
          double(m.kv_positions_total));
-  metric(out, "trit_kv_cache_usage_ratio", "gauge", "KV cache positions used / total",
-         m.kv_positions_total > 0 ? double(m.kv_positions_used) / double(m.kv_positions_total) : 0.0);
+  metric(out, "trit_kv_cache_pages_used", "gauge", "KV pool pages held by slots (a page slots share counts once)",
+         double(m.kv_pages_used));
+  metric(out, "trit_kv_cache_pages_free", "gauge", "KV pool pages free", double(m.kv_pages_total - m.kv_pages_used));
+  metric(out, "trit_kv_cache_pages_total", "gauge", "KV pool pages", double(m.kv_pages_total));
+  metric(out, "trit_kv_cache_page_positions", "gauge", "Positions per KV pool page", double(m.kv_page_positions));
+  metric(out, "trit_kv_cache_usage_ratio", "gauge", "KV pool pages used / total",
+         m.kv_pages_total > 0 ? double(m.kv_pages_used) / double(m.kv_pages_total) : 0.0);
+  metric(out, "trit_kv_cache_full_failures_total", "counter",
+         "Generations ended because the KV pool had no page left for them", double(m.kv_pool_full_failures));
   return out;
 }
 

@@ -28,6 +28,7 @@ class PromptCacheTest : public ::testing::Test {
   // A memory that holds `tokens` (positions marked filled; the rows' values do not matter here).
   std::unique_ptr<model::SequenceMemory> holding(const Tokens& tokens) const {
     auto memory = engine_->new_memory(256);
+    EXPECT_TRUE(memory->attention_cache().reserve(static_cast<int64_t>(tokens.size())));
     memory->attention_cache().set_length(static_cast<int64_t>(tokens.size()));
     return memory;
   }
@@ -99,6 +100,7 @@ TEST(PromptCache, RecurrentMemoryGivesOnlyThePrefixesWhereItKnowsItsState) {
   engine::PromptCache c(size_t(64) << 20, [&](int64_t capacity) { return hybrid.new_memory(capacity); });
   const Tokens kept = {1, 2, 3, 4, 5, 6, 7, 8};
   auto memory = hybrid.new_memory(64);
+  ASSERT_TRUE(memory->attention_cache().reserve(8));
   memory->attention_cache().set_length(4);
   memory->checkpoint();  // the state after 4 positions
   memory->attention_cache().set_length(8);

@@ -24,18 +24,24 @@ struct Case {
 };
 
 // One plane of a cache holding `values` ([pos][kv_head][head_dim], as the forward pass writes
-// them) in the engine's head-major layout; `values` becomes what the cache holds.
+// them) in pages as the engine's pool keeps them (kv_rows.h), the pages stored in reverse order so
+// that a body which walks past a page's end into its neighbour reads the wrong rows; `values`
+// becomes what the cache holds.
 struct Plane {
   std::vector<uint8_t> bytes;
+  std::vector<const uint8_t*> pages;
   KvPlane view;
   Plane(KvType type, std::vector<float>& values, int64_t rows, int64_t n_head_kv, int64_t head_dim) {
     const int64_t row_bytes = kv_row_bytes(type, head_dim);
-    bytes.resize(static_cast<size_t>(rows * n_head_kv * row_bytes));
-    view = {type, bytes.data(), row_bytes, rows * row_bytes};
+    const int64_t n_pages = (rows + kKvPagePositions - 1) / kKvPagePositions;
+    const int64_t page_bytes = n_head_kv * kKvPagePositions * row_bytes;
+    bytes.resize(static_cast<size_t>(n_pages * page_bytes));
+    for (int64_t i = 0; i < n_pages; ++i) pages.push_back(bytes.data() + (n_pages - 1 - i) * page_bytes);
+    view = {type, pages.data(), 0, row_bytes, kKvPagePositions * row_bytes};
     for (int64_t p = 0; p < rows; ++p)
       for (int64_t g = 0; g < n_head_kv; ++g) {
         float* x = values.data() + (p * n_head_kv + g) * head_dim;
-        uint8_t* row = bytes.data() + g * rows * row_bytes + p * row_bytes;
+        uint8_t* row = const_cast<uint8_t*>(view.row(g, p));
         store_kv_row_generic(type, x, head_dim, row);
         widen_kv_rows_generic(type, row, row_bytes, 1, head_dim, x);  // the reference sees the cache's values
       }

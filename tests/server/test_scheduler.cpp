@@ -22,6 +22,7 @@ engine::SchedulerOptions options(int slots, int queue_limit, int64_t prefill_chu
   o.slots = slots;
   o.queue_limit = queue_limit;
   o.prefill_chunk = prefill_chunk;
+  o.context_per_slot = 256;  // of the engine's pool of 1024 (-c): room for 4 slots of 256
   return o;
 }
 
@@ -63,7 +64,7 @@ class SchedulerTest : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     engine::EngineOptions o;
     o.threads = 1;  // the test machine is shared: a single thread avoids pool contention
-    o.context = 256;
+    o.context = 1024;
     engine_ = std::make_unique<engine::Engine>(model(), o);
   }
   static std::string model() { return test::make_model(GetParam(), GetParam() == "tiny" ? "q2_0" : "pq2_0", 7); }
@@ -215,7 +216,9 @@ TEST_P(SchedulerTest, CancelStopsAGeneration) {
   o.threads = 1;
   o.context = 16384;
   engine::Engine big(model(), o);
-  engine::Scheduler s(big, options(1, 64, 512));
+  engine::SchedulerOptions whole = options(1, 64, 512);
+  whole.context_per_slot = 0;  // all of the pool
+  engine::Scheduler s(big, whole);
   auto r = greedy(big.tokenizer().encode("go on forever"), -1);
   // A second request waits in the queue behind the first and is cancelled there.
   auto h = s.submit(r);
