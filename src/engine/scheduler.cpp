@@ -29,6 +29,7 @@ Scheduler::Scheduler(Engine& engine, const SchedulerOptions& options) : engine_(
   idle_slots_ = options_.slots;
   metrics_.kv_pages_total = pool_->pages_total();
   metrics_.kv_page_positions = kernels::kKvPagePositions;
+  metrics_.kv_pool_bytes = static_cast<int64_t>(pool_->bytes());
   metrics_.kv_positions_total = pool_->pages_total() * kernels::kKvPagePositions;
   for (auto& slot : slots_) slot_states_.push_back(slot->state());
   thread_ = std::thread([this] { loop(); });

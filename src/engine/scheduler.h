@@ -66,6 +66,7 @@ struct SchedulerMetrics {
   int64_t kv_pages_used = 0;       // pages of the pool held by slots (a shared page counts once)
   int64_t kv_pages_total = 0;
   int64_t kv_page_positions = 0;   // positions per page
+  int64_t kv_pool_bytes = 0;       // the pool's storage (resident as far as pages were written)
   int64_t kv_pool_full_failures = 0;  // generations ended because the pool had no page left
   int64_t draft_tokens_total = 0;     // speculative decoding, finished requests: tokens drafted
   int64_t draft_accepted_total = 0;   // and of those accepted

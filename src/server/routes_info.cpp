@@ -58,6 +58,8 @@ std::string metrics_text(ServerContext& ctx) {
          double(m.kv_pages_used));
   metric(out, "trit_kv_cache_pages_free", "gauge", "KV pool pages free", double(m.kv_pages_total - m.kv_pages_used));
   metric(out, "trit_kv_cache_pages_total", "gauge", "KV pool pages", double(m.kv_pages_total));
+  metric(out, "trit_kv_cache_pool_bytes", "gauge",
+         "Bytes of the KV pool's storage, resident as far as its pages have been written", double(m.kv_pool_bytes));
   metric(out, "trit_kv_cache_page_positions", "gauge", "Positions per KV pool page", double(m.kv_page_positions));
   metric(out, "trit_kv_cache_usage_ratio", "gauge", "KV pool pages used / total",
          m.kv_pages_total > 0 ? double(m.kv_pages_used) / double(m.kv_pages_total) : 0.0);

@@ -3,11 +3,13 @@
 // reuse picks the slot holding the conversation, cancellation, the bounded queue, and limits.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <set>
 #include <thread>
 
 #include "common/test_util.h"
+#include "kernels/kv_rows.h"
 #include "engine/scheduler.h"
 #include "util/error.h"
 #include "util/memory_info.h"
@@ -332,6 +334,106 @@ TEST_P(SchedulerTest, SlotStatesFollowARequest) {
     }
   }
   EXPECT_TRUE(all_idle);
+}
+
+// The KV pool (-c) shared by the slots, too small for what two requests want together: the
+// second waits while the first holds the pages its prompt needs, then runs when they come back
+// (from the first's idle slot); no request fails.
+TEST_P(SchedulerTest, ARequestWhosePagesAreTakenWaitsForThem) {
+  engine::EngineOptions o;
+  o.threads = 1;
+  o.context = 2 * kernels::kKvPagePositions;  // two pages in all
+  engine::Engine small(model(), o);
+  engine::SchedulerOptions so = options(2, 64, 512);
+  so.context_per_slot = 0;
+  engine::Scheduler s(small, so);
+  const std::vector<int32_t> a(100, 65), b(70, 66);  // two pages each
+  auto ha = s.submit(greedy(a, 20));
+  auto hb = s.submit(greedy(b, 20));
+  ASSERT_TRUE(ha && hb);
+  const Finished fa = drain(*ha), fb = drain(*hb);
+  EXPECT_TRUE(fa.result.error.empty()) << fa.result.error;
+  EXPECT_TRUE(fb.result.error.empty()) << fb.result.error;
+  EXPECT_EQ(fa.result.generated_tokens, 20);
+  EXPECT_EQ(fb.result.generated_tokens, 20);
+  EXPECT_GE(fb.result.queue_seconds, fa.result.prompt_seconds) << "b waited for a's pages";
+  EXPECT_LE(s.metrics().kv_pages_used, 2);
+}
+
+// Two generations that together outgrow the pool mid-way: the one that finds no page ends with an
+// error that names the pool, its pages go to the other, which finishes as if alone.
+TEST_P(SchedulerTest, AGenerationThatFindsThePoolFullEndsWithAnErrorAndTheOtherFinishes) {
+  engine::EngineOptions o;
+  o.threads = 1;
+  o.context = 2 * kernels::kKvPagePositions;
+  engine::Engine small(model(), o);
+  engine::SchedulerOptions so = options(2, 64, 512);
+  so.context_per_slot = 0;
+  const std::vector<int32_t> p1(40, 65), p2(40, 67);
+  std::string alone;
+  {
+    engine::Scheduler one(small, so);
+    alone = drain(*one.submit(greedy(p2, 60))).text;
+  }
+  engine::Scheduler s(small, so);
+  auto h1 = s.submit(greedy(p1, 60));
+  auto h2 = s.submit(greedy(p2, 60));
+  ASSERT_TRUE(h1 && h2);
+  const Finished f1 = drain(*h1), f2 = drain(*h2);
+  EXPECT_EQ(f1.result.reason, engine::StopReason::failed);
+  EXPECT_NE(f1.result.error.find("KV cache pool is full"), std::string::npos) << f1.result.error;
+  EXPECT_TRUE(f2.result.error.empty()) << f2.result.error;
+  EXPECT_EQ(f2.text, alone);
+  EXPECT_EQ(s.metrics().kv_pool_full_failures, 1);
+}
+
+// 16 requests whose prompts share a 2,000-token system prompt: its pages are stored once, so all
+// of them run at once in a pool of 4,096 positions (16 copies would take 32 pages each of its 64).
+TEST(SchedulerPool, SixteenRequestsSharingASystemPromptStoreItOnce) {
+  engine::EngineOptions o;
+  o.threads = 1;
+  o.context = 4096;
+  engine::Engine engine(test::make_model("tiny", "q2_0", 7), o);
+  engine::SchedulerOptions so = options(16, 64, 512);
+  so.context_per_slot = 0;
+  engine::Scheduler s(engine, so);
+  std::vector<int32_t> system(2000);
+  for (size_t i = 0; i < system.size(); ++i) system[i] = static_cast<int32_t>(10 + (i * 7919) % 280);
+  std::atomic<bool> done{false};
+  int most_busy = 0;
+  int64_t most_pages = 0;
+  std::thread watch([&] {
+    while (!done.load()) {
+      const engine::SchedulerMetrics m = s.metrics();
+      most_busy = std::max(most_busy, m.slots_busy);
+      most_pages = std::max(most_pages, m.kv_pages_used);
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  std::vector<std::shared_ptr<engine::RequestHandle>> handles;
+  for (int32_t r = 0; r < 16; ++r) {
+    std::vector<int32_t> prompt = system;
+    for (int32_t t = 0; t < 8; ++t) prompt.push_back(300 + r * 8 + t);
+    handles.push_back(s.submit(greedy(prompt, 40)));  // 2,048 positions: 32 pages
+  }
+  std::set<int> slots;
+  for (auto& h : handles) {
+    if (!h) continue;
+    const Finished f = drain(*h);
+    EXPECT_TRUE(f.result.error.empty()) << f.result.error;
+    EXPECT_EQ(f.result.generated_tokens, 40);
+    slots.insert(f.result.slot);
+  }
+  done.store(true);
+  watch.join();
+  EXPECT_EQ(slots.size(), 16u);
+  EXPECT_EQ(most_busy, 16) << "all ran together";
+  // 31 full pages of the system prompt, shared; each slot's last page (the rest of the system
+  // prompt, its own tokens and answer) of its own.
+  EXPECT_LE(most_pages, 31 + 16) << "pages in use";
+  const engine::SchedulerMetrics m = s.metrics();
+  EXPECT_EQ(m.kv_pages_total, 64);
+  EXPECT_LE(m.prompt_tokens_computed, 2000 + 16 * 8) << "the system prompt computed once";
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, SchedulerTest, ::testing::Values("tiny", "qwen35-tiny"),

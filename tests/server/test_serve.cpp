@@ -105,6 +105,10 @@ TEST(Serve, HealthAuthCorsValidationAndCleanStop) {
   for (const char* name : {"trit_requests_total", "trit_prompt_tokens_total", "trit_generated_tokens_total",
                            "trit_decode_tokens_per_second", "trit_queue_length", "trit_kv_cache_usage_ratio"})
     EXPECT_NE(metrics->body.find(std::string("\n") + name + " "), std::string::npos) << name;
+  // One KV pool of -c 128 for both slots: two pages of 64, one held by the idle slot that answered.
+  EXPECT_NE(metrics->body.find("\ntrit_kv_cache_pages_total 2\n"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("\ntrit_kv_cache_pages_used 1\n"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("\ntrit_kv_cache_pages_free 1\n"), std::string::npos) << metrics->body;
 
   EXPECT_EQ(server.stop(), 0) << server.log();
 }
