@@ -13,14 +13,16 @@ size_t KvSequence::bytes_for(const ModelConfig& config, int64_t capacity, kernel
 KvSequence::KvSequence(const ModelConfig& config, int64_t capacity, kernels::KvTypes types)
     : pool_(std::make_shared<KvPagePool>(config, capacity, types)), own_pool_(true), capacity_(capacity) {
   pages_.reserve(static_cast<size_t>(KvPagePool::pages_for(capacity)));
-  page_bases_.reserve(pages_.capacity());
+  k_pages_.reserve(pages_.capacity());
+  v_pages_.reserve(pages_.capacity());
 }
 
 KvSequence::KvSequence(std::shared_ptr<KvPagePool> pool, int64_t capacity)
     : pool_(std::move(pool)), own_pool_(false), capacity_(capacity) {
   if (capacity <= 0) fail("KV cache capacity must be positive, got ", capacity);
   pages_.reserve(static_cast<size_t>(KvPagePool::pages_for(capacity)));
-  page_bases_.reserve(pages_.capacity());
+  k_pages_.reserve(pages_.capacity());
+  v_pages_.reserve(pages_.capacity());
 }
 
 KvSequence::~KvSequence() { keep_pages(0); }
@@ -31,13 +33,15 @@ void KvSequence::keep_pages(int64_t count) {
   while (static_cast<int64_t>(pages_.size()) > count) {
     pool_->release(pages_.back());
     pages_.pop_back();
-    page_bases_.pop_back();
+    k_pages_.pop_back();
+    v_pages_.pop_back();
   }
 }
 
 void KvSequence::add_page(int32_t page) {
   pages_.push_back(page);
-  page_bases_.push_back(pool_->page(page));
+  k_pages_.push_back(pool_->k_page(page));
+  v_pages_.push_back(pool_->v_page(page));
 }
 
 bool KvSequence::rewind(int64_t length) {
@@ -71,10 +75,11 @@ bool KvSequence::reserve(int64_t length) {
     }
     if (i < pages_held()) {
       // Shared with another sequence: take a copy of the positions before ours to write into.
-      pool_->copy_positions(pool_->page(page), page_bases_[i], std::clamp<int64_t>(length_ - i * kKvPagePositions, 0, kKvPagePositions));
+      pool_->copy_positions(page, *pool_, pages_[i], std::clamp<int64_t>(length_ - i * kKvPagePositions, 0, kKvPagePositions));
       pool_->release(pages_[i]);
       pages_[i] = page;
-      page_bases_[i] = pool_->page(page);
+      k_pages_[i] = pool_->k_page(page);
+      v_pages_[i] = pool_->v_page(page);
     } else {
       add_page(page);
     }
@@ -102,8 +107,7 @@ bool KvSequence::copy_prefix(const SequenceMemory& from, int64_t length) {
     keep_pages(0);
     for (int64_t i = 0; i < pages; ++i) {
       add_page(pool_->acquire());
-      pool_->copy_positions(pool_->page(pages_[i]), other->page_bases_[i],
-                            std::min(kKvPagePositions, length - i * kKvPagePositions));
+      pool_->copy_positions(pages_[i], *other->pool_, other->pages_[i], std::min(kKvPagePositions, length - i * kKvPagePositions));
     }
   }
   length_ = length;
@@ -111,10 +115,9 @@ bool KvSequence::copy_prefix(const SequenceMemory& from, int64_t length) {
 }
 
 void KvSequence::store(int64_t layer, int64_t pos, const float* k, const float* v) {
-  uint8_t* const page = page_bases_[pos / kKvPagePositions];
-  const int64_t in_page = pos % kKvPagePositions, head_dim = pool_->head_dim();
-  uint8_t* const k_rows = page + pool_->k_offset(layer) + in_page * pool_->k_row_bytes();
-  uint8_t* const v_rows = page + pool_->v_offset(layer) + in_page * pool_->v_row_bytes();
+  const int64_t page = pos / kKvPagePositions, in_page = pos % kKvPagePositions, head_dim = pool_->head_dim();
+  uint8_t* const k_rows = k_pages_[page] + pool_->k_offset(layer) + in_page * pool_->k_row_bytes();
+  uint8_t* const v_rows = v_pages_[page] + pool_->v_offset(layer) + in_page * pool_->v_row_bytes();
   for (int64_t g = 0; g < pool_->n_head_kv(); ++g) {
     kernels::store_kv_row(types().k, k + g * head_dim, head_dim, k_rows + g * pool_->k_head_bytes());
     kernels::store_kv_row(types().v, v + g * head_dim, head_dim, v_rows + g * pool_->v_head_bytes());
@@ -122,8 +125,8 @@ void KvSequence::store(int64_t layer, int64_t pos, const float* k, const float* 
 }
 
 kernels::KvLayerView KvSequence::layer_view(int64_t layer) const {
-  return {{types().k, page_bases_.data(), pool_->k_offset(layer), pool_->k_row_bytes(), pool_->k_head_bytes()},
-          {types().v, page_bases_.data(), pool_->v_offset(layer), pool_->v_row_bytes(), pool_->v_head_bytes()}};
+  return {{types().k, k_pages_.data(), pool_->k_offset(layer), pool_->k_row_bytes(), pool_->k_head_bytes()},
+          {types().v, v_pages_.data(), pool_->v_offset(layer), pool_->v_row_bytes(), pool_->v_head_bytes()}};
 }
 
 }  // namespace trit::model

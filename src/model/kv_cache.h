@@ -2,10 +2,10 @@
 // (sequence_memory.h). It can rewind to any shorter length, as its rows are per position.
 // The forward pass alone uses reserve(), store(), layer_view() and set_length().
 //
-// Storage: pages of a KvPagePool (kv_pool.h), kernels::kKvPagePositions positions each, every
-// attention layer's K and V rows of those positions in one page. The sequence holds a page table
-// (its pages in position order) and takes pages as it grows (reserve), returning those past its
-// length when it rewinds or clears. A sequence either has a pool of its own, sized to its
+// Storage: pages of a KvPagePool (kv_pool.h), kernels::kKvPagePositions positions of every
+// attention layer's K and V rows each. The sequence holds page tables (where its pages start in
+// the pool's K and V arrays, in position order) and takes pages as it grows (reserve), returning
+// those past its length when it rewinds or clears. A sequence either has a pool of its own, sized to its
 // capacity (run, chat, perplexity, bench, a prompt cache copy), or shares one with others (trit
 // serve's slots: -c is the pool). Within one pool, copy_prefix() shares the other sequence's pages
 // instead of copying rows; a page held by more than one sequence is copied by whichever writes
@@ -74,8 +74,9 @@ class KvSequence final : public SequenceMemory {
   std::shared_ptr<KvPagePool> pool_;
   bool own_pool_;
   int64_t capacity_, length_ = 0;
-  std::vector<int32_t> pages_;              // page ids in position order
-  std::vector<uint8_t*> page_bases_;  // and their storage (the kernels' page table)
+  std::vector<int32_t> pages_;      // page ids in position order
+  std::vector<uint8_t*> k_pages_;   // and where they start in the pool's K and V arrays (the
+  std::vector<uint8_t*> v_pages_;   // kernels' page tables)
 };
 
 }  // namespace trit::model

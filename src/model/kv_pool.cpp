@@ -1,5 +1,6 @@
 #include "model/kv_pool.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -17,11 +18,13 @@ KvPagePool::KvPagePool(const ModelConfig& config, int64_t positions, kernels::Kv
   if (positions <= 0) fail("KV cache capacity must be positive, got ", positions);
   k_row_bytes_ = kernels::kv_row_bytes(types.k, head_dim_);
   v_row_bytes_ = kernels::kv_row_bytes(types.v, head_dim_);
-  k_plane_bytes_ = static_cast<size_t>(n_head_kv_ * kernels::kKvPagePositions * k_row_bytes_);
-  layer_bytes_ = k_plane_bytes_ + static_cast<size_t>(n_head_kv_ * kernels::kKvPagePositions * v_row_bytes_);
-  page_bytes_ = static_cast<size_t>(n_layers_) * layer_bytes_;
   pages_total_ = pages_for(positions);
-  storage_.reset(new uint8_t[page_bytes_ * static_cast<size_t>(pages_total_)]);
+  k_plane_bytes_ = static_cast<size_t>(n_head_kv_ * k_head_bytes());
+  layer_bytes_ = k_plane_bytes_ + static_cast<size_t>(n_head_kv_ * v_head_bytes());
+  page_bytes_ = static_cast<size_t>(n_layers_ * n_head_kv_ * kernels::kKvPagePositions * (k_row_bytes_ + v_row_bytes_));
+  const size_t bytes = page_bytes_ * static_cast<size_t>(pages_total_);
+  storage_.reset(static_cast<uint8_t*>(std::malloc(bytes)));
+  if (!storage_) fail("out of memory for a KV cache pool of ", bytes >> 20, " MiB");
   references_.assign(static_cast<size_t>(pages_total_), 0);
   for (int64_t i = pages_total_ - 1; i >= 0; --i) free_.push_back(static_cast<int32_t>(i));
 }
@@ -31,13 +34,18 @@ size_t KvPagePool::page_bytes_for(const ModelConfig& config, kernels::KvTypes ty
   return static_cast<size_t>(config.n_attention_layers() * config.n_head_kv * kernels::kKvPagePositions * row);
 }
 
-void KvPagePool::copy_positions(uint8_t* to, const uint8_t* from, int64_t count) const {
+void KvPagePool::Free::operator()(uint8_t* p) const { std::free(p); }
+
+void KvPagePool::copy_positions(int32_t to, const KvPagePool& from_pool, int32_t from, int64_t count) const {
   for (int64_t layer = 0; layer < n_layers_; ++layer)
-    for (auto [offset, row_bytes] : {std::pair{k_offset(layer), k_row_bytes_}, std::pair{v_offset(layer), v_row_bytes_}})
-      for (int64_t g = 0; g < n_head_kv_; ++g) {
-        const size_t at = offset + static_cast<size_t>(g * kernels::kKvPagePositions * row_bytes);
-        std::memcpy(to + at, from + at, static_cast<size_t>(count * row_bytes));
-      }
+    for (int64_t g = 0; g < n_head_kv_; ++g) {
+      std::memcpy(k_page(to) + k_offset(layer) + g * k_head_bytes(),
+                  from_pool.k_page(from) + from_pool.k_offset(layer) + g * from_pool.k_head_bytes(),
+                  static_cast<size_t>(count * k_row_bytes_));
+      std::memcpy(v_page(to) + v_offset(layer) + g * v_head_bytes(),
+                  from_pool.v_page(from) + from_pool.v_offset(layer) + g * from_pool.v_head_bytes(),
+                  static_cast<size_t>(count * v_row_bytes_));
+    }
 }
 
 int32_t KvPagePool::acquire() {
