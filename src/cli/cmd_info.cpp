@@ -13,6 +13,7 @@
 #include "cli/terminal_text.h"
 #include "gguf/reader.h"
 #include "kernels/kernel_set.h"
+#include "model/kv_pool.h"
 #include "model/config.h"
 #include "model/hadamard.h"
 #include "model/hybrid_memory.h"
@@ -129,7 +130,7 @@ json build_summary(const gguf::File& f) {
                   {"vocab", c.n_vocab}, {"context", c.n_ctx_train}, {"rope_base", c.rope_base},
                   {"rms_eps", c.rms_eps}, {"tied_embeddings", c.tied_embeddings}, {"rope_dims", c.rope_dims},
                   {"attention_layers", c.n_attention_layers()}, {"delta_net_layers", c.n_delta_net_layers()},
-                  {"kv_bytes_per_position_f16", model::KvSequence::bytes_for(c, 1, kernels::KvTypes{})},
+                  {"kv_bytes_per_position_f16", model::KvPagePool::page_bytes_for(c, kernels::KvTypes{}) / kernels::kKvPagePositions},
                   {"mtp_layers", c.n_mtp_layers}};
     if (c.n_delta_net_layers() > 0) {
       const model::DeltaNetConfig& d = c.delta_net;

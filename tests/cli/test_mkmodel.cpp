@@ -102,6 +102,7 @@ TEST(CliMkmodel, Preset4bMatchesTheRealFile) {
   EXPECT_EQ(j["model"]["ffn"], 9728);
   EXPECT_EQ(j["model"]["heads"], 32);
   EXPECT_EQ(j["model"]["kv_heads"], 8);
+  EXPECT_EQ(j["model"]["kv_bytes_per_position_f16"], 36 * 2 * 8 * 128 * 2);  // layers x K,V x kv heads x head_dim x f16
   EXPECT_EQ(j["model"]["vocab"], 151936);
   EXPECT_EQ(j["model"]["tied_embeddings"], true);
   EXPECT_EQ(j["q2_0_group"], 128);
