@@ -1,5 +1,6 @@
 #include "kernels/attention.h"
 
+#include "formats/q8_0.h"
 #include "kernels/attention_heads.h"
 #include "kernels/kernel_set.h"
 
@@ -12,15 +13,23 @@ namespace trit::kernels {
 namespace {
 
 // One query row at `pos`, scalar, with a running max and sum (online softmax). Each cache row is
-// widened to f32 through its format's reference dequantizer as it is read.
+// widened to f32 through its format's reference dequantizer as it is read. A quantized K cache is
+// scored against the query rounded to q8_0 (the rule every body follows: attention_packs.inc).
 void attend_row(const float* q, const KvLayerView& kv, const AttentionShape& shape, int64_t pos, float* out,
                 int64_t head_begin, int64_t head_end) {
   const int64_t d = shape.head_dim;
   const int64_t group = shape.n_head / shape.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
-  std::vector<float> acc(d), k_row(d), v_row(d);
+  const bool round_query = kv.k.type == KvType::q8_0 || kv.k.type == KvType::q4_0;
+  std::vector<float> acc(d), k_row(d), v_row(d), rounded(d);
+  std::vector<formats::BlockQ8_0> blocks(static_cast<size_t>(d / formats::BlockQ8_0::group));
   for (int64_t h = head_begin; h < head_end; ++h) {
     const float* qh = q + h * d;
+    if (round_query) {
+      formats::quantize_row_q8_0(qh, blocks.data(), d);
+      formats::dequantize_row_q8_0(blocks.data(), rounded.data(), d);
+      qh = rounded.data();
+    }
     const int64_t kv_head = h / group;
     float running_max = -INFINITY, running_sum = 0.0f;
     std::fill(acc.begin(), acc.end(), 0.0f);

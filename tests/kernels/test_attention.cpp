@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/q8_0.h"
 #include "kernels/attention_heads.h"
 #include "kernels/isa.h"
 
@@ -82,14 +83,22 @@ TEST(Attention, EveryBodyMatchesF64Reference) {
     const Plane k_plane(c.type, k, rows, c.n_head_kv, c.head_dim), v_plane(v_type, v, rows, c.n_head_kv, c.head_dim);
     const KvLayerView view{k_plane.view, v_plane.view};
     const std::string types = std::string(kv_type_name(c.type)) + "/" + kv_type_name(v_type);
-    // Reference: softmax(q k / sqrt(d)) v in f64, query head h on kv head h / (n_head / n_head_kv).
+    // Reference: softmax(q k / sqrt(d)) v in f64, query head h on kv head h / (n_head / n_head_kv),
+    // with the query rounded to q8_0 where K is quantized (attention.h), which scores use.
+    std::vector<float> scored_q = q;
+    if (c.type == KvType::q8_0 || c.type == KvType::q4_0)
+      for (int64_t h = 0; h < c.n_head; ++h) {
+        std::vector<formats::BlockQ8_0> blocks(c.head_dim / 32);
+        formats::quantize_row_q8_0(&q[h * c.head_dim], blocks.data(), c.head_dim);
+        formats::dequantize_row_q8_0(blocks.data(), &scored_q[h * c.head_dim], c.head_dim);
+      }
     std::vector<double> expected(q.size());
     for (int64_t h = 0; h < c.n_head; ++h) {
       const int64_t kvh = h / (c.n_head / c.n_head_kv);
       std::vector<double> s(rows);
       double max = -INFINITY, sum = 0;
       for (int64_t p = 0; p < rows; ++p) {
-        for (int64_t i = 0; i < c.head_dim; ++i) s[p] += double(q[h * c.head_dim + i]) * k[p * kv_dim + kvh * c.head_dim + i];
+        for (int64_t i = 0; i < c.head_dim; ++i) s[p] += double(scored_q[h * c.head_dim + i]) * k[p * kv_dim + kvh * c.head_dim + i];
         s[p] /= std::sqrt(double(c.head_dim));
         max = std::max(max, s[p]);
       }

@@ -24,6 +24,7 @@ struct Lanes {
   static constexpr int kWidth = 8;
   [[gnu::always_inline]] static F zero() { return _mm256_setzero_ps(); }
   [[gnu::always_inline]] static F load(const float* p) { return _mm256_loadu_ps(p); }
+  [[gnu::always_inline]] static F load_f16(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
   [[gnu::always_inline]] static void store(float* p, F x) { _mm256_storeu_ps(p, x); }
   [[gnu::always_inline]] static F set1(float x) { return _mm256_set1_ps(x); }
   [[gnu::always_inline]] static F add(F a, F b) { return _mm256_add_ps(a, b); }
@@ -85,11 +86,90 @@ struct Q4Rows : BlockRows<formats::BlockQ4_0> {
   }
 };
 
+// K rows of a quantized type scored by integer dot products against the query rounded to q8_0
+// (attention_packs.inc): score = scale * sum over blocks b of d_q[b] d_k[b] (q_b . k_b), exact in
+// int32 within a block. vpmaddubsw multiplies unsigned bytes by signed ones into int16 pair sums
+// that saturate, so it takes |q| and k with q's sign (vpsignb): both codes lie in [-127, 127], so
+// a pair's sum stays within 2 * 127 * 127 < 32767. Derived::codes(r, b) gives row r's block b as
+// 32 signed bytes.
+template <typename Derived, typename Block>
+struct IntegerDotRows : IntegerDotBase<Block> {
+  static constexpr int kGroup = 8;  // positions reduced together: one vector of scores
+  using IntegerDotBase<Block>::IntegerDotBase;
+  using IntegerDotBase<Block>::row;
+  using IntegerDotBase<Block>::scales;
+
+  // w[s][0..n) = scale * q[s] . k_r for the span's first n rows (S states, head_dim = 8 Chunks).
+  template <int Chunks, int S>
+  void scores(const formats::BlockQ8_0* const* q, float scale, int n, float* const* w, bool prefetch) const noexcept {
+    constexpr int Blocks = Chunks / 4;
+    const auto& self = static_cast<const Derived&>(*this);
+    const __m256i ones = _mm256_set1_epi16(1);
+    float query_scale[S][Blocks];  // d_q * scale
+    for (int s = 0; s < S; ++s)
+      for (int b = 0; b < Blocks; ++b) query_scale[s][b] = _cvtsh_ss(q[s][b].d) * scale;
+    for (int p0 = 0; p0 < n; p0 += kGroup) {
+      if (prefetch)
+        for (int p = 0; p < kGroup; ++p) prefetch_ahead(self, p0 + p);
+      __m256 sum[S];
+#pragma GCC unroll 4
+      for (int s = 0; s < S; ++s) sum[s] = _mm256_setzero_ps();
+      for (int b = 0; b < Blocks; ++b) {
+        __m256i k[kGroup];
+#pragma GCC unroll 8
+        for (int p = 0; p < kGroup; ++p) k[p] = self.codes(row(p0 + p), b);
+        const __m256 k_scale = _mm256_loadu_ps(scales + b * kSpan + p0);  // d_k of the 8 positions
+#pragma GCC unroll 4
+        for (int s = 0; s < S; ++s) {
+          const __m256i qs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q[s][b].qs));
+          const __m256i magnitude = _mm256_abs_epi8(qs);
+          __m256i dots[kGroup];
+#pragma GCC unroll 8
+          for (int p = 0; p < kGroup; ++p)
+            dots[p] = _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(k[p], qs)), ones);
+          sum[s] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(reduce_rows(dots)), _mm256_mul_ps(k_scale, _mm256_set1_ps(query_scale[s][b])),
+                                   sum[s]);
+        }
+      }
+      const __m256i valid = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - p0), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+#pragma GCC unroll 4
+      for (int s = 0; s < S; ++s) _mm256_maskstore_ps(w[s] + p0, valid, sum[s]);
+    }
+  }
+
+  // Lane p of the result = the sum of the 8 lanes of v[p].
+  [[gnu::always_inline]] static __m256i reduce_rows(const __m256i* v) {
+    const __m256i a = _mm256_hadd_epi32(v[0], v[1]), b = _mm256_hadd_epi32(v[2], v[3]);
+    const __m256i c = _mm256_hadd_epi32(v[4], v[5]), d = _mm256_hadd_epi32(v[6], v[7]);
+    const __m256i low = _mm256_hadd_epi32(a, b), high = _mm256_hadd_epi32(c, d);  // per 128 bits: rows 0-3, 4-7
+    return _mm256_add_epi32(_mm256_permute2x128_si256(low, high, 0x20), _mm256_permute2x128_si256(low, high, 0x31));
+  }
+};
+
+struct Q8Dot : IntegerDotRows<Q8Dot, formats::BlockQ8_0> {
+  using IntegerDotRows::IntegerDotRows;
+  [[gnu::always_inline]] __m256i codes(int r, int b) const {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block(r, b).qs));
+  }
+};
+
+// A q4_0 block's first 16 values are the low nibbles of its bytes, the last 16 the high ones, 8 above.
+struct Q4Dot : IntegerDotRows<Q4Dot, formats::BlockQ4_0> {
+  using IntegerDotRows::IntegerDotRows;
+  [[gnu::always_inline]] __m256i codes(int r, int b) const {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block(r, b).qs));
+    const __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(bytes), _mm_srli_epi16(bytes, 4), 1);
+    return _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0x0F)), _mm256_set1_epi8(8));
+  }
+};
+
 struct Readers {
   using F32 = F32Rows;
   using F16 = F16Rows;
   using Q8 = Q8Rows;
   using Q4 = Q4Rows;
+  using KeyQ8 = Q8Dot;  // K's readers
+  using KeyQ4 = Q4Dot;
 };
 
 }  // namespace
