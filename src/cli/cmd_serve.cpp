@@ -161,11 +161,10 @@ struct ServeCommand {
       scheduler_options.prompt_cache_bytes = static_cast<size_t>(cache_ram_mib) << 20;
       engine::Scheduler scheduler(engine, scheduler_options);
       const double mib = 1024.0 * 1024.0;
-      const size_t pool_bytes = model::KvSequence::bytes_for(engine.config(), engine.context(), engine.options().kv_types);
-      const double state_mib = (engine.sequence_bytes() - pool_bytes) / mib;
+      const double pool_mib = engine.kv_pool_bytes() / mib, state_mib = engine.recurrent_state_bytes() / mib;
       log_info(engine.describe());
       log_info(cat(scheduler_options.slots, " slots share a KV pool of ", engine.context(), " positions (",
-                   pool_bytes / mib, " MiB at most, in pages of ", kernels::kKvPagePositions,
+                   pool_mib, " MiB at most, in pages of ", kernels::kKvPagePositions,
                    " positions taken as sequences grow)", state_mib > 0 ? cat(" + ", state_mib, " MiB of recurrent state per slot") : std::string(),
                    "; each request up to ", scheduler.context(), " positions; queue of ", scheduler_options.queue_limit,
                    "; prompt cache ", scheduler.keeps_prompts() ? cat("up to ", scheduler.options().prompt_cache_bytes >> 20, " MiB") : std::string("off")));

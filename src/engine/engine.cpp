@@ -77,10 +77,14 @@ std::unique_ptr<model::SequenceMemory> Engine::new_memory(int64_t capacity) cons
 
 size_t Engine::sequence_bytes() const { return forward_->memory_bytes(options_.context, options_.kv_types); }
 
+size_t Engine::kv_pool_bytes() const { return model::KvSequence::bytes_for(config(), options_.context, options_.kv_types); }
+
+size_t Engine::recurrent_state_bytes() const { return sequence_bytes() - kv_pool_bytes(); }
+
 std::string Engine::describe() const {
   const model::ModelConfig& c = config();
   const double mib = 1024.0 * 1024.0;
-  const double kv_mib = model::KvSequence::bytes_for(c, options_.context, options_.kv_types) / mib;
+  const double kv_mib = kv_pool_bytes() / mib;
   char state[128] = "";
   if (c.n_delta_net_layers() > 0)
     std::snprintf(state, sizeof state, " + recurrent state %.1f MiB (and up to %zu checkpoints of it)",

@@ -39,6 +39,10 @@ class Engine {
   // (a prompt cache copy, bounded by its own budget).
   std::unique_ptr<model::SequenceMemory> new_memory(int64_t capacity) const;
   size_t sequence_bytes() const;
+  // Its two parts: the KV cache of context() positions (trit serve's pool, which its slots share)
+  // and the recurrent state each sequence holds beside it (hybrid models; 0 for dense ones).
+  size_t kv_pool_bytes() const;
+  size_t recurrent_state_bytes() const;
   // A pool of KV cache pages for context() positions shared by `sequences` sequences (trit serve's
   // slots: -c is the pool), checked against the memory available like new_sequence(); and a
   // sequence of up to `capacity` positions taking its pages from it.

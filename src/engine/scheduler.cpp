@@ -42,8 +42,7 @@ void Scheduler::cap_prompt_cache() {
   const std::optional<size_t> available = available_memory_bytes();
   if (!available) return;
   // The pool of -c positions, and each slot's recurrent state (hybrid models).
-  const size_t pool_bytes = model::KvSequence::bytes_for(engine_.config(), engine_.context(), engine_.options().kv_types);
-  const size_t slots_bytes = pool_bytes + (engine_.sequence_bytes() - pool_bytes) * static_cast<size_t>(options_.slots);
+  const size_t slots_bytes = engine_.kv_pool_bytes() + engine_.recurrent_state_bytes() * static_cast<size_t>(options_.slots);
   const size_t cap = *available > slots_bytes ? (*available - slots_bytes) / 2 : 0;
   if (options_.prompt_cache_bytes <= cap) return;
   log_warn(cat("a prompt cache of ", options_.prompt_cache_bytes >> 20,
@@ -241,9 +240,7 @@ void Scheduler::reserve_pages(std::vector<model::SequenceStep>& steps, std::vect
       ++i;
       continue;
     }
-    const std::string error = cat("the KV cache pool is full: its ", pool_->pages_total(), " pages of ",
-                                  kernels::kKvPagePositions, " positions (-c ", engine_.context(),
-                                  ") are held by the requests running now; raise -c or lower --parallel");
+    const std::string error = pool_->full_message(cache.pages_needed(length));
     log_warn(cat("slot ", stepped[i]->id(), ": ", error));
     {
       std::lock_guard<std::mutex> lock(mutex_);

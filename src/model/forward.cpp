@@ -85,9 +85,7 @@ void ForwardPass::begin_step(std::span<const SequenceStep> steps, bool recurrent
   for (size_t i = 0; i < steps.size(); ++i) {
     KvSequence& cache = steps[i].memory->attention_cache();
     if (!cache.reserve(cache.length() + static_cast<int64_t>(steps[i].tokens.size())))
-      fail("the KV cache pool is full: ", cache.pool().pages_total(), " pages of ", kernels::kKvPagePositions,
-           " positions are all in use, and a sequence needs ", cache.pages_needed(cache.length() + static_cast<int64_t>(steps[i].tokens.size())),
-           " more (raise -c, or run fewer sequences at once)");
+      fail(cache.pool().full_message(cache.pages_needed(cache.length() + static_cast<int64_t>(steps[i].tokens.size()))));
     caches_.push_back(&cache);
     states_.push_back(steps[i].memory->delta_net_state());
     draft_points_.push_back(recurrent_layers ? steps[i].memory->draft_point_to_fill() : nullptr);

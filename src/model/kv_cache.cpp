@@ -11,10 +11,8 @@ size_t KvSequence::bytes_for(const ModelConfig& config, int64_t capacity, kernel
 }
 
 KvSequence::KvSequence(const ModelConfig& config, int64_t capacity, kernels::KvTypes types)
-    : pool_(std::make_shared<KvPagePool>(config, capacity, types)), own_pool_(true), capacity_(capacity) {
-  pages_.reserve(static_cast<size_t>(KvPagePool::pages_for(capacity)));
-  k_pages_.reserve(pages_.capacity());
-  v_pages_.reserve(pages_.capacity());
+    : KvSequence(std::make_shared<KvPagePool>(config, capacity, types), capacity) {
+  own_pool_ = true;
 }
 
 KvSequence::KvSequence(std::shared_ptr<KvPagePool> pool, int64_t capacity)
@@ -40,8 +38,16 @@ void KvSequence::keep_pages(int64_t count) {
 
 void KvSequence::add_page(int32_t page) {
   pages_.push_back(page);
-  k_pages_.push_back(pool_->k_page(page));
-  v_pages_.push_back(pool_->v_page(page));
+  k_pages_.push_back(nullptr);
+  v_pages_.push_back(nullptr);
+  set_page(pages_held() - 1, page);
+}
+
+void KvSequence::set_page(int64_t i, int32_t page) {
+  const auto at = static_cast<size_t>(i);
+  pages_[at] = page;
+  k_pages_[at] = pool_->k_page(page);
+  v_pages_[at] = pool_->v_page(page);
 }
 
 bool KvSequence::rewind(int64_t length) {
@@ -77,9 +83,7 @@ bool KvSequence::reserve(int64_t length) {
       // Shared with another sequence: take a copy of the positions before ours to write into.
       pool_->copy_positions(page, *pool_, pages_[i], std::clamp<int64_t>(length_ - i * kKvPagePositions, 0, kKvPagePositions));
       pool_->release(pages_[i]);
-      pages_[i] = page;
-      k_pages_[i] = pool_->k_page(page);
-      v_pages_[i] = pool_->v_page(page);
+      set_page(i, page);
     } else {
       add_page(page);
     }
@@ -90,10 +94,7 @@ bool KvSequence::reserve(int64_t length) {
 bool KvSequence::copy_prefix(const SequenceMemory& from, int64_t length) {
   const auto* other = dynamic_cast<const KvSequence*>(&from);
   if (!other || other == this || length < 0 || length > other->length_ || length > capacity_) return false;
-  const KvPagePool &mine = *pool_, &theirs = *other->pool_;
-  if (mine.types().k != theirs.types().k || mine.types().v != theirs.types().v || mine.n_layers() != theirs.n_layers() ||
-      mine.n_head_kv() != theirs.n_head_kv() || mine.head_dim() != theirs.head_dim())
-    return false;
+  if (!pool_->same_layout(*other->pool_)) return false;
   const int64_t pages = KvPagePool::pages_for(length);
   if (pool_ == other->pool_) {
     // The same pool: hold its pages too (a write into a shared one copies it first).

@@ -70,6 +70,7 @@ class KvSequence final : public SequenceMemory {
  private:
   void keep_pages(int64_t count);  // returns pages past the first `count` to the pool
   void add_page(int32_t page);
+  void set_page(int64_t i, int32_t page);  // page table entry i (and its K and V starts)
 
   std::shared_ptr<KvPagePool> pool_;
   bool own_pool_;

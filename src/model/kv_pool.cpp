@@ -36,6 +36,17 @@ size_t KvPagePool::page_bytes_for(const ModelConfig& config, kernels::KvTypes ty
 
 void KvPagePool::Free::operator()(uint8_t* p) const { std::free(p); }
 
+std::string KvPagePool::full_message(int64_t needed) const {
+  return cat("the KV cache pool is full: its ", pages_total_, " pages of ", kernels::kKvPagePositions, " positions (",
+             pages_total_ * kernels::kKvPagePositions, " in all) are held by the sequences running now, and one needs ",
+             needed, " more; raise -c or run fewer at once (--parallel)");
+}
+
+bool KvPagePool::same_layout(const KvPagePool& other) const {
+  return types_.k == other.types_.k && types_.v == other.types_.v && n_layers_ == other.n_layers_ &&
+         n_head_kv_ == other.n_head_kv_ && head_dim_ == other.head_dim_;
+}
+
 void KvPagePool::copy_positions(int32_t to, const KvPagePool& from_pool, int32_t from, int64_t count) const {
   for (int64_t layer = 0; layer < n_layers_; ++layer)
     for (int64_t g = 0; g < n_head_kv_; ++g) {

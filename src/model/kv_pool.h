@@ -48,9 +48,15 @@ class KvPagePool {
   uint8_t* k_page(int32_t page) const { return storage_.get() + static_cast<size_t>(page) * kernels::kKvPagePositions * k_row_bytes_; }
   uint8_t* v_page(int32_t page) const { return storage_.get() + static_cast<size_t>(page) * kernels::kKvPagePositions * v_row_bytes_; }
 
+  // Whether `other`'s pages hold the same rows as this pool's (model shape and KV types), so that
+  // positions can be copied between them.
+  bool same_layout(const KvPagePool& other) const;
   // Copies the first `count` positions of every layer and kv head of page `from` of `from_pool`
-  // (this pool, or one of the same model and KV types) into page `to`.
+  // (this pool, or one with the same_layout()) into page `to`.
   void copy_positions(int32_t to, const KvPagePool& from_pool, int32_t from, int64_t count) const;
+
+  // The error for a sequence that needs `needed` more pages than are free.
+  std::string full_message(int64_t needed) const;
 
   int64_t pages_total() const { return pages_total_; }
   int64_t pages_free() const;
