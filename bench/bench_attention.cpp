@@ -27,11 +27,11 @@ using namespace trit::kernels;
 constexpr AttentionShape k4b{32, 8, 128};
 constexpr AttentionShape k1_7b{16, 8, 128};
 
-std::vector<std::pair<std::string, AttendFn>> attend_bodies() {
-  std::vector<std::pair<std::string, AttendFn>> b = {{"generic", attend_generic}};
+std::vector<std::pair<std::string, AttendSegmentFn>> attend_bodies() {
+  std::vector<std::pair<std::string, AttendSegmentFn>> b = {{"generic", attend_segment_generic}};
   for (Isa isa : supported_isas()) {
-    if (isa == Isa::avx2) b.push_back({"avx2", attend_avx2});
-    if (isa == Isa::avx512) b.push_back({"avx512", attend_avx512});
+    if (isa == Isa::avx2) b.push_back({"avx2", attend_segment_avx2});
+    if (isa == Isa::avx512) b.push_back({"avx512", attend_segment_avx512});
   }
   return b;
 }
@@ -74,7 +74,7 @@ struct Cache {
   }
 };
 
-void bm_attention(benchmark::State& state, AttendFn attend_fn, const AttentionShape& shape, int64_t positions,
+void bm_attention(benchmark::State& state, AttendSegmentFn body, const AttentionShape& shape, int64_t positions,
                   int64_t rows, KvType type = KvType::f16) {
   Cache cache(shape, positions, type);
   const int64_t width = shape.n_head * shape.head_dim;
@@ -82,7 +82,7 @@ void bm_attention(benchmark::State& state, AttendFn attend_fn, const AttentionSh
   std::vector<float> out(static_cast<size_t>(rows * width));
   const int64_t pos = positions - rows;  // the last row sees every cached position
   for (auto _ : state) {
-    attend_fn(q.data(), width, rows, cache.view, shape, pos, out.data(), width, 0, shape.n_head);
+    attend_with(body, q.data(), width, rows, cache.view, shape, pos, out.data(), width, 0, shape.n_head);
     benchmark::DoNotOptimize(out.data());
   }
   double fma = 0;

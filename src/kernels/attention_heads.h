@@ -1,4 +1,4 @@
-// Per-ISA bodies of attend() (attention.h): a run of query rows, heads [head_begin, head_end).
+// Per-ISA bodies of attend_segment() (attention.h): a run of query rows, heads [head_begin, head_end).
 // Chosen once by active_isa(); the bodies never test the ISA themselves.
 #pragma once
 #include "kernels/attention.h"
@@ -26,16 +26,25 @@ template <typename Group>
 // thread's next call; the contents are not kept. Running out of memory here ends the process.
 float* attention_scratch(int64_t floats) noexcept;
 
-using AttendFn = void (*)(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv,
-                          const AttentionShape& shape, int64_t pos, float* out, int64_t out_stride,
-                          int64_t head_begin, int64_t head_end);
+// The body of one segment (attend_segment()): heads [head_begin, head_end) of n_rows rows.
+using AttendSegmentFn = void (*)(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv,
+                                 const AttentionShape& shape, int64_t pos, int64_t segment,
+                                 const AttentionPartials& out, int64_t head_begin, int64_t head_end);
 
-void attend_generic(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
-                    int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end);
+void attend_segment_generic(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv,
+                            const AttentionShape& shape, int64_t pos, int64_t segment, const AttentionPartials& out,
+                            int64_t head_begin, int64_t head_end);
 // Need head_dim 16, 32, 64, 128 or 256 (the dispatcher falls back to the generic body otherwise).
-void attend_avx2(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
-                 int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end);
-void attend_avx512(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
-                   int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end);
+void attend_segment_avx2(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv,
+                         const AttentionShape& shape, int64_t pos, int64_t segment, const AttentionPartials& out,
+                         int64_t head_begin, int64_t head_end);
+void attend_segment_avx512(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv,
+                           const AttentionShape& shape, int64_t pos, int64_t segment, const AttentionPartials& out,
+                           int64_t head_begin, int64_t head_end);
+
+// attend() through one body: every segment in order, merged (for tests and benchmarks of a body).
+void attend_with(AttendSegmentFn body, const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv,
+                 const AttentionShape& shape, int64_t pos, float* out, int64_t out_stride, int64_t head_begin,
+                 int64_t head_end);
 
 }  // namespace trit::kernels

@@ -22,7 +22,7 @@ struct KernelSet {
   // Packed kernels for panels of `codes` in blocks of `group`; null where the set has none (then a
   // type takes its next layout of packed_codes_for(), or the portable kernel on the file's own).
   const PackedTernaryKernels* (*packed_ternary)(PackedCodes codes, int group);
-  AttendFn attend;                  // head_dim 16..256 in powers of two; others use attend_generic
+  AttendSegmentFn attend_segment;   // head_dim 16..256 in powers of two; others use attend_segment_generic
   StoreKvRowFn store_kv_row;        // KV cache rows written (quantized)
   DeltaNetFn delta_net;             // head_dim a multiple of 8; others use delta_net_generic
   OpsBodies ops;

@@ -13,7 +13,7 @@ const KernelSet& kernel_set(Isa isa) {
                                  generic_float_rows(),
                                  quantize_tokens_generic,
                                  no_packed_kernels,
-                                 attend_generic,
+                                 attend_segment_generic,
                                  store_kv_row_generic,
                                  delta_net_generic,
                                  generic_ops()};
@@ -22,7 +22,7 @@ const KernelSet& kernel_set(Isa isa) {
                               avx2_float_rows(),
                               quantize_tokens_avx2,
                               avx2_packed_ternary,
-                              attend_avx2,
+                              attend_segment_avx2,
                               store_kv_row_avx2,
                               delta_net_avx2,
                               avx2_ops()};
@@ -32,7 +32,7 @@ const KernelSet& kernel_set(Isa isa) {
                                   avx2_float_rows(),
                                   quantize_tokens_avx2,
                                   avx_vnni_packed_ternary,
-                                  attend_avx2,
+                                  attend_segment_avx2,
                                   store_kv_row_avx2,
                                   delta_net_avx2,
                                   avx2_ops()};
@@ -41,7 +41,7 @@ const KernelSet& kernel_set(Isa isa) {
                                 avx512_float_rows(),
                                 quantize_tokens_avx512,
                                 avx512_packed_ternary,
-                                attend_avx512,
+                                attend_segment_avx512,
                                 store_kv_row_avx2,
                                 delta_net_avx512,
                                 avx512_ops()};

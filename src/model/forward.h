@@ -64,6 +64,9 @@ class ForwardPass {
   void begin_step(std::span<const SequenceStep> steps, bool recurrent_layers);
   void normalize_input(const std::vector<float>& weight);
   void attention_block(const AttentionWeights& w, int64_t slot);
+  // Decode attention at depth split by position (forward_attention.cpp).
+  bool attend_by_segment(size_t items) const;
+  void attention_by_segment(int64_t slot);
   void delta_net_block(const DeltaNetWeights& w, int64_t slot);
   void mlp_block(const LayerWeights& layer);
   // ys = Ws x for up to four matrices that read the same input, `rows` rows of `width` values
@@ -102,6 +105,7 @@ class ForwardPass {
   std::vector<float> k_;        // [T x kv_dim]
   std::vector<float> v_;        // [T x kv_dim]
   std::vector<float> attn_;     // [T x q_dim] attention output before Wo
+  std::vector<float> attn_partials_;  // [segments][T x n_head]: acc (head_dim) | max | sum, kernels/attention.h
   std::vector<float> proj_;     // [T x n_embd] output of Wo or Wdown
   // Gated DeltaNet
   std::vector<float> qkv_;      // [T x qkv_dim] projection, then conv1d + SiLU in place: q | k | v

@@ -49,16 +49,20 @@ void ForwardPass::attention_block(const AttentionWeights& w, int64_t slot) {
   const int64_t group = c.n_head / c.n_head_kv;
   const size_t runs = attention_runs_.size();
   const size_t items = runs * static_cast<size_t>(c.n_head_kv);
-  const size_t chunk = std::max<size_t>(1, items / (static_cast<size_t>(pool_.size()) * 16));
-  pool_.parallel_chunks(items, chunk, [&](size_t b, size_t e, int) {
-    for (size_t item = b; item < e; ++item) {
-      const int64_t kv_head = static_cast<int64_t>(item / runs);
-      const TokenRun& run = attention_runs_[item % runs];
-      const int64_t i = run.first;
-      kernels::attend(&q_[i * c.q_dim()], c.q_dim(), run.count, caches_[sequence_of_[i]]->layer_view(slot), shape,
-                      positions_[i], &attn_[i * c.q_dim()], c.q_dim(), kv_head * group, (kv_head + 1) * group);
-    }
-  });
+  if (attend_by_segment(items)) {
+    attention_by_segment(slot);
+  } else {
+    const size_t chunk = std::max<size_t>(1, items / (static_cast<size_t>(pool_.size()) * 16));
+    pool_.parallel_chunks(items, chunk, [&](size_t b, size_t e, int) {
+      for (size_t item = b; item < e; ++item) {
+        const int64_t kv_head = static_cast<int64_t>(item / runs);
+        const TokenRun& run = attention_runs_[item % runs];
+        const int64_t i = run.first;
+        kernels::attend(&q_[i * c.q_dim()], c.q_dim(), run.count, caches_[sequence_of_[i]]->layer_view(slot), shape,
+                        positions_[i], &attn_[i * c.q_dim()], c.q_dim(), kv_head * group, (kv_head + 1) * group);
+      }
+    });
+  }
   // gated: attn *= sigmoid(gate)                                   [T x q_dim]
   if (c.gated_attention) {
     pool_.parallel_for(T, 1, [&](size_t b, size_t e, int) {
@@ -72,6 +76,65 @@ void ForwardPass::attention_block(const AttentionWeights& w, int64_t slot) {
   // x += Wo attn                                                  [T x n_embd]
   multiply_input({w.wo.get()}, attn_.data(), T, c.q_dim(), {proj_.data()});
   kernels::add_in_place(x_.data(), proj_.data(), T * c.n_embd);
+}
+
+// Split when the items are too few to share evenly among the threads (one sequence decoding with
+// fewer kv heads than threads, or 8 kv heads on 3 threads: a thread would idle for a whole item)
+// and some token's window spans more than one segment; the partials of every segment must fit the
+// bound below. Items that share evenly are not split: splitting costs a little (each segment's
+// partials written and merged, a cold first span per item).
+bool ForwardPass::attend_by_segment(size_t items) const {
+  const size_t threads = static_cast<size_t>(pool_.size());
+  if (items >= 4 * threads || items % threads == 0) return false;
+  int64_t segments = 1;
+  for (int64_t i = 0; i < n_tokens_; ++i) segments = std::max(segments, kernels::attention_segments(positions_[i]));
+  const ModelConfig& c = model_.config();
+  constexpr int64_t kMaxPartialFloats = int64_t{16} << 20;  // 64 MiB
+  return segments > 1 && segments * n_tokens_ * c.n_head * (c.head_dim + 2) <= kMaxPartialFloats;
+}
+
+// Flash-decoding: one work item = one segment of one kv head for a run of tokens, each writing its
+// (token, head) partials for that segment; then every (token, head) merges its segments in order
+// and normalises. The segments' boundaries are attend()'s, so the result is its bits.
+void ForwardPass::attention_by_segment(int64_t slot) {
+  const ModelConfig& c = model_.config();
+  const int64_t T = n_tokens_, hd = c.head_dim, states = T * c.n_head;
+  const kernels::AttentionShape shape{c.n_head, c.n_head_kv, hd};
+  const int64_t group = c.n_head / c.n_head_kv;
+  int64_t segments = 1;
+  for (int64_t i = 0; i < T; ++i) segments = std::max(segments, kernels::attention_segments(positions_[i]));
+  const int64_t per_segment = states * (hd + 2);
+  if (static_cast<int64_t>(attn_partials_.size()) < segments * per_segment)
+    attn_partials_.resize(static_cast<size_t>(segments * per_segment));
+  auto partials = [&](int64_t segment) {
+    float* acc = &attn_partials_[segment * per_segment];
+    return kernels::AttentionPartials{acc, acc + states * hd, acc + states * (hd + 1)};
+  };
+  // Items kv-head-major within a run, segments innermost; a run's segments past its last token's are skipped.
+  const size_t runs = attention_runs_.size();
+  const size_t items = runs * static_cast<size_t>(c.n_head_kv * segments);
+  pool_.parallel_chunks(items, 1, [&](size_t b, size_t e, int) {
+    for (size_t item = b; item < e; ++item) {
+      const int64_t segment = static_cast<int64_t>(item) % segments;
+      const int64_t kv_head = static_cast<int64_t>(item) / segments % c.n_head_kv;
+      const TokenRun& run = attention_runs_[item / static_cast<size_t>(segments * c.n_head_kv)];
+      const int64_t i = run.first;
+      if (segment >= kernels::attention_segments(positions_[i] + run.count - 1)) continue;
+      const kernels::AttentionPartials all = partials(segment);
+      const kernels::AttentionPartials rows{all.acc + i * c.n_head * hd, all.max + i * c.n_head, all.sum + i * c.n_head};
+      kernels::attend_segment(&q_[i * c.q_dim()], c.q_dim(), run.count, caches_[sequence_of_[i]]->layer_view(slot), shape,
+                              positions_[i], segment, rows, kv_head * group, (kv_head + 1) * group);
+    }
+  });
+  pool_.parallel_for(static_cast<size_t>(states), 1, [&](size_t b, size_t e, int) {
+    for (size_t state = b; state < e; ++state) {
+      const int64_t i = static_cast<int64_t>(state) / c.n_head, h = static_cast<int64_t>(state) % c.n_head;
+      const kernels::AttentionPartials total = partials(0);
+      for (int64_t segment = 1; segment < kernels::attention_segments(positions_[i]); ++segment)
+        kernels::merge_attention_partials(total, partials(segment), static_cast<int64_t>(state), hd);
+      kernels::finish_attention(total, static_cast<int64_t>(state), hd, &attn_[i * c.q_dim() + h * hd]);
+    }
+  });
 }
 
 }  // namespace trit::model

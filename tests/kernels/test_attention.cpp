@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -49,14 +50,24 @@ struct Plane {
   }
 };
 
+// attend()'s signature, for attend() itself and for attend_with() of one segment body.
+using Attend = std::function<void(const float*, int64_t, int64_t, const KvLayerView&, const AttentionShape&, int64_t,
+                                  float*, int64_t, int64_t, int64_t)>;
+Attend through(AttendSegmentFn body) {
+  return [body](const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
+                int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end) {
+    attend_with(body, q, q_stride, n_rows, kv, shape, pos, out, out_stride, head_begin, head_end);
+  };
+}
+
 TEST(Attention, EveryBodyMatchesF64Reference) {
   std::mt19937 rng(5);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   // "dispatch" is attend(), which picks the ISA body or falls back to generic for other head sizes.
-  std::vector<std::pair<std::string, AttendFn>> bodies = {{"generic", attend_generic}, {"dispatch", attend}};
+  std::vector<std::pair<std::string, Attend>> bodies = {{"generic", through(attend_segment_generic)}, {"dispatch", attend}};
   for (Isa isa : supported_isas()) {
-    if (isa == Isa::avx2) bodies.push_back({"avx2", attend_avx2});
-    if (isa == Isa::avx512) bodies.push_back({"avx512", attend_avx512});
+    if (isa == Isa::avx2) bodies.push_back({"avx2", through(attend_segment_avx2)});
+    if (isa == Isa::avx512) bodies.push_back({"avx512", through(attend_segment_avx512)});
   }
   std::vector<Case> cases = {Case{4, 2, 64, 0, KvType::f16}, Case{4, 2, 64, 37, KvType::f16}, Case{8, 2, 128, 130, KvType::f32},
                              Case{6, 3, 32, 255, KvType::f16}, Case{2, 1, 16, 5, KvType::f32},
@@ -73,6 +84,12 @@ TEST(Attention, EveryBodyMatchesF64Reference) {
     cases.push_back({8, 4, 128, 64, type, 1.0f, KvType::f32, false});
   }
   cases.push_back({4, 2, 128, 100, KvType::q8_0, 1.0f, KvType::q4_0, false});
+  // Past the first segments (attention.h): windows ending just past a boundary (a run of rows
+  // straddles it), and scores spread wide, so merging segments must rescale by their maxima.
+  cases.push_back({8, 2, 128, 1026, KvType::f16});
+  cases.push_back({4, 2, 64, 2100, KvType::q8_0});
+  cases.push_back({4, 1, 256, 1100, KvType::q4_0, 100.0f});
+  cases.push_back({6, 3, 32, 2047, KvType::f32, 100.0f});
   for (const Case& c : cases) {
     const KvType v_type = c.same_types ? c.type : c.v_type;
     const int64_t kv_dim = c.n_head_kv * c.head_dim, rows = c.pos + 1;
@@ -138,6 +155,39 @@ TEST(Attention, EveryBodyMatchesF64Reference) {
         ASSERT_EQ(together[i], alone[i]) << name << " " << types << " run of " << n_rows << " rows, element " << i;
       }
     }
+  }
+}
+
+// A caller that attends a long cache's segments separately (on other threads, in any order) and
+// merges their partials in segment order gets attend()'s bits.
+TEST(Attention, SegmentsAttendedApartMergeToAttendsBits) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const AttentionShape shape{8, 2, 128};
+  const int64_t n_rows = 3, pos = 2 * kAttentionSegment + 5, rows = pos + n_rows, qd = shape.n_head * shape.head_dim;
+  for (KvType type : {KvType::f16, KvType::q8_0}) {
+    std::vector<float> k(rows * shape.n_head_kv * shape.head_dim), v(k.size()), q(n_rows * qd);
+    for (auto* vec : {&k, &v, &q})
+      for (float& x : *vec) x = 3.0f * normal(rng);
+    const Plane k_plane(type, k, rows, shape.n_head_kv, shape.head_dim), v_plane(type, v, rows, shape.n_head_kv, shape.head_dim);
+    const KvLayerView view{k_plane.view, v_plane.view};
+    std::vector<float> expected(n_rows * qd, NAN);
+    attend(q.data(), qd, n_rows, view, shape, pos, expected.data(), qd, 0, shape.n_head);
+
+    const int64_t segments = attention_segments(pos + n_rows - 1), states = n_rows * shape.n_head;
+    ASSERT_EQ(segments, 3);
+    std::vector<std::vector<float>> buffers(segments, std::vector<float>(states * (shape.head_dim + 2), NAN));
+    std::vector<AttentionPartials> partials;
+    for (auto& b : buffers) partials.push_back({b.data(), b.data() + states * shape.head_dim, b.data() + states * (shape.head_dim + 1)});
+    for (int64_t segment = segments - 1; segment >= 0; --segment)  // out of order, one kv head at a time
+      for (int64_t kv_head = 0; kv_head < shape.n_head_kv; ++kv_head)
+        attend_segment(q.data(), qd, n_rows, view, shape, pos, segment, partials[segment], kv_head * 4, kv_head * 4 + 4);
+    std::vector<float> got(n_rows * qd, NAN);
+    for (int64_t state = 0; state < states; ++state) {
+      for (int64_t segment = 1; segment < segments; ++segment) merge_attention_partials(partials[0], partials[segment], state, shape.head_dim);
+      finish_attention(partials[0], state, shape.head_dim, got.data() + state * shape.head_dim);
+    }
+    for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], expected[i]) << kv_type_name(type) << " element " << i;
   }
 }
 

@@ -95,7 +95,7 @@ TEST(KernelSet, EverySetIsCompleteAndTheActiveOneMatchesTheIsa) {
     EXPECT_NE(set.float_rows, nullptr);
     EXPECT_NE(set.quantize_tokens, nullptr);
     EXPECT_NE(set.packed_ternary, nullptr);
-    EXPECT_NE(set.attend, nullptr);
+    EXPECT_NE(set.attend_segment, nullptr);
     EXPECT_NE(set.ops.rms_norm, nullptr);
     EXPECT_NE(set.ops.silu_mul, nullptr);
     EXPECT_NE(set.ops.add_in_place, nullptr);
@@ -117,7 +117,7 @@ TEST(KernelSet, EverySetIsCompleteAndTheActiveOneMatchesTheIsa) {
   // AVX-VNNI has its own dot, every other entry is AVX2's.
   EXPECT_NE(kernel_set(Isa::avx_vnni).packed_ternary(PackedCodes::fields2, 128)->multiply,
             kernel_set(Isa::avx2).packed_ternary(PackedCodes::fields2, 128)->multiply);
-  EXPECT_EQ(kernel_set(Isa::avx_vnni).attend, kernel_set(Isa::avx2).attend);
+  EXPECT_EQ(kernel_set(Isa::avx_vnni).attend_segment, kernel_set(Isa::avx2).attend_segment);
 }
 
 TEST(KernelSets, Ptq1_0TakesSeptetPanelsWhereTheSetHasThemElse2BitFields) {

@@ -174,21 +174,10 @@ struct Readers {
 
 }  // namespace
 
-void attend_avx2(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv, const AttentionShape& shape,
-                 int64_t pos, float* out, int64_t out_stride, int64_t head_begin, int64_t head_end) {
-  const int64_t d = shape.head_dim;
-  const float scale = 1.0f / sqrtf(static_cast<float>(d));
-  for_each_kv_group(shape, head_begin, head_end, [&](int64_t h, int64_t count, int64_t kv_head) {
-    const float* qh = q + h * d;
-    float* oh = out + h * d;
-    switch (d / kWidth) {
-      case 2: return attend_group_for<2, Readers>(qh, q_stride, n_rows, kv, kv_head, pos, scale, oh, out_stride, count);
-      case 4: return attend_group_for<4, Readers>(qh, q_stride, n_rows, kv, kv_head, pos, scale, oh, out_stride, count);
-      case 8: return attend_group_for<8, Readers>(qh, q_stride, n_rows, kv, kv_head, pos, scale, oh, out_stride, count);
-      case 16: return attend_group_for<16, Readers>(qh, q_stride, n_rows, kv, kv_head, pos, scale, oh, out_stride, count);
-      default: return attend_group_for<32, Readers>(qh, q_stride, n_rows, kv, kv_head, pos, scale, oh, out_stride, count);
-    }
-  });
+void attend_segment_avx2(const float* q, int64_t q_stride, int64_t n_rows, const KvLayerView& kv,
+                         const AttentionShape& shape, int64_t pos, int64_t segment, const AttentionPartials& out,
+                         int64_t head_begin, int64_t head_end) {
+  attend_segment_with<Readers>(q, q_stride, n_rows, kv, shape, pos, segment, out, head_begin, head_end);
 }
 
 }  // namespace trit::kernels
